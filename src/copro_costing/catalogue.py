@@ -1,0 +1,81 @@
+"""The service catalogue priced on a date: what one unit of each service costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .engine import staff_cost
+from .money import format_money, round_money
+from .ratebook import RateBook, Service
+
+POLICY_WORDS = {
+    "charge": "charged",
+    "free": "free",
+    "request": "requested contribution (if there is budget)",
+    "case-by-case": "case by case",
+}
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One service with its unit prices (staff time plus included co-producer payments)."""
+
+    service: Service
+    internal_staff: Decimal
+    external_staff: Decimal
+    coproducer_payments: Decimal
+
+    @property
+    def internal_price(self) -> Decimal:
+        return self.internal_staff + self.coproducer_payments
+
+    @property
+    def external_price(self) -> Decimal:
+        return self.external_staff + self.coproducer_payments
+
+
+def catalogue(book: RateBook, on: date) -> list[CatalogueEntry]:
+    """Every service in force on ``on``, priced per unit at the rates in force that day."""
+    hourly = book.coproducer_rate(on).hourly_rate
+    out = []
+    for key in book.keys("services"):
+        service = book.service(key, on)
+        roles = {role_id: book.role(role_id, on) for role_id in service.effort}
+        cp = service.coproducers
+        coproducers = round_money(cp.people * cp.hours_per_person * hourly) if cp else Decimal("0.00")
+        out.append(CatalogueEntry(
+            service=service,
+            internal_staff=round_money(staff_cost(service, roles, "internal")),
+            external_staff=round_money(staff_cost(service, roles, "external")),
+            coproducer_payments=coproducers,
+        ))
+    return out
+
+
+def catalogue_table(book: RateBook, on: date, locale: str = "en_GB") -> str:
+    """The catalogue as a plain-text table for a terminal."""
+    entries = catalogue(book, on)
+    rows = [("id", "service", "unit", "internal", "external", "internal policy")]
+    for e in entries:
+        rows.append((
+            e.service.id, e.service.name, e.service.unit,
+            format_money(e.internal_price, locale), format_money(e.external_price, locale),
+            POLICY_WORDS[e.service.internal_policy],
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = {3, 4}
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    rate = book.coproducer_rate(on)
+    lines += [
+        "",
+        f"Prices per unit on {on.isoformat()}, before VAT; each includes the co-producer payments shown by",
+        f"`quote`. Co-producers are paid {format_money(rate.hourly_rate, locale)} per hour ({rate.source}).",
+    ]
+    return "\n".join(lines) + "\n"

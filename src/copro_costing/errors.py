@@ -1,0 +1,40 @@
+"""Errors as values with a location: file, field path and, where it can be found, line.
+
+Readers collect every :class:`Problem` they find and raise one :class:`InputError`
+holding all of them, so a user fixes a file in one pass instead of one error per run.
+Each problem prints as ``FILE:LINE: field.path: what was expected (got X)``, a form
+editors and terminals can jump to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, and where it is."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """A user's input is wrong. Carries every problem found; the CLI exits with code 2."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, file: str, message: str, field: str = "", line: int | None = None) -> InputError:
+        return cls([Problem(file, line, field, message)])

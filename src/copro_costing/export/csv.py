@@ -1,0 +1,30 @@
+"""CSV: one row per priced line, with exact money strings and injection-safe text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..costing import Costing
+from ..money import money_str, plain_number
+from .safe import csv_safe
+
+COLUMNS = (
+    "year", "kind", "description", "quantity", "unit", "unit_price", "amount",
+    "charge", "waived", "vat", "price", "heading", "note",
+)
+
+
+def to_csv(costing: Costing) -> str:
+    """The costing's lines as CSV text (UTF-8, ``\\r\\n`` line ends as RFC 4180 says)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for line in costing.lines:
+        writer.writerow((
+            line.year, line.kind, csv_safe(line.description), plain_number(line.quantity),
+            csv_safe(line.unit), money_str(line.unit_price), money_str(line.amount), line.charge,
+            money_str(line.waived), money_str(line.vat), money_str(line.price),
+            csv_safe(line.heading), csv_safe(line.note),
+        ))
+    return out.getvalue()

@@ -1,0 +1,86 @@
+"""Annotated field types shared by the rate-table and costing-spec models.
+
+Each type routes through :mod:`copro_costing.money`, so the same rules (no floats, at
+most two decimal places for amounts) hold whether a value comes from TOML, from Excel
+or from Python code in a notebook.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from .money import MoneyError, to_money, to_quantity
+
+MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _money(value: object) -> Decimal:
+    try:
+        return to_money(value, what="an amount")
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _quantity(value: object) -> Decimal:
+    try:
+        return to_quantity(value, what="a number")
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _percent(value: object) -> Decimal:
+    try:
+        return to_quantity(value, what="a percentage", max_places=4)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value})")
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError(f"must be greater than zero (got {value})")
+    return value
+
+
+def _percentage_range(value: Decimal) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(f"must be a percentage between 0 and 100 (got {value})")
+    return value
+
+
+def _strict_int(value: object) -> object:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"must be a whole number (got {value!r})")
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise ValueError(f"must be a whole number (got {value})")
+        return int(value)
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), AfterValidator(_not_negative)]
+"""An amount of money, >= 0, at most 2 decimal places, stored with exactly 2."""
+
+PositiveMoney = Annotated[Decimal, BeforeValidator(_money), AfterValidator(_positive)]
+Quantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_positive)]
+"""A count of units, hours or days: > 0, at most 2 decimal places."""
+
+NonNegativeQuantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_not_negative)]
+Percent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_percentage_range)]
+Count = Annotated[int, BeforeValidator(_strict_int), Field(gt=0)]
+"""A whole number of people or sessions, > 0."""
+
+Year = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Ident = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, strip_whitespace=True)
+]
+"""A lower-case id such as ``co-production-manager``."""

@@ -1,0 +1,107 @@
+"""Money: the one way into Decimal, the one rounding rule, and formatting for people.
+
+Every amount in the library is created by :func:`to_money` (or :func:`to_quantity`
+for non-money numbers such as hours); floats are refused everywhere because a binary
+float cannot hold most pennies exactly. Arithmetic happens on Decimals; each priced
+line is rounded once, by :func:`round_money`, and totals are sums of rounded lines.
+The engine never formats: :func:`format_money` (Babel) is for displays and exports.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CURRENCY = "GBP"
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+DEFAULT_LOCALE = "en_GB"
+
+
+class MoneyError(ValueError):
+    """A value that cannot be used as money (a float, too many decimals, not a number)."""
+
+
+def _decimal(value: object, *, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise MoneyError(f"{what} must be a number, not a true/false value (got {value!r})")
+    if isinstance(value, float):
+        raise MoneyError(
+            f"{what} must be an exact decimal, not a binary float (got {value!r}); "
+            "write it as a string such as \"15.00\" or read TOML with parse_float=Decimal"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace(",", "").lstrip("£"))
+        except InvalidOperation:
+            raise MoneyError(f"{what} must be a number (got {value!r})") from None
+    else:
+        raise MoneyError(f"{what} must be a number (got {value!r})")
+    if not result.is_finite():
+        raise MoneyError(f"{what} must be a finite number (got {value!r})")
+    return result
+
+
+def places(value: Decimal) -> int:
+    """Number of decimal places written in ``value`` (``Decimal("1.50")`` has 2)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def to_money(value: object, *, what: str = "amount", max_places: int = 2) -> Decimal:
+    """Return ``value`` as an exact money Decimal with exactly two places.
+
+    Accepts int, Decimal or a numeric string; refuses floats, booleans, NaN and values
+    written with more than ``max_places`` decimals (2 for any amount a person types).
+    """
+    result = _decimal(value, what=what)
+    if places(result.normalize()) > max_places:
+        raise MoneyError(
+            f"{what} must have at most {max_places} decimal places (got {value})"
+        )
+    return result.quantize(PENNY)
+
+
+def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -> Decimal:
+    """Return a non-money exact number (hours, days, people) with at most ``max_places``."""
+    result = _decimal(value, what=what)
+    if places(result.normalize()) > max_places:
+        raise MoneyError(
+            f"{what} must have at most {max_places} decimal places (got {value})"
+        )
+    return result
+
+
+def round_money(value: Decimal) -> Decimal:
+    """The one rounding rule: to the penny, halves away from zero (ROUND_HALF_UP)."""
+    if isinstance(value, float):  # defensive: nothing upstream should produce one
+        raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    """``percent`` % of ``amount``, rounded by the one rule."""
+    return round_money(amount * percent / Decimal(100))
+
+
+def money_str(value: Decimal) -> str:
+    """Machine form used in JSON and CSV: always exactly two decimals, no separators."""
+    return str(round_money(value))
+
+
+def format_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = CURRENCY) -> str:
+    """Format for people with Babel, e.g. ``£10,080.00`` in ``en_GB``."""
+    from babel.numbers import format_currency
+
+    return format_currency(value, currency, locale=locale)
+
+
+def plain_number(value: Decimal) -> str:
+    """A quantity as people write it: no exponent, no trailing zeros (96, 2.5, 0.25)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,219 @@
+"""The costing spec: what a user writes (project, services, involvement, expenses).
+
+A spec is read from TOML by :func:`load_spec` or built in code; either way it is the
+same frozen pydantic model with the same checks. Checks that need only the spec (a year
+outside the project, a decision without a reason) live here; checks that need the rate
+tables (an unknown service or funder, a rate below the co-producer rate) are the
+engine's. Both report problems located at ``file:line: field``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+
+from .errors import InputError, Problem
+from .fields import MODEL_CONFIG, Count, Ident, Money, NonNegativeQuantity, Quantity, Text, Year
+from .tomlfile import LineIndex, Loc, field_path, problems_from, read_toml
+
+Client = Literal["internal", "external"]
+
+
+class Project(BaseModel):
+    """The bid: who the client is, which funder, when and for how long."""
+
+    model_config = MODEL_CONFIG
+
+    title: Text
+    client: Client
+    organisation: str = ""
+    funder: Ident
+    start: date
+    months: int = Field(gt=0, le=120, description="Length of the project in months.")
+    priced_on: date | None = Field(
+        None, description="The date whose rates apply; default: the day the costing is made."
+    )
+    vat: bool | None = Field(
+        None, description="Set false, with vat_reason, when finance confirms no VAT is due."
+    )
+    vat_reason: str | None = None
+    reference: str = ""
+
+    @property
+    def years(self) -> int:
+        """Number of project years (a part year counts as a year)."""
+        return math.ceil(self.months / 12)
+
+    @model_validator(mode="after")
+    def _vat_override(self) -> Project:
+        if self.vat is True:
+            raise ValueError("vat = true is the default; set vat = false (with vat_reason) or leave it out")
+        if self.vat is False and not (self.vat_reason or "").strip():
+            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
+        if self.vat_reason and self.vat is None:
+            raise ValueError("vat_reason is only used with vat = false")
+        if self.vat is False and self.client == "internal":
+            raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
+        return self
+
+
+class Entry(BaseModel):
+    """Common to every line of a spec: which project years it applies to."""
+
+    model_config = MODEL_CONFIG
+
+    year: Year | None = None
+    years: tuple[Year, ...] | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_way_of_saying_years(self) -> Entry:
+        if self.year is not None and self.years is not None:
+            raise ValueError("give either year or years, not both")
+        if self.year is None and self.years is None:
+            raise ValueError("give the project year(s): year = 1 or years = [1, 2]")
+        if self.years is not None:
+            if not self.years:
+                raise ValueError("years must list at least one project year")
+            if len(set(self.years)) != len(self.years):
+                raise ValueError(f"years must not repeat a year (got {list(self.years)})")
+        return self
+
+    @property
+    def year_list(self) -> tuple[int, ...]:
+        return (self.year,) if self.year is not None else tuple(self.years or ())
+
+
+class ServiceEntry(Entry):
+    """A service from the catalogue, ``quantity`` units in each listed year."""
+
+    service: Ident
+    quantity: Quantity
+    decision: Literal["charge", "waive"] | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _decision_has_reason(self) -> ServiceEntry:
+        if self.decision is not None and not (self.reason or "").strip():
+            raise ValueError("a decision needs a reason: say who decided and why")
+        if self.reason and self.decision is None:
+            raise ValueError('reason is only used with decision = "charge" or "waive"')
+        return self
+
+
+class InvolvementEntry(Entry):
+    """Co-producers' paid time: people × sessions × (hours + prep_hours) at the hourly rate."""
+
+    activity: Text
+    people: Count
+    sessions: Count = Field(description="Sessions in each listed year.")
+    hours: Quantity = Field(description="Hours per person per session.")
+    prep_hours: NonNegativeQuantity = Decimal(0)
+    expenses: Money | None = Field(
+        None, description="Expenses per person per session; default from the rate tables."
+    )
+    rate: Money | None = Field(
+        None, description="Hourly rate, if above the co-producer rate in force."
+    )
+    decision: Any = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _always_paid(self) -> InvolvementEntry:
+        if self.decision is not None:
+            raise ValueError(
+                "co-producers are always paid: involvement cannot be waived or decided case by case"
+            )
+        return self
+
+
+class ExpenseEntry(Entry):
+    """Any other cost: an interpreter, room hire, a benefits-advice session."""
+
+    item: Text
+    cost: Money | None = Field(None, description="Cost of one item; or name a `default`.")
+    default: Ident | None = Field(None, description="An expense default id from the rate tables.")
+    quantity: Quantity = Decimal(1)
+    heading: str | None = Field(None, description="A funder heading, if not the usual one.")
+
+    @model_validator(mode="after")
+    def _cost_or_default(self) -> ExpenseEntry:
+        if self.cost is None and self.default is None:
+            raise ValueError("give a cost, or a default from the rate tables' expense defaults")
+        if self.cost is not None and self.default is not None:
+            raise ValueError("give either cost or default, not both")
+        return self
+
+
+class Spec(BaseModel):
+    """A whole costing spec."""
+
+    model_config = MODEL_CONFIG
+
+    project: Project
+    services: tuple[ServiceEntry, ...] = ()
+    involvement: tuple[InvolvementEntry, ...] = ()
+    expenses: tuple[ExpenseEntry, ...] = ()
+
+    _origin: str = PrivateAttr("<spec>")
+    _lines: LineIndex | None = PrivateAttr(None)
+
+    @property
+    def origin(self) -> str:
+        """The file this spec was read from, or ``<spec>`` when built in code."""
+        return self._origin
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        """A problem located in this spec's source, with a line when it was read from a file."""
+        line = self._lines.line(loc) if self._lines else None
+        return Problem(self._origin, line, field_path(loc), message)
+
+    def with_origin(self, origin: str, lines: LineIndex | None) -> Spec:
+        self._origin = origin
+        self._lines = lines
+        return self
+
+
+def year_problems(spec: Spec) -> list[Problem]:
+    """Every entry's years must fall inside the project."""
+    problems = []
+    last = spec.project.years
+    for section in ("services", "involvement", "expenses"):
+        for i, entry in enumerate(getattr(spec, section)):
+            field = "year" if entry.year is not None else "years"
+            for year in entry.year_list:
+                if year > last:
+                    problems.append(spec.problem(
+                        (section, i, field),
+                        f"year {year} is outside the project, which has {last} year"
+                        f"{'s' if last != 1 else ''} ({spec.project.months} months)",
+                    ))
+    return problems
+
+
+def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | None = None) -> Spec:
+    """Validate spec data (as read from TOML); raise InputError with every problem."""
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(sorted(problems_from(exc, origin, lines), key=_order)) from None
+    spec.with_origin(origin, lines)
+    problems = year_problems(spec)
+    if problems:
+        raise InputError(problems)
+    return spec
+
+
+def load_spec(path: Path | str) -> Spec:
+    """Read a costing TOML file into a Spec."""
+    path = Path(path)
+    data, lines = read_toml(path, str(path))
+    return parse_spec(data, str(path), lines)
+
+
+def _order(problem: Problem) -> tuple[int, str]:
+    return (problem.line or 0, problem.field)

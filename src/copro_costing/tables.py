@@ -1,0 +1,197 @@
+"""Reading a rates folder (TOML files) into a RateBook, reporting every problem at once.
+
+Each table's rows are validated one by one, so a bad row never hides the problems in
+the rows after it; cross-table consistency checks (unknown roles, unknown headings,
+two versions on one date) run over whatever did validate. The result is either a
+RateBook or one InputError listing every ``FILE:LINE: field: message``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+from .ratebook import ROW_TYPES, Funder, RateBook, Row, Service
+from .tomlfile import LineIndex, field_path, problems_from, read_toml
+
+ENV_VAR = "COPRO_COSTING_RATES"
+
+FILES: dict[str, tuple[str, ...]] = {
+    "roles.toml": ("roles",),
+    "coproducer.toml": ("coproducer_rate",),
+    "expenses.toml": ("expense_defaults",),
+    "tax.toml": ("vat", "uplift"),
+    "funders.toml": ("funders",),
+    "services.toml": ("services",),
+}
+"""Which file holds which tables. Every file is required."""
+
+TABLE_FILE = {table: file for file, tables in FILES.items() for table in tables}
+
+
+def bundled_rates_dir() -> Path:
+    """The rate tables shipped with the package (or the checkout's ``rates/``)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rates", here.parent.parent / "rates"):
+        if (candidate / "services.toml").is_file():
+            return candidate
+    raise InputError.one(str(here / "rates"), "the bundled rate tables are missing from this install")
+
+
+def default_rates_dir() -> Path:
+    """``$COPRO_COSTING_RATES`` if set, else the bundled tables."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else bundled_rates_dir()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a row was written: its file, its index in the table, its line."""
+
+    file: str
+    table: str
+    index: int
+    index_lines: LineIndex
+
+    def line(self, *fields: str) -> int | None:
+        return self.index_lines.line((self.table, self.index, *fields))
+
+    def problem(self, field: str, message: str) -> Problem:
+        parts = tuple(field.split(".")) if field else ()
+        return Problem(
+            self.file,
+            self.line(*parts),
+            field_path((self.table, self.index, *parts)),
+            message,
+        )
+
+
+def _display(folder: Path, name: str) -> str:
+    return str(folder / name)
+
+
+def read_folder(folder: Path | str) -> tuple[dict[str, list[tuple[Row, Located]]], list[Problem]]:
+    """Parse and validate every file; return the rows that validated and all problems."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    rows: dict[str, list[tuple[Row, Located]]] = {table: [] for table in ROW_TYPES}
+    if not folder.exists():
+        return rows, [Problem(str(folder), None, "", "rates folder not found")]
+    if not folder.is_dir():
+        return rows, [Problem(str(folder), None, "", "expected a rates folder, found a file")]
+    for file, tables in FILES.items():
+        path = folder / file
+        name = _display(folder, file)
+        if not path.exists():
+            problems.append(
+                Problem(name, None, "", f"required rates file is missing (it holds: {', '.join(tables)})")
+            )
+            continue
+        try:
+            data, index = read_toml(path, name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(_read_tables(data, index, name, tables, rows))
+    return rows, problems
+
+
+def _read_tables(
+    data: dict[str, Any],
+    index: LineIndex,
+    name: str,
+    tables: tuple[str, ...],
+    rows: dict[str, list[tuple[Row, Located]]],
+) -> list[Problem]:
+    problems = []
+    for key in data:
+        if key not in tables:
+            problems.append(
+                Problem(name, index.line((key,)), key,
+                        f"unknown table (expected {' or '.join(f'[[{t}]]' for t in tables)})")
+            )
+    for table in tables:
+        entries = data.get(table)
+        if entries is None:
+            problems.append(Problem(name, None, table, f"no [[{table}]] rows in this file"))
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            problems.append(Problem(name, index.line((table,)), table,
+                                    f"expected [[{table}]] rows (got {type(entries).__name__})"))
+            continue
+        model = ROW_TYPES[table]
+        for i, entry in enumerate(entries):
+            try:
+                row = model.model_validate(entry)
+            except ValidationError as exc:
+                problems.extend(problems_from(exc, name, index, prefix=(table, i)))
+                continue
+            rows[table].append((row, Located(name, table, i, index)))
+    return problems
+
+
+def consistency_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
+    """Checks across rows and tables that every loaded folder must pass."""
+    problems: list[Problem] = []
+    for table, entries in rows.items():
+        seen: dict[tuple[str, date], Located] = {}
+        for row, where in entries:
+            marker = (row.key, row.effective)
+            if marker in seen:
+                first = seen[marker]
+                what = f"{row.key!r}" if row.key else table
+                problems.append(where.problem(
+                    "effective",
+                    f"two versions of {what} take effect on {row.effective.isoformat()} "
+                    f"(the other is at line {first.line('effective')}); add a new date instead",
+                ))
+            else:
+                seen[marker] = where
+    role_ids = {row.key for row, _ in rows["roles"]}
+    for row, where in rows["services"]:
+        assert isinstance(row, Service)
+        for role in row.effort:
+            if role not in role_ids:
+                problems.append(where.problem(
+                    f"effort.{role}",
+                    f"unknown role {role!r} (roles are: {', '.join(sorted(role_ids)) or 'none'})",
+                ))
+    for row, where in rows["funders"]:
+        assert isinstance(row, Funder)
+        for category, heading in row.heading_for.model_dump().items():
+            if heading not in row.headings:
+                problems.append(where.problem(
+                    f"heading_for.{category}",
+                    f"heading {heading!r} is not one of this funder's headings",
+                ))
+    return problems
+
+
+def load_rates(folder: Path | str | None = None) -> RateBook:
+    """Read and validate a rates folder (default: ``$COPRO_COSTING_RATES`` or the bundled one).
+
+    Raises InputError listing every problem in every file.
+    """
+    folder = Path(folder) if folder is not None else default_rates_dir()
+    rows, problems = read_folder(folder)
+    if not any(p.file == str(folder) for p in problems):
+        problems.extend(consistency_problems(rows))
+    if problems:
+        raise InputError(sorted_problems(problems))
+    return RateBook(
+        tables={table: tuple(row for row, _ in entries) for table, entries in rows.items()},
+        origin=str(folder),
+        files=dict(TABLE_FILE),
+    )
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """File order, then line order; problems without a line first within their file."""
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.field, p.message))

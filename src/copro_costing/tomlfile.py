@@ -1,0 +1,149 @@
+"""Reading TOML exactly, and finding the line a field was written on.
+
+``tomllib`` gives values but no positions, so :class:`LineIndex` scans the text once
+and remembers the line of every table header and ``key =`` it sees, keyed by the same
+path pydantic reports (``("services", 2, "quantity")``). Problems then point at a line
+a person can open in an editor. Floats are read as Decimal so no amount passes through
+binary floating point.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+
+Loc = tuple[str | int, ...]
+
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*")(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"))*)\s*=""")
+
+
+def _split_key(text: str) -> list[str]:
+    return [part.strip().strip('"') for part in text.split(".")]
+
+
+class LineIndex:
+    """Maps field paths to the 1-based line where they were written."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[Loc, int] = {}
+        counts: dict[tuple[str, ...], int] = {}
+        current: Loc = ()
+        in_multiline = False
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
+                in_multiline = not in_multiline
+                if not in_multiline:
+                    continue
+            elif in_multiline:
+                continue
+            if match := _ARRAY_TABLE.match(raw):
+                name = tuple(_split_key(match.group(1)))
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                current = (*name, index)
+                self._lines.setdefault(current, number)
+                self._lines.setdefault(name, number)
+            elif match := _TABLE.match(raw):
+                current = tuple(_split_key(match.group(1)))
+                self._lines.setdefault(current, number)
+            elif match := _KEY.match(raw):
+                self._lines.setdefault((*current, *_split_key(match.group(1))), number)
+
+    def line(self, loc: Sequence[str | int]) -> int | None:
+        """Line of ``loc`` or of its nearest written ancestor; None if nothing matches."""
+        path = tuple(loc)
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return None
+
+
+def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], LineIndex]:
+    """Parse a TOML file with exact decimals; raise InputError naming file and line."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.one(name, "file not found") from None
+    except IsADirectoryError:
+        raise InputError.one(name, "expected a file, found a folder") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.one(name, f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputError.one(name, f"cannot read ({exc.strerror})") from None
+    return parse_toml(text, name)
+
+
+def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = None
+        if m := re.search(r"\(at line (\d+), column (\d+)\)", message):
+            line = int(m.group(1))
+            message = message[: m.start()].strip()
+        raise InputError([Problem(name, line, "", f"TOML syntax error: {message}")]) from None
+    return data, LineIndex(text)
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """``("services", 2, "quantity")`` → ``services[2].quantity`` (0-based, as in the data)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, (date, datetime, Decimal)):
+        return str(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field (check the spelling; got {_describe(error.get('input'))})"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if message.startswith("Assertion failed, "):
+        message = message[len("Assertion failed, ") :]
+    if "input" in error and kind not in ("missing",) and "(got" not in message:
+        message += f" (got {_describe(error['input'])})"
+    return message
+
+
+def problems_from(
+    exc: ValidationError, file: str, index: LineIndex | None, prefix: Loc = ()
+) -> list[Problem]:
+    """Turn a pydantic ValidationError into located problems, one per error."""
+    out = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+        loc = (*prefix, *loc)
+        line = index.line(loc) if index else None
+        out.append(Problem(file, line, field_path(loc), _message(error)))
+    return out
