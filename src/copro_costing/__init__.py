@@ -8,6 +8,7 @@ The public surface: read rate tables and costing specs, estimate, and render.
 
 from __future__ import annotations
 
+from .compare import Comparison, compare
 from .costing import Costing, Line, Stamp, Totals
 from .engine import estimate
 from .errors import InputError, Problem
@@ -19,6 +20,7 @@ from .tables import bundled_rates_dir, load_rates
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "Costing",
     "ExpenseEntry",
     "InputError",
@@ -34,6 +36,7 @@ __all__ = [
     "Totals",
     "__version__",
     "bundled_rates_dir",
+    "compare",
     "estimate",
     "format_money",
     "load_rates",

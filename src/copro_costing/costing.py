@@ -113,7 +113,7 @@ def sum_money(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Costing:
     """A priced costing. Build one with :func:`copro_costing.estimate`."""
 
@@ -203,6 +203,13 @@ class Costing:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        p = self.spec.project
+        return (
+            f"<Costing {p.title!r}: {p.client} client, {self.funder.id}, {len(self.lines)} lines, "
+            f"price {money_str(self.totals.price)} {self.currency}, priced on {self.stamp.priced_on.isoformat()}>"
+        )
+
     # Renderings. Exporters live in copro_costing.export and never recompute a price.
 
     def to_text(self, locale: str = "en_GB") -> str:
@@ -239,3 +246,25 @@ class Costing:
         from .export.xlsx import write_workbook
 
         return write_workbook(self, Path(path), locale=locale)
+
+    # Jupyter. pandas and matplotlib come with the optional "notebook" extra.
+
+    def _repr_html_(self) -> str:
+        from .notebook import costing_html
+
+        return costing_html(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def to_dataframe(self) -> Any:
+        """One row per line as a pandas DataFrame (money as exact Decimals)."""
+        from .notebook import costing_dataframe
+
+        return costing_dataframe(self)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Stacked bars of price by project year and kind of line (matplotlib Axes)."""
+        from .notebook import plot_costing
+
+        return plot_costing(self, ax)

@@ -19,7 +19,7 @@ from .errors import InputError, Problem
 from .money import ZERO, percent_of, plain_number, round_money
 from .policy import decision_not_allowed, needs_decision, service_charge, vat_applies
 from .ratebook import Funder, RateBook, RateLookupError, Role, Row, Service, fingerprint
-from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec
+from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec, year_problems
 from .tables import load_rates
 
 R = TypeVar("R", bound=Row)
@@ -102,7 +102,9 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     project = spec.project
     priced_on = project.priced_on or today or date.today()
     pricer = _Pricer(book, priced_on)
-    problems: list[Problem] = []
+    problems: list[Problem] = year_problems(spec)  # also for specs built in code
+    if problems:
+        raise InputError(problems)
 
     def fetch(loc: tuple[str | int, ...], table: str, lookup: Callable[[date], R], on: date) -> R | None:
         try:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 
 from .errors import InputError, Problem
 from .fields import MODEL_CONFIG, Count, Ident, Money, NonNegativeQuantity, Quantity, Text, Year
-from .tomlfile import LineIndex, Loc, field_path, problems_from, read_toml
+from .tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
 
 Client = Literal["internal", "external"]
 
@@ -176,6 +176,113 @@ class Spec(BaseModel):
         self._origin = origin
         self._lines = lines
         return self
+
+    # Building in code (notebooks). A Spec is immutable: each method returns a new,
+    # fully re-validated Spec, so `spec = spec.add_service(...)` reads as a recipe.
+
+    def add_service(
+        self,
+        service: str,
+        *,
+        quantity: object = 1,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        decision: str | None = None,
+        reason: str | None = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more catalogue service (``quantity`` units in each year)."""
+        entry = _given(service=service, quantity=quantity, year=year, years=years,
+                       decision=decision, reason=reason, note=note)
+        return self._with("services", entry)
+
+    def add_involvement(
+        self,
+        activity: str,
+        *,
+        people: int,
+        sessions: int,
+        hours: object,
+        prep_hours: object = 0,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        expenses: object = None,
+        rate: object = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more co-producer activity (paid: people × sessions × hours)."""
+        entry = _given(activity=activity, people=people, sessions=sessions, hours=hours,
+                       prep_hours=prep_hours, year=year, years=years, expenses=expenses,
+                       rate=rate, note=note)
+        return self._with("involvement", entry)
+
+    def add_expense(
+        self,
+        item: str,
+        *,
+        cost: object = None,
+        default: str | None = None,
+        quantity: object = 1,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        heading: str | None = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more expense (a ``cost`` per item, or a ``default`` from the rates)."""
+        entry = _given(item=item, cost=cost, default=default, quantity=quantity, year=year,
+                       years=years, heading=heading, note=note)
+        return self._with("expenses", entry)
+
+    def with_project(self, **changes: object) -> Spec:
+        """A copy with project fields changed, e.g. ``spec.with_project(client="external")``."""
+        data = self.as_data()
+        data["project"] = {**data["project"], **changes}
+        return parse_spec(data, self._origin)
+
+    def __eq__(self, other: object) -> bool:
+        """Specs are equal when their contents are, wherever they were read from."""
+        if not isinstance(other, Spec):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+    def as_data(self) -> dict[str, Any]:
+        """The spec as plain data, in the shape of a costing file (defaults left out)."""
+        data = self.model_dump(exclude_none=True, exclude_defaults=True)
+        for section in ("services", "involvement", "expenses"):
+            if section in data:  # each entry's own fields first, then its years and note
+                data[section] = [
+                    {**{k: v for k, v in e.items() if k not in _ENTRY_FIELDS},
+                     **{k: v for k, v in e.items() if k in _ENTRY_FIELDS}}
+                    for e in data[section]
+                ]
+        return data
+
+    def to_toml(self) -> str:
+        """The spec as a costing file; ``load_spec`` reads it back unchanged."""
+        data = self.as_data()
+        return dump_toml(data, header=f"# Costing file for: {self.project.title}\n")
+
+    def save(self, path: Path | str) -> Path:
+        """Write the spec as a costing TOML file (atomically)."""
+        from .atomic import write_text_atomic
+
+        return write_text_atomic(Path(path), self.to_toml())
+
+    def _with(self, section: str, entry: dict[str, Any]) -> Spec:
+        data = self.as_data()
+        data[section] = [*data.get(section, []), entry]
+        return parse_spec(data, self._origin)
+
+
+_ENTRY_FIELDS = ("year", "years", "note")
+
+
+def _given(**fields: object) -> dict[str, Any]:
+    """Keyword arguments that were actually given (None and "" mean: use the default)."""
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
 
 
 def year_problems(spec: Spec) -> list[Problem]:

@@ -147,3 +147,57 @@ def problems_from(
         line = index.line(loc) if index else None
         out.append(Problem(file, line, field_path(loc), _message(error)))
     return out
+
+
+def toml_value(value: object) -> str:
+    """One value in TOML syntax. Decimals are written exactly as they are held."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text
+    if isinstance(value, float):
+        raise TypeError(f"refusing to write a binary float to TOML (got {value!r})")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_\-]+", key) else toml_value(key)
+
+
+def dump_toml(data: dict[str, Any], header: str = "") -> str:
+    """Write plain data as readable TOML: scalars first, then tables, then arrays of tables."""
+    out = [header.rstrip("\n")] if header else []
+    scalars = {k: v for k, v in data.items() if not _is_table(v) and not _is_table_array(v)}
+    for key, value in scalars.items():
+        out.append(f"{_toml_key(key)} = {toml_value(value)}")
+    for key, value in data.items():
+        if _is_table(value):
+            out += ["", f"[{_toml_key(key)}]"]
+            out += [f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()]
+    for key, value in data.items():
+        if _is_table_array(value):
+            for row in value:
+                out += ["", f"[[{_toml_key(key)}]]"]
+                out += [f"{_toml_key(k)} = {toml_value(v)}" for k, v in row.items()]
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_table_array(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, dict) for v in value)
