@@ -37,9 +37,9 @@ def test_building_in_code_prices_like_the_file(spec, book):
     year1 = {line.description: line.amount for line in costing.lines if line.year == 1}
     assert year1["Advisory group meetings"] == Decimal("2880.00")
     assert year1["Advisory group meetings: expenses"] == Decimal("480.00")
-    # NIHR includes inflation: year 2 hourly rate is £30 x 1.03 = £30.90.
+    # NIHR includes inflation: year 2 pays £30 x 1.03 = £30.90 an hour, 3 h a session = £92.70.
     year2 = next(ln for ln in costing.lines if ln.year == 2 and ln.description == "Advisory group meetings")
-    assert year2.unit_price == Decimal("30.90")
+    assert year2.unit_price == Decimal("92.70")
 
 
 def test_spec_is_immutable_and_each_add_returns_a_new_spec(spec):

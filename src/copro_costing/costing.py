@@ -41,6 +41,8 @@ class Line:
     vat: Decimal = ZERO
     note: str = ""
     ref: str = ""  # the spec entry it came from, e.g. "services[0]"
+    hours: Decimal | None = None  # co-producer payments: paid hours in one unit
+    hourly_rate: Decimal | None = None  # co-producer payments: the hourly rate paid
 
     @property
     def waived(self) -> Decimal:

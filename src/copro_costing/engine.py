@@ -213,18 +213,19 @@ def _price_service(i, entry: ServiceEntry, spec, funder, years, fetch, add, prob
             if rate is None:
                 return
             hourly = round_money(rate.hourly_rate * pricing.factor)
-            quantity = entry.quantity * cp.people * cp.hours_per_person
+            per_unit = round_money(cp.hours_per_person * hourly)
+            quantity = entry.quantity * cp.people
             add((year, 0, i, 1), Line(
                 kind="involvement", category="involvement",
                 description=f"{service.name}: co-producer payments", year=year,
-                quantity=quantity, unit="hour", unit_price=hourly, amount=_amount(quantity, hourly),
-                charge="charged", heading=funder.heading_for.involvement,
+                quantity=quantity, unit=f"person-{service.unit}", unit_price=per_unit,
+                amount=_amount(quantity, per_unit), charge="charged", heading=funder.heading_for.involvement,
                 note=(
-                    f"{cp.people} co-producers x {plain_number(cp.hours_per_person)} h "
-                    f"({plain_number(cp.hours)} h + {plain_number(cp.prep_hours)} h preparation) per {service.unit}; "
-                    "co-producers are always paid"
+                    f"{cp.people} co-producers per {service.unit}; {plain_number(cp.hours_per_person)} h each "
+                    f"({plain_number(cp.hours)} h + {plain_number(cp.prep_hours)} h preparation) "
+                    f"at {hourly} per hour; co-producers are always paid"
                 ),
-                ref=f"services[{i}]",
+                ref=f"services[{i}]", hours=cp.hours_per_person, hourly_rate=hourly,
             ))
 
 
@@ -245,19 +246,23 @@ def _price_involvement(i, inv: InvolvementEntry, spec, funder, years, fetch, add
                 )))
                 return
             base_rate = inv.rate
+        # Priced per person per session (hours x hourly rate, rounded once), so the
+        # fee is exactly proportional to people and sessions.
         hourly = round_money(base_rate * pricing.factor)
         hours = inv.hours + inv.prep_hours
-        quantity = Decimal(inv.people * inv.sessions) * hours
+        per_session = round_money(hours * hourly)
+        quantity = Decimal(inv.people * inv.sessions)
         add((year, 1, i, 0), Line(
             kind="involvement", category="involvement", description=inv.activity, year=year,
-            quantity=quantity, unit="hour", unit_price=hourly, amount=_amount(quantity, hourly),
-            charge="charged", heading=funder.heading_for.involvement,
+            quantity=quantity, unit="person-session", unit_price=per_session,
+            amount=_amount(quantity, per_session), charge="charged", heading=funder.heading_for.involvement,
             note=_join(
-                f"{inv.people} people x {inv.sessions} sessions x ({plain_number(inv.hours)} h + "
-                f"{plain_number(inv.prep_hours)} h preparation)",
+                f"{inv.people} people x {inv.sessions} sessions; {plain_number(hours)} h each "
+                f"({plain_number(inv.hours)} h + {plain_number(inv.prep_hours)} h preparation) "
+                f"at {hourly} per hour",
                 inv.note,
             ),
-            ref=f"involvement[{i}]",
+            ref=f"involvement[{i}]", hours=hours, hourly_rate=hourly,
         ))
         if inv.expenses is None:
             default = fetch(loc, "expense_defaults", lambda d: book.expense_default("coproducer-expenses", d), pricing.on)

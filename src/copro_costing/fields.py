@@ -8,7 +8,7 @@ or from Python code in a notebook.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -56,6 +56,23 @@ def _percentage_range(value: Decimal) -> Decimal:
     return value
 
 
+def _currency(value: object) -> object:
+    """Only GBP is supported; say whether another value is a real ISO 4217 code or a typo."""
+    if value == "GBP":
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f'must be a currency code such as "GBP" (got {value!r})')
+    from babel.numbers import list_currencies
+
+    code = value.strip()
+    known = list_currencies()
+    if code in known:
+        raise ValueError(f"only GBP is supported (got {value!r})")
+    if code.upper() in known:
+        raise ValueError(f"currency codes are written in capitals, and only GBP is supported (got {value!r})")
+    raise ValueError(f"not an ISO 4217 currency code; only GBP is supported (got {value!r})")
+
+
 def _strict_int(value: object) -> object:
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"must be a whole number (got {value!r})")
@@ -77,6 +94,9 @@ NonNegativeQuantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValida
 Percent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_percentage_range)]
 Count = Annotated[int, BeforeValidator(_strict_int), Field(gt=0)]
 """A whole number of people or sessions, > 0."""
+
+Currency = Annotated[Literal["GBP"], BeforeValidator(_currency)]
+"""An ISO 4217 currency code; only GBP is supported."""
 
 Year = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .fields import MODEL_CONFIG, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
+from .fields import MODEL_CONFIG, Currency, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
 LineCategory = Literal["service", "involvement", "involvement_expenses", "expense"]
@@ -46,7 +46,7 @@ class Row(BaseModel):
 
 
 class CurrencyRow(Row):
-    currency: Literal["GBP"] = Field(
+    currency: Currency = Field(
         "GBP", description="ISO 4217 currency code. Only GBP is supported."
     )
 

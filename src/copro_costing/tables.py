@@ -63,6 +63,11 @@ class Located:
     def line(self, *fields: str) -> int | None:
         return self.index_lines.line((self.table, self.index, *fields))
 
+    def position(self, *fields: str) -> str:
+        """Where a field is, in words a person can follow (``line 12``)."""
+        line = self.line(*fields)
+        return f"line {line}" if line is not None else f"{self.table}[{self.index}]"
+
     def problem(self, field: str, message: str) -> Problem:
         parts = tuple(field.split(".")) if field else ()
         return Problem(
@@ -77,15 +82,35 @@ def _display(folder: Path, name: str) -> str:
     return str(folder / name)
 
 
+@dataclass
+class FolderRead:
+    """Everything read from a rates folder: valid rows with where they were written,
+    every problem, the files that could not be read at all, and the ids of rows that
+    failed validation (so a reference to them is not also reported as unknown)."""
+
+    rows: dict[str, list[tuple[Row, Located]]]
+    problems: list[Problem]
+    unreadable: list[str]
+    invalid_keys: dict[str, set[str]]
+
+
 def read_folder(folder: Path | str) -> tuple[dict[str, list[tuple[Row, Located]]], list[Problem]]:
     """Parse and validate every file; return the rows that validated and all problems."""
+    read = read_folder_details(folder)
+    return read.rows, read.problems
+
+
+def read_folder_details(folder: Path | str) -> FolderRead:
+    """Like :func:`read_folder`, with the unreadable files and invalid rows' ids too."""
     folder = Path(folder)
     problems: list[Problem] = []
     rows: dict[str, list[tuple[Row, Located]]] = {table: [] for table in ROW_TYPES}
+    invalid: dict[str, set[str]] = {table: set() for table in ROW_TYPES}
     if not folder.exists():
-        return rows, [Problem(str(folder), None, "", "rates folder not found")]
+        return FolderRead(rows, [Problem(str(folder), None, "", "rates folder not found")], list(FILES), invalid)
     if not folder.is_dir():
-        return rows, [Problem(str(folder), None, "", "expected a rates folder, found a file")]
+        return FolderRead(rows, [Problem(str(folder), None, "", "expected a rates folder, found a file")], list(FILES), invalid)
+    unreadable: list[str] = []
     for file, tables in FILES.items():
         path = folder / file
         name = _display(folder, file)
@@ -93,14 +118,16 @@ def read_folder(folder: Path | str) -> tuple[dict[str, list[tuple[Row, Located]]
             problems.append(
                 Problem(name, None, "", f"required rates file is missing (it holds: {', '.join(tables)})")
             )
+            unreadable.append(file)
             continue
         try:
             data, index = read_toml(path, name)
         except InputError as exc:
             problems.extend(exc.problems)
+            unreadable.append(file)
             continue
-        problems.extend(_read_tables(data, index, name, tables, rows))
-    return rows, problems
+        problems.extend(_read_tables(data, index, name, tables, rows, invalid))
+    return FolderRead(rows, problems, unreadable, invalid)
 
 
 def _read_tables(
@@ -109,6 +136,7 @@ def _read_tables(
     name: str,
     tables: tuple[str, ...],
     rows: dict[str, list[tuple[Row, Located]]],
+    invalid: dict[str, set[str]] | None = None,
 ) -> list[Problem]:
     problems = []
     for key in data:
@@ -132,6 +160,8 @@ def _read_tables(
                 row = model.model_validate(entry)
             except ValidationError as exc:
                 problems.extend(problems_from(exc, name, index, prefix=(table, i)))
+                if invalid is not None and isinstance(entry.get("id"), str):
+                    invalid[table].add(entry["id"].strip())
                 continue
             rows[table].append((row, Located(name, table, i, index)))
     return problems
@@ -139,6 +169,11 @@ def _read_tables(
 
 def consistency_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
     """Checks across rows and tables that every loaded folder must pass."""
+    return duplicate_problems(rows) + reference_problems(rows)
+
+
+def duplicate_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
+    """No two versions of one item may take effect on the same date."""
     problems: list[Problem] = []
     for table, entries in rows.items():
         seen: dict[tuple[str, date], Located] = {}
@@ -150,15 +185,27 @@ def consistency_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Pro
                 problems.append(where.problem(
                     "effective",
                     f"two versions of {what} take effect on {row.effective.isoformat()} "
-                    f"(the other is at line {first.line('effective')}); add a new date instead",
+                    f"(the other is at {first.position('effective')}); add a new date instead",
                 ))
             else:
                 seen[marker] = where
+    return problems
+
+
+def reference_problems(
+    rows: dict[str, list[tuple[Row, Located]]], also_known: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """Every role a service names exists; every heading a funder maps to is one of its own.
+
+    ``also_known`` holds ids of rows that exist but failed validation (already reported).
+    """
+    problems: list[Problem] = []
     role_ids = {row.key for row, _ in rows["roles"]}
+    known_roles = role_ids | (also_known or {}).get("roles", set())
     for row, where in rows["services"]:
         assert isinstance(row, Service)
         for role in row.effort:
-            if role not in role_ids:
+            if role not in known_roles:
                 problems.append(where.problem(
                     f"effort.{role}",
                     f"unknown role {role!r} (roles are: {', '.join(sorted(role_ids)) or 'none'})",
@@ -180,9 +227,12 @@ def load_rates(folder: Path | str | None = None) -> RateBook:
     Raises InputError listing every problem in every file.
     """
     folder = Path(folder) if folder is not None else default_rates_dir()
-    rows, problems = read_folder(folder)
+    read = read_folder_details(folder)
+    rows, problems = read.rows, list(read.problems)
     if not any(p.file == str(folder) for p in problems):
-        problems.extend(consistency_problems(rows))
+        problems.extend(duplicate_problems(rows))
+        if not read.unreadable:  # a file that could not be read would make its ids look unknown
+            problems.extend(reference_problems(rows, read.invalid_keys))
     if problems:
         raise InputError(sorted_problems(problems))
     return RateBook(

@@ -131,7 +131,10 @@ def _message(error: dict[str, Any]) -> str:
         message = message[len("Value error, ") :]
     if message.startswith("Assertion failed, "):
         message = message[len("Assertion failed, ") :]
-    if "input" in error and kind not in ("missing",) and "(got" not in message:
+    # A check on a whole entry (a model validator) gets the entry itself as its input:
+    # "(got a table)" would tell the reader nothing, so it is left off.
+    whole_entry = kind == "value_error" and isinstance(error.get("input"), dict)
+    if "input" in error and kind not in ("missing",) and "(got" not in message and not whole_entry:
         message += f" (got {_describe(error['input'])})"
     return message
 

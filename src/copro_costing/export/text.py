@@ -168,9 +168,9 @@ def justification(costing: Costing, locale: str = "en_GB") -> str:
                 text += " Offered free; a contribution is requested if there is budget."
         elif category == "involvement":
             text = (
-                f"{description}: {plain_number(quantity)} hours of co-producers' time over {_years(lines)} "
-                f"({first.note}) at {_m(first.unit_price, locale)} per hour in year {first.year}, "
-                f"{_m(total, locale)}. Preparation time is paid as part of involvement."
+                f"{description}: {plain_number(quantity)} paid {first.unit}s over {_years(lines)} "
+                f"({first.note}), {_m(first.unit_price, locale)} per {first.unit} in year {first.year}, "
+                f"{_m(total, locale)} in all. Preparation time is paid as part of involvement."
             )
         elif category == "involvement_expenses":
             text = (

@@ -1,0 +1,138 @@
+"""Money: one way into Decimal, one rounding rule, floats refused, formatting for people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from copro_costing.money import (
+    MoneyError,
+    format_money,
+    money_str,
+    percent_of,
+    places,
+    plain_number,
+    round_money,
+    to_money,
+    to_quantity,
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (15, "15.00"),
+        ("15", "15.00"),
+        ("15.5", "15.50"),
+        (Decimal("300.00"), "300.00"),
+        ("£1,250.75", "1250.75"),
+        ("  7.10 ", "7.10"),
+        (0, "0.00"),
+        ("-4.25", "-4.25"),
+    ],
+)
+def test_to_money_makes_an_exact_amount_with_two_places(given, expected):
+    result = to_money(given)
+    assert result == Decimal(expected)
+    assert result.as_tuple().exponent == -2
+
+
+def test_a_binary_float_is_refused_even_when_it_looks_harmless():
+    # 0.1 cannot be held exactly in binary floating point: it is 0.1000000000000000055...
+    with pytest.raises(MoneyError, match="float"):
+        to_money(0.1)
+    with pytest.raises(MoneyError, match="float"):
+        to_money(15.0)
+    with pytest.raises(MoneyError, match="float"):
+        to_quantity(2.5)
+
+
+@pytest.mark.parametrize("given", [True, False, None, [1], "twelve", "NaN", "Infinity", Decimal("NaN")])
+def test_non_numbers_are_refused(given):
+    with pytest.raises(MoneyError):
+        to_money(given)
+
+
+def test_an_amount_may_have_two_decimal_places_but_not_three():
+    assert to_money("300.01") == Decimal("300.01")
+    with pytest.raises(MoneyError, match="at most 2 decimal places"):
+        to_money("300.005")
+    with pytest.raises(MoneyError, match="at most 2 decimal places"):
+        to_money(Decimal("0.001"))
+
+
+def test_trailing_zeros_are_not_extra_places():
+    # 15.000 is the same amount as 15.00: no penny is lost by reading it.
+    assert to_money("15.000") == Decimal("15.00")
+
+
+def test_the_error_names_what_was_wrong():
+    with pytest.raises(MoneyError, match=r"cost must have at most 2 decimal places \(got 1\.234\)"):
+        to_money("1.234", what="cost")
+
+
+def test_quantities_keep_their_own_places_and_a_percentage_may_have_four():
+    assert to_quantity("2.5") == Decimal("2.5")  # not padded to 2.50: hours are not money
+    assert to_quantity("0.25") == Decimal("0.25")
+    with pytest.raises(MoneyError):
+        to_quantity("0.125")
+    assert to_quantity("12.3456", max_places=4) == Decimal("12.3456")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2.675", "2.68"),  # a half rounds up (a binary float would give 2.67)
+        ("2.665", "2.67"),  # ... and not to even (banker's rounding would give 2.66)
+        ("2.6749", "2.67"),
+        ("-2.675", "-2.68"),  # halves go away from zero
+        ("31.827", "31.83"),  # £30 uplifted 3% twice: 30 x 1.0609
+        ("7", "7.00"),
+    ],
+)
+def test_round_money_rounds_halves_up_to_the_penny(value, expected):
+    result = round_money(Decimal(value))
+    assert result == Decimal(expected)
+    assert str(result) == expected
+
+
+def test_round_money_refuses_a_float():
+    with pytest.raises(MoneyError):
+        round_money(2.675)  # type: ignore[arg-type]
+
+
+def test_percent_of_rounds_once():
+    # 20% VAT on £10,080.00 is £2,016.00; on £0.03 it is 0.6p, which rounds to 1p.
+    assert percent_of(Decimal("10080.00"), Decimal(20)) == Decimal("2016.00")
+    assert percent_of(Decimal("0.03"), Decimal(20)) == Decimal("0.01")
+    assert percent_of(Decimal("0.02"), Decimal(20)) == Decimal("0.00")  # 0.4p rounds down
+
+
+def test_money_str_always_has_exactly_two_decimals():
+    assert money_str(Decimal("10080")) == "10080.00"
+    assert money_str(Decimal("3.5")) == "3.50"
+    assert money_str(Decimal("-0.5")) == "-0.50"
+    assert money_str(Decimal("1E+3")) == "1000.00"  # no exponent notation
+
+
+def test_places_counts_written_decimals():
+    assert places(Decimal("1.50")) == 2
+    assert places(Decimal("7")) == 0
+    assert places(Decimal("1E+2")) == 0
+
+
+def test_plain_number_writes_quantities_as_people_do():
+    assert plain_number(Decimal("96")) == "96"
+    assert plain_number(Decimal("2.50")) == "2.5"
+    assert plain_number(Decimal("0.25")) == "0.25"
+    assert plain_number(Decimal("1E+2")) == "100"
+    assert plain_number(Decimal("0.00")) == "0"
+
+
+def test_format_money_uses_babel_for_people():
+    assert format_money(Decimal("10080.00")) == "£10,080.00"
+    assert format_money(Decimal("0.00")) == "£0.00"
+    # Another locale writes the same amount its own way (German: comma decimals).
+    german = format_money(Decimal("10080.00"), locale="de_DE")
+    assert "10.080,00" in german and "£" in german
