@@ -73,7 +73,7 @@ def _currency(value: object) -> object:
     raise ValueError(f"not an ISO 4217 currency code; only GBP is supported (got {value!r})")
 
 
-def _strict_int(value: object) -> object:
+def whole_number(value: object) -> object:
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"must be a whole number (got {value!r})")
     if isinstance(value, Decimal):
@@ -92,13 +92,13 @@ Quantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_positi
 
 NonNegativeQuantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_not_negative)]
 Percent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_percentage_range)]
-Count = Annotated[int, BeforeValidator(_strict_int), Field(gt=0)]
+Count = Annotated[int, BeforeValidator(whole_number), Field(gt=0)]
 """A whole number of people or sessions, > 0."""
 
 Currency = Annotated[Literal["GBP"], BeforeValidator(_currency)]
 """An ISO 4217 currency code; only GBP is supported."""
 
-Year = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
+Year = Annotated[int, BeforeValidator(whole_number), Field(ge=1)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Ident = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, strip_whitespace=True)

@@ -13,15 +13,16 @@ import math
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError, Problem
-from .fields import MODEL_CONFIG, Count, Ident, Money, NonNegativeQuantity, Quantity, Text, Year
+from .fields import MODEL_CONFIG, Count, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
 from .tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
 
 Client = Literal["internal", "external"]
+Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
 
 
 class Project(BaseModel):
@@ -34,7 +35,7 @@ class Project(BaseModel):
     organisation: str = ""
     funder: Ident
     start: date
-    months: int = Field(gt=0, le=120, description="Length of the project in months.")
+    months: Months = Field(description="Length of the project in months (1 to 120).")
     priced_on: date | None = Field(
         None, description="The date whose rates apply; default: the day the costing is made."
     )

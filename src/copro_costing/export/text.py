@@ -137,6 +137,41 @@ def _years(lines: list[Line]) -> str:
     return "years " + ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
 
 
+def _each(lines: list[Line], locale: str) -> str:
+    """The unit price, and how it changes by year when inflation applies."""
+    prices = {line.year: line.unit_price for line in lines}
+    if len(set(prices.values())) == 1:
+        return f"{_m(lines[0].unit_price, locale)} each"
+    return "each " + ", ".join(f"{_m(v, locale)} in year {y}" for y, v in prices.items())
+
+
+def _justify_group(category: str, description: str, lines: list[Line], locale: str) -> str:
+    """One sentence or two for the lines of one service, activity or expense."""
+    first = lines[0]
+    total = _m(sum((line.amount for line in lines), Decimal(0)), locale)
+    quantity = plain_number(sum((line.quantity for line in lines), Decimal(0)))
+    when = _years(lines)
+    if category == "service":
+        text = f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale)}: {total}."
+        charges = {line.charge for line in lines}
+        if charges & {"free", "waived"}:
+            text += f" Given free by the unit ({first.note or 'waived'}): shown at full value, not requested."
+        elif "requested" in charges:
+            text += " Offered free; a contribution is requested if there is budget."
+        return text
+    if category == "involvement":
+        return (
+            f"{description}: {quantity} paid {first.unit}s in {when} ({first.note}), "
+            f"{_each(lines, locale)}: {total}. Preparation time is paid as part of involvement."
+        )
+    if category == "involvement_expenses":
+        return (
+            f"{description}: {quantity} person-sessions in {when}, {_each(lines, locale)}: {total}, so that "
+            "no co-producer is left out of pocket (travel, care and access costs)."
+        )
+    return f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale)}: {total}."
+
+
 def justification(costing: Costing, locale: str = "en_GB") -> str:
     """A "justification of resources" paragraph set for an application form."""
     p = costing.spec.project
@@ -153,37 +188,7 @@ def justification(costing: Costing, locale: str = "en_GB") -> str:
         + "."
     )
     for (category, description), lines in _group(costing.lines).items():
-        total = sum((line.amount for line in lines), Decimal(0))
-        first = lines[0]
-        quantity = sum((line.quantity for line in lines), Decimal(0))
-        if category == "service":
-            charges = {line.charge for line in lines}
-            text = (
-                f"{description}: {plain_number(quantity)} {first.unit}(s) over {_years(lines)} at "
-                f"{_m(first.unit_price, locale)} per {first.unit} in year {first.year}, {_m(total, locale)}."
-            )
-            if charges & {"free", "waived"}:
-                text += " Provided free: " + (first.note or "waived") + "."
-            elif "requested" in charges:
-                text += " Offered free; a contribution is requested if there is budget."
-        elif category == "involvement":
-            text = (
-                f"{description}: {plain_number(quantity)} paid {first.unit}s over {_years(lines)} "
-                f"({first.note}), {_m(first.unit_price, locale)} per {first.unit} in year {first.year}, "
-                f"{_m(total, locale)} in all. Preparation time is paid as part of involvement."
-            )
-        elif category == "involvement_expenses":
-            text = (
-                f"{description}: {plain_number(quantity)} person-sessions at {_m(first.unit_price, locale)} "
-                f"in year {first.year}, {_m(total, locale)}, so that no co-producer is left out of pocket "
-                "(travel, care and access costs)."
-            )
-        else:
-            text = (
-                f"{description}: {plain_number(quantity)} x {first.unit} at {_m(first.unit_price, locale)} "
-                f"in year {first.year}, {_m(total, locale)}."
-            )
-        paragraphs.append(text)
+        paragraphs.append(_justify_group(category, description, lines, locale))
     if coproducer_rows:
         row = coproducer_rows[-1]
         paragraphs.append(
