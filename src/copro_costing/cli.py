@@ -55,7 +55,77 @@ def _parser() -> argparse.ArgumentParser:
     services.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     services.add_argument("--on", type=_date, metavar="DATE", help="the catalogue in force on DATE (default today)")
     services.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
+
+    _rates_parser(commands, rates_help)
+
+    offer = commands.add_parser(
+        "offer", help="the unit's offer: every service with its prices",
+        description="Publish the unit's offer from the rate tables: every service, what it includes, its "
+        "external and internal price and internal policy, and the co-producer payment rate.",
+    )
+    offer.add_argument("--on", type=_date, metavar="DATE", help="prices in force on DATE (default today)")
+    offer.add_argument("--format", "-f", choices=OFFER_FORMATS, help="output format (default: from -o's extension, else md)")
+    offer.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    offer.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    offer.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
+
+    guide = commands.add_parser(
+        "guide", help="how to cost co-production into an application to a funder",
+        description="A guide to costing co-production into an application to one funder, generated from its "
+        "rules in the rate tables: headings, what it pays, VAT, prices and inflation, co-producer payments.",
+    )
+    guide.add_argument("--funder", required=True, metavar="ID", help="funder id, e.g. ukri or nihr (see `rates show`)")
+    guide.add_argument("--on", type=_date, metavar="DATE", help="rates in force on DATE (default today)")
+    guide.add_argument("--format", "-f", choices=GUIDE_FORMATS, help="output format (default: from -o's extension, else md)")
+    guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    guide.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
     return parser
+
+
+OFFER_FORMATS = ("md", "html", "xlsx")
+GUIDE_FORMATS = ("md", "html")
+DOC_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+def _rates_parser(commands: argparse._SubParsersAction, rates_help: str) -> None:
+    rates = commands.add_parser(
+        "rates", help="check, show, compare, export and import the rate tables",
+        description="Work with the rate tables (the rates folder): check them, show the rates in force on a "
+        "date, see what changed between two dates, and edit them in Excel.",
+    )
+    sub = rates.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
+    folder_help = "rates folder (default: $COPRO_COSTING_RATES, else the bundled tables)"
+
+    check = sub.add_parser("check", help="report every problem in a rates folder",
+                           description="Validate a rates folder and report every problem as FILE:LINE: field: message.")
+    check.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
+    check.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
+
+    show = sub.add_parser("show", help="the rates in force on a date", description="Show the rates in force on a date.")
+    show.add_argument("--on", type=_date, metavar="DATE", help="default today")
+    show.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    show.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+
+    diff = sub.add_parser("diff", help="what changed between the rates in force on two dates",
+                          description="Compare the rates in force on two dates: item, field, old, new, change in %%.")
+    diff.add_argument("--from", dest="from_date", type=_date, required=True, metavar="DATE")
+    diff.add_argument("--to", dest="to_date", type=_date, metavar="DATE", help="default today")
+    diff.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
+    diff.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
+    export = sub.add_parser("export", help="write the rate tables to an Excel workbook",
+                            description="Write every rate table, history included, to a workbook: one sheet per table.")
+    export.add_argument("workbook", type=Path, metavar="FILE.xlsx")
+    export.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+
+    imp = sub.add_parser("import", help="validate a workbook and write it back to the rates folder",
+                         description="Validate a rates workbook exactly like `rates check`; write the TOML files "
+                         "only if there is no problem at all.")
+    imp.add_argument("workbook", type=Path, metavar="FILE.xlsx")
+    imp.add_argument("folder", type=Path, metavar="DIR",
+                     help="the rates folder to write (required, so an installed package is never changed)")
+    imp.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _quote(args)
         if args.command == "services":
             return _services(args)
+        if args.command == "rates":
+            return _rates(args)
+        if args.command in ("offer", "guide"):
+            return _document(args)
         parser.error(f"unknown command {args.command!r}")
     except InputError as exc:
         for problem in exc.problems:
@@ -124,8 +198,8 @@ def _quote(args: argparse.Namespace) -> int:
     book = _book(args.rates)
     spec = load_spec(args.spec)
     if args.priced_on is not None:
+        # model_copy keeps the file name and line index, so problems still point at lines
         spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": args.priced_on})})
-        spec.with_origin(str(args.spec), None)
     costing = estimate(spec, book)
     if costing.illustrative:
         print(
@@ -143,4 +217,136 @@ def _services(args: argparse.Namespace) -> int:
 
     book = _book(args.rates)
     sys.stdout.write(catalogue_table(book, args.on or date.today(), locale=args.locale))
+    return EXIT_OK
+
+
+def _rates_folder(folder: Path | None) -> Path:
+    from .tables import default_rates_dir
+
+    return folder if folder is not None else default_rates_dir()
+
+
+def _rates(args: argparse.Namespace) -> int:
+    from .ratebook import RateLookupError
+
+    action = args.rates_command
+    try:
+        if action == "check":
+            return _rates_check(args)
+        if action == "show":
+            from .ratesview import show, show_json
+
+            book = _book(args.rates)
+            on = args.on or date.today()
+            sys.stdout.write(show_json(book, on) if args.format == "json" else show(book, on))
+            return EXIT_OK
+        if action == "diff":
+            from .ratesview import diff_json, diff_text
+
+            book = _book(args.folder)
+            to_date = args.to_date or date.today()
+            render = diff_json if args.format == "json" else diff_text
+            sys.stdout.write(render(book, args.from_date, to_date))
+            return EXIT_OK
+        if action == "export":
+            return _rates_export(args)
+        if action == "import":
+            return _rates_import(args)
+    except RateLookupError as exc:
+        raise UsageError(str(exc)) from None
+    raise UsageError(f"unknown rates action {action!r}")
+
+
+def _rates_check(args: argparse.Namespace) -> int:
+    from .ratescheck import check_folder
+
+    result = check_folder(_rates_folder(args.folder), today=args.today)
+    if result.problems:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print(f"copro-costing: {result.summary()}", file=sys.stderr)
+        return EXIT_INPUT
+    print(result.summary())
+    return EXIT_OK
+
+
+def _check_output_folder(output: Path) -> None:
+    if not output.parent.is_dir():
+        raise InputError([Problem(str(output), None, "", "output folder does not exist")])
+
+
+def _rates_export(args: argparse.Namespace) -> int:
+    from .export.rates_xlsx import write_rates_workbook
+
+    if args.workbook.suffix.lower() != ".xlsx":
+        raise UsageError(f"{args.workbook}: the workbook must end in .xlsx")
+    _check_output_folder(args.workbook)
+    book = _book(args.rates)
+    write_rates_workbook(book, args.workbook)
+    rows = sum(len(book.rows(t)) for t in book.tables)
+    print(f"Wrote {args.workbook}: {len(book.tables)} sheets, {rows} rows (the whole history).")
+    print("Edit it, then: copro-costing rates import " + str(args.workbook) + " [DIR]")
+    return EXIT_OK
+
+
+def _rates_import(args: argparse.Namespace) -> int:
+    from .export.rates_xlsx import history_warnings, import_workbook
+
+    result = import_workbook(args.workbook, _rates_folder(args.folder), today=args.today)
+    for warning in history_warnings(result):
+        print(f"copro-costing: warning: {warning}", file=sys.stderr)
+    sys.stdout.write(result.summary())
+    return EXIT_OK
+
+
+def _document(args: argparse.Namespace) -> int:
+    from .ratebook import RateLookupError
+
+    formats = OFFER_FORMATS if args.command == "offer" else GUIDE_FORMATS
+    fmt = args.format
+    if fmt is None and args.output is not None:
+        fmt = DOC_EXTENSIONS.get(args.output.suffix.lower())
+        if fmt not in formats:
+            raise UsageError(
+                f"{args.output}: cannot tell the format from the extension {args.output.suffix or '(none)'}; "
+                f"use --format {{{','.join(formats)}}}"
+            )
+    fmt = fmt or "md"
+    if fmt == "xlsx" and args.output is None:
+        raise UsageError("an xlsx workbook needs an output file: add -o offer.xlsx")
+    if args.output is not None:
+        _check_output_folder(args.output)
+    book = _book(args.rates)
+    on = args.on or date.today()
+    try:
+        if args.command == "offer":
+            from . import offer
+
+            if fmt == "xlsx":
+                offer.write_offer_xlsx(book, on, args.output, locale=args.locale)
+                text = None
+            else:
+                text = (offer.offer_html if fmt == "html" else offer.offer_markdown)(book, on, args.locale)
+            illustrative = any(item.illustrative for item in offer.offer_items(book, on))
+        else:
+            from . import offer
+
+            if args.funder not in book.keys("funders"):
+                raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
+            text = (offer.guide_html if fmt == "html" else offer.guide_markdown)(book, args.funder, on, args.locale)
+            illustrative = offer.MARK in text
+    except RateLookupError as exc:
+        raise UsageError(f"{exc}") from None
+    if illustrative:
+        print("copro-costing: warning: contains illustrative figures (marked *): replace them with "
+              "finance-approved rates before relying on them", file=sys.stderr)
+    if text is not None:
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            from .atomic import write_text_atomic
+
+            write_text_atomic(args.output, text)
+    if args.output is not None:
+        print(f"Wrote {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .fields import MODEL_CONFIG, Currency, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
+from .fields import MODEL_CONFIG, Count, Currency, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
 LineCategory = Literal["service", "involvement", "involvement_expenses", "expense"]
@@ -128,7 +128,7 @@ class CoproducersIncluded(BaseModel):
 
     model_config = MODEL_CONFIG
 
-    people: int = Field(gt=0)
+    people: Count
     hours: Quantity
     prep_hours: NonNegativeQuantity = Decimal(0)
 

@@ -1,0 +1,580 @@
+"""rates show / diff / export / import, the JSON Schemas, and reproducibility of old costings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from copro_costing import InputError, estimate, load_rates, load_spec
+from copro_costing.cli import main
+from copro_costing.export.rates_xlsx import cell_decimal, check_workbook, import_workbook, write_rates_workbook
+from copro_costing.ratebook import ROW_TYPES, RateBook
+from copro_costing.ratesview import diff, show_data
+from copro_costing.schema import all_schemas, schema_name, stale_schemas
+from copro_costing.tables import FILES, TABLE_FILE
+
+TODAY = date(2026, 1, 15)
+
+
+@pytest.fixture
+def rates(tmp_path: Path, rates_dir: Path) -> Path:
+    target = tmp_path / "rates"
+    shutil.copytree(rates_dir, target)
+    return target
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text.strip() + "\n", encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+NEXT_YEAR = """
+[[roles]]
+id = "director"
+name = "Director"
+effective = 2026-10-01
+internal_day_rate = 546.00
+external_day_rate = 819.00
+currency = "GBP"
+source = "Finance rate card 2026/27"
+"""
+NEW_COPRODUCER_RATE = """
+[[coproducer_rate]]
+effective = 2026-10-01
+hourly_rate = 33.00
+currency = "GBP"
+source = "Payment policy review 2026"
+"""
+NEW_UPLIFT = """
+[[uplift]]
+effective = 2026-10-01
+percent = 3.5
+source = "Finance inflation rate 2026"
+"""
+NEW_SERVICE_VERSION = """
+[[services]]
+id = "co-production-partner-day"
+name = "Co-production partner day"
+description = "Working as the project's co-production partner."
+unit = "day"
+effective = 2026-10-01
+effort = { director = 0.5, co-production-manager = 1, co-production-officer = 1 }
+coproducers = { people = 2, hours = 6, prep_hours = 1 }
+internal_policy = "charge"
+source = "Unit review 2026"
+"""
+
+
+def add_next_year(folder: Path) -> None:
+    append(folder / "roles.toml", NEXT_YEAR)
+    append(folder / "coproducer.toml", NEW_COPRODUCER_RATE)
+    append(folder / "tax.toml", NEW_UPLIFT)
+    append(folder / "services.toml", NEW_SERVICE_VERSION)
+
+
+# show ---------------------------------------------------------------------------------------
+
+
+def test_show_table(rates_dir: Path, capsys):
+    assert main(["rates", "show", "--on", "2026-01-15", "--rates", str(rates_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Rates in force on 2026-01-15")
+    for table in ROW_TYPES:
+        assert f"\n{table} ({TABLE_FILE[table]})\n" in out
+    assert "co-production-manager" in out and "380.00" in out and "570.00" in out
+
+
+def test_show_json_is_the_rows_in_force_and_their_fingerprint(rates_dir: Path, capsys):
+    assert main(["rates", "show", "--on", "2026-01-15", "--format", "json", "--rates", str(rates_dir)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    book = load_rates(rates_dir)
+    assert data == json.loads(json.dumps(show_data(book, TODAY)))
+    assert data["sha256"] == book.fingerprint(TODAY)
+    assert len(data["rows"]) == len(list(book.rows_in_force(TODAY)))
+
+
+def test_show_before_anything_is_in_force(rates_dir: Path, capsys):
+    assert main(["rates", "show", "--on", "2000-01-01", "--rates", str(rates_dir)]) == 0
+    assert "(nothing in force on this date)" in capsys.readouterr().out
+
+
+# diff ---------------------------------------------------------------------------------------
+
+
+def test_diff_lists_item_old_new_and_change(rates: Path, capsys):
+    add_next_year(rates)
+    assert main(["rates", "diff", "--from", "2026-09-30", "--to", "2026-10-01", str(rates)]) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines()[4:] if line.strip()}
+    assert rows[("roles/director", "internal_day_rate")] == ["520.00", "546.00", "+5.0%"]
+    assert rows[("roles/director", "external_day_rate")] == ["780.00", "819.00", "+5.0%"]
+    assert rows[("coproducer_rate", "hourly_rate")] == ["30.00", "33.00", "+10.0%"]
+    assert rows[("uplift", "percent")] == ["3", "3.5", "+16.7%", "(+0.5", "points)"]
+    assert rows[("services/co-production-partner-day", "effort.director")] == ["0.25", "0.5", "+100.0%"]
+    assert rows[("roles/director", "effective")] == ["2025-08-01", "2026-10-01"]
+    assert "4 items changed, 0 added, 0 removed." in out
+
+
+def test_diff_shows_added_items_and_json(rates_dir: Path, capsys):
+    book = load_rates(rates_dir)
+    changes = diff(book, date(2025, 1, 1), TODAY)
+    added = {c.item for c in changes if c.kind == "added"}
+    assert "roles/director" in added and "services/initial-consultation" in added
+    assert all(c.kind == "added" for c in changes)
+    removed = diff(book, TODAY, date(2025, 1, 1))
+    assert {c.item for c in removed} == added and all(c.kind == "removed" for c in removed)
+    assert main(["rates", "diff", "--from", "2025-01-01", "--to", "2026-01-15", "--format", "json", str(rates_dir)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {c["item"] for c in data["changes"]} == added
+
+
+def test_diff_with_no_changes(rates_dir: Path, capsys):
+    assert main(["rates", "diff", "--from", "2026-01-01", "--to", "2026-01-15", str(rates_dir)]) == 0
+    assert capsys.readouterr().out == "Rates in force on 2026-01-01 compared with 2026-01-15: no changes.\n"
+
+
+# Reproducibility ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["advisory-group.toml", "hearing-checks.toml"])
+def test_newer_rates_never_change_an_earlier_costing(rates: Path, rates_dir: Path, examples_dir: Path, example: str):
+    spec = load_spec(examples_dir / example)
+    before = estimate(spec, load_rates(rates_dir))
+    add_next_year(rates)
+    newer = load_rates(rates)
+    assert estimate(spec, newer).to_json() == before.to_json()  # to the byte
+
+    later = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": date(2026, 10, 15)})})
+    after = estimate(later, newer)
+    assert after.stamp.sha256 != before.stamp.sha256
+    assert after.stamp.priced_on == date(2026, 10, 15)
+    used = {(table, row.key, row.effective) for table, row in after.rates_used}
+    assert ("coproducer_rate", "", date(2026, 10, 1)) in used  # the new co-producer rate
+    # Priced on the same later day without the new rows, the figures are lower.
+    assert after.totals.price > estimate(later, load_rates(rates_dir)).totals.price
+
+
+def test_quote_priced_on_uses_the_rates_of_that_day(rates: Path, rates_dir: Path, examples_dir: Path, capsys):
+    spec = str(examples_dir / "hearing-checks.toml")
+    assert main(["quote", spec, "--format", "json", "--rates", str(rates_dir)]) == 0
+    original = capsys.readouterr().out
+    add_next_year(rates)
+    assert main(["quote", spec, "--format", "json", "--rates", str(rates)]) == 0
+    assert capsys.readouterr().out == original
+    assert main(["quote", spec, "--format", "json", "--rates", str(rates), "--priced-on", "2026-10-15"]) == 0
+    later = json.loads(capsys.readouterr().out)
+    assert later["rates"]["priced_on"] == "2026-10-15"
+    assert later["rates"]["sha256"] != json.loads(original)["rates"]["sha256"]
+
+
+# The workbook: export and import --------------------------------------------------------------
+
+
+def test_export_one_sheet_per_table_with_drop_downs(rates_dir: Path, tmp_path: Path, capsys):
+    out = tmp_path / "rates.xlsx"
+    assert main(["rates", "export", str(out), "--rates", str(rates_dir)]) == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["about", *ROW_TYPES]
+    book = load_rates(rates_dir)
+    for table in ROW_TYPES:
+        ws = wb[table]
+        assert ws.max_row == 1 + len(book.rows(table))
+    roles = wb["roles"]
+    header = [c.value for c in roles[1]]
+    assert header == ["id", "name", "effective", "internal_day_rate", "external_day_rate", "currency", "source"]
+    assert roles["D2"].value == 520 and roles["D2"].number_format == "#,##0.00"
+    services = [c.value for c in wb["services"][1]]
+    assert "effort.co-production-manager" in services and "coproducers.prep_hours" in services
+    assert "headings.6" in [c.value for c in wb["funders"][1]]
+
+    def lists(ws):
+        return {(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation if dv.type == "list"}
+
+    col = {name: i for i, name in enumerate(services)}
+    policy_letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col["internal_policy"]]
+    assert ('"charge,free,request,case-by-case"', f"{policy_letter}2:{policy_letter}1048576") in lists(wb["services"])
+    assert any(f == '"current,inflation"' for f, _ in lists(wb["funders"]))
+    assert any(f == '"GBP"' for f, _ in lists(roles))
+
+
+def test_round_trip_of_the_bundled_tables_changes_nothing(rates: Path, tmp_path: Path, capsys):
+    before = snapshot(rates)
+    xlsx = tmp_path / "rates.xlsx"
+    assert main(["rates", "export", str(xlsx), "--rates", str(rates)]) == 0
+    assert main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15"]) == 0
+    assert "Wrote nothing (no changes)" in capsys.readouterr().out
+    assert snapshot(rates) == before
+
+
+def test_round_trip_into_an_empty_folder_is_exact(rates_dir: Path, tmp_path: Path):
+    book = load_rates(rates_dir)
+    xlsx = write_rates_workbook(book, tmp_path / "rates.xlsx")
+    target = tmp_path / "new"
+    target.mkdir()
+    result = import_workbook(xlsx, target, today=TODAY)
+    assert sorted(result.written) == sorted(FILES)
+    again = load_rates(target)
+    assert again.tables == book.tables
+    assert again.fingerprint(TODAY) == book.fingerprint(TODAY)
+    for file in FILES:
+        text = (target / file).read_text(encoding="utf-8")
+        assert text.startswith(f"#:schema ./schema/{Path(file).stem}.schema.json\n")
+        # The writer reproduces the shipped files' rows exactly; only the header may differ.
+        shipped = (rates_dir / file).read_text(encoding="utf-8")
+        assert text[text.index("\n[["):] == shipped[shipped.index("\n[["):]
+
+
+def edit_workbook(rates_dir: Path, tmp_path: Path, change) -> Path:
+    """Export the bundled tables, apply ``change(workbook)``, save; return the path."""
+    path = tmp_path / "rates.xlsx"
+    write_rates_workbook(load_rates(rates_dir), path)
+    wb = load_workbook(path)
+    change(wb)
+    wb.save(path)
+    return path
+
+
+def add_role_row(wb, values: dict[str, object]) -> int:
+    ws = wb["roles"]
+    header = [c.value for c in ws[1]]
+    row = ws.max_row + 1
+    base = {"id": "director", "name": "Director", "effective": date(2026, 8, 1), "internal_day_rate": 546,
+            "external_day_rate": 819, "currency": "GBP", "source": "Finance rate card 2026/27"}
+    for name, value in {**base, **values}.items():
+        if value is not None:
+            ws.cell(row=row, column=header.index(name) + 1, value=value)
+    return row
+
+
+def test_import_a_new_row_writes_only_that_file_and_keeps_its_header(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {}))
+    before = snapshot(rates)
+    assert main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15"]) == 0
+    out = capsys.readouterr().out
+    assert "added: roles/director from 2026-08-01" in out
+    assert "Wrote roles.toml" in out
+    after = snapshot(rates)
+    assert {name for name in after if after[name] != before[name]} == {"roles.toml"}
+    text = (rates / "roles.toml").read_text(encoding="utf-8")
+    old = before["roles.toml"].decode("utf-8")
+    assert text.startswith(old[: old.index("[[roles]]")])  # header comments kept
+    book = load_rates(rates)
+    assert book.role("director", date(2026, 8, 1)).internal_day_rate == Decimal("546.00")
+    assert book.role("director", date(2026, 7, 31)).internal_day_rate == Decimal("520.00")
+
+
+def refused(xlsx: Path, rates: Path, capsys) -> list[str]:
+    """Import must fail with exit 2, write nothing, and print one line per problem."""
+    before = snapshot(rates)
+    code = main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert snapshot(rates) == before, "nothing may be written"
+    assert err.splitlines()[-1].endswith("; nothing was written")
+    return err.splitlines()[:-1]
+
+
+def test_renamed_sheet(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def rename(wb):
+        wb["roles"].title = "Staff roles"
+
+    problems = refused(edit_workbook(rates_dir, tmp_path, rename), rates, capsys)
+    assert problems == [
+        f"{tmp_path / 'rates.xlsx'}:Staff roles: sheet 'Staff roles' is not a rates table; expected 'roles', which is "
+        "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, funders, services)"
+    ]
+
+
+def test_renamed_column(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def rename(wb):
+        wb["roles"]["D1"] = "internal rate"
+
+    problems = refused(edit_workbook(rates_dir, tmp_path, rename), rates, capsys)
+    assert problems == [
+        f"{tmp_path / 'rates.xlsx'}:roles!D1: internal rate: 'internal rate' is not a column of roles; "
+        "expected 'internal_day_rate', which is missing: was it renamed?"
+    ]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-5, "must not be negative"),
+    (546.125, "at most 2 decimal places (got 546.125)"),
+    ("lots", "must be a number (got 'lots')"),
+])
+def test_bad_amount_in_a_cell(rates: Path, rates_dir: Path, tmp_path: Path, capsys, value, message):
+    row = 0
+
+    def change(wb):
+        nonlocal row
+        row = add_role_row(wb, {"internal_day_rate": value})
+
+    problems = refused(edit_workbook(rates_dir, tmp_path, change), rates, capsys)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'rates.xlsx'}:roles!D{row}: internal_day_rate: ")
+    assert message in problems[0]
+
+
+def test_a_date_cell_that_is_not_a_date(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {"effective": "next August"}))
+    problems = refused(xlsx, rates, capsys)
+    assert len(problems) == 1 and ":roles!C5: effective: " in problems[0] and "date" in problems[0]
+
+
+def test_two_versions_on_the_same_date_in_the_workbook(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    problems = refused(
+        edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {"effective": date(2025, 8, 1)})), rates, capsys,
+    )
+    assert problems == [
+        f"{tmp_path / 'rates.xlsx'}:roles!C5: effective: two versions of 'director' take effect on 2025-08-01 "
+        "(the other is at roles!C2); add a new date instead"
+    ]
+
+
+def test_a_service_naming_a_role_that_does_not_exist_in_the_workbook(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def change(wb):
+        ws = wb["services"]
+        col = ws.max_column + 1
+        ws.cell(row=1, column=col, value="effort.project-lead")
+        ws.cell(row=2, column=col, value=1)
+
+    problems = refused(edit_workbook(rates_dir, tmp_path, change), rates, capsys)
+    assert len(problems) == 1
+    assert ":services!" in problems[0] and "2: effort.project-lead: unknown role 'project-lead'" in problems[0]
+
+
+def test_formulas_are_not_read(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {"internal_day_rate": "=D2*1.05"}))
+    problems = refused(xlsx, rates, capsys)
+    assert problems == [f"{xlsx}:roles!D5: internal_day_rate: this cell holds a formula; type the value itself"]
+
+
+def test_missing_and_broken_workbooks(rates: Path, tmp_path: Path, capsys):
+    assert refused(tmp_path / "nope.xlsx", rates, capsys) == [f"{tmp_path / 'nope.xlsx'}: file not found"]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    problems = refused(broken, rates, capsys)
+    assert len(problems) == 1 and "not a readable Excel workbook" in problems[0]
+
+
+def test_text_that_looks_like_a_formula_stays_text(rates_dir: Path, tmp_path: Path):
+    book = load_rates(rates_dir)
+    role = book.rows("roles")[0].model_copy(update={"name": "=HYPERLINK(\"x\")", "source": "+44 budget line"})
+    tables = dict(book.tables)
+    tables["roles"] = (role, *book.rows("roles")[1:])
+    xlsx = write_rates_workbook(RateBook(tables, book.origin, book.files), tmp_path / "r.xlsx")
+    cell = load_workbook(xlsx)["roles"]["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("x")'
+    read, problems = check_workbook(xlsx, TODAY)
+    assert problems == [] and read.rows["roles"][0][0] == role
+
+
+@pytest.mark.parametrize(("value", "fmt", "expected"), [
+    (520, "#,##0.00", "520.00"),
+    (0.1, "General", "0.1"),
+    (1.5, "0.00", "1.50"),
+    (12.3456, "General", "12.3456"),
+    (20.0, "General", "20"),
+    (546.125, "#,##0.00", "546.125"),  # shown as 546.13 by Excel, kept exact so the model refuses it
+])
+def test_cell_decimal_is_exact(value, fmt, expected):
+    assert str(cell_decimal(value, fmt)) == expected
+
+
+# The property: TOML -> xlsx -> TOML is lossless -------------------------------------------------
+
+FIRST = date(2020, 1, 1)
+PROPERTY_TODAY = date(2030, 6, 1)
+ident = st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,6}){0,2}\Z")
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn"), blacklist_characters="\u2028\u2029\x85")
+    | st.sampled_from("\n\t=-+@\"'\\#[]{}"),
+    min_size=1, max_size=25,
+).filter(lambda s: s.strip() != "")
+
+
+def decimals(low: int, high: int, max_places: int):
+    """Decimals with 0..max_places written places, trailing zeros included (1.50 is not 1.5)."""
+    return st.builds(lambda n, p: Decimal(n).scaleb(-p), st.integers(low, high), st.integers(0, max_places))
+
+
+money = st.builds(lambda n: Decimal(n).scaleb(-2), st.integers(0, 10**9))
+quantity = decimals(1, 5000, 2)
+percent = decimals(0, 100, 4).filter(lambda d: d <= 100) | decimals(0, 1000000, 4).filter(lambda d: d <= 100)
+later_dates = st.dates(min_value=date(2020, 1, 2), max_value=date(2032, 5, 31))
+
+
+@st.composite
+def versions(draw, make):
+    """Rows for one item: the first in force from FIRST, later ones on distinct dates."""
+    dates = [FIRST, *sorted(draw(st.sets(later_dates, max_size=2)))]
+    return [draw(make(day)) for day in dates]
+
+
+def role(key):
+    return lambda day: st.fixed_dictionaries({
+        "id": st.just(key), "name": text, "effective": st.just(day), "internal_day_rate": money,
+        "external_day_rate": money, "source": text,
+    })
+
+
+def flat(key, field, values):
+    return lambda day: st.fixed_dictionaries({"effective": st.just(day), field: values, "source": text})
+
+
+def expense(key):
+    return lambda day: st.fixed_dictionaries({
+        "id": st.just(key), "name": text, "effective": st.just(day), "amount": money, "unit": text, "source": text,
+    })
+
+
+@st.composite
+def funder_row(draw, key, day):
+    headings = draw(st.lists(text, min_size=1, max_size=7, unique_by=str.strip))
+    pick = st.sampled_from(headings)
+    row = {
+        "id": key, "name": draw(text), "effective": day, "prices": draw(st.sampled_from(["current", "inflation"])),
+        "pays_percent": draw(percent), "indirect_percent": draw(percent), "headings": headings,
+        "heading_for": {k: draw(pick) for k in ("service", "involvement", "involvement_expenses", "expense")},
+        "source": draw(text),
+    }
+    if draw(st.booleans()):
+        row["notes"] = draw(text)
+    return row
+
+
+@st.composite
+def service_row(draw, key, day, roles):
+    chosen = draw(st.lists(st.sampled_from(roles), min_size=1, unique=True))
+    row = {
+        "id": key, "name": draw(text), "description": draw(text), "unit": draw(text), "effective": day,
+        "effort": {r: draw(quantity) for r in chosen},
+        "internal_policy": draw(st.sampled_from(["charge", "free", "request", "case-by-case"])),
+        "source": draw(text),
+    }
+    if draw(st.booleans()):
+        row["coproducers"] = {"people": draw(st.integers(1, 50)), "hours": draw(quantity),
+                              "prep_hours": draw(decimals(0, 500, 2))}
+    return row
+
+
+@st.composite
+def books(draw) -> RateBook:
+    role_ids = draw(st.lists(ident, min_size=1, max_size=3, unique=True))
+    raw: dict[str, list[dict]] = {table: [] for table in ROW_TYPES}
+    for key in role_ids:
+        raw["roles"] += draw(versions(role(key)))
+    raw["coproducer_rate"] = draw(versions(flat("", "hourly_rate", money)))
+    raw["vat"] = draw(versions(flat("", "percent", percent)))
+    raw["uplift"] = draw(versions(flat("", "percent", percent)))
+    for key in draw(st.lists(ident, min_size=1, max_size=2, unique=True)):
+        raw["expense_defaults"] += draw(versions(expense(key)))
+    for key in draw(st.lists(ident, min_size=1, max_size=2, unique=True)):
+        raw["funders"] += draw(versions(lambda day, key=key: funder_row(key, day)))
+    for key in draw(st.lists(ident, min_size=1, max_size=3, unique=True)):
+        raw["services"] += draw(versions(lambda day, key=key: service_row(key, day, role_ids)))
+    for rows in raw.values():  # rows of different items interleave in a real file
+        draw(st.randoms()).shuffle(rows)
+    tables = {table: tuple(ROW_TYPES[table].model_validate(r) for r in rows) for table, rows in raw.items()}
+    return RateBook(tables, "generated", dict(TABLE_FILE))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(book=books())
+def test_toml_to_xlsx_to_toml_is_lossless(book: RateBook):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "rates"
+        folder.mkdir()
+        xlsx = write_rates_workbook(book, Path(tmp) / "rates.xlsx")
+        import_workbook(xlsx, folder, today=PROPERTY_TODAY)
+        again = load_rates(folder)
+    assert again.tables == book.tables
+    for table in ROW_TYPES:  # exactly as written: 1.50 stays 1.50, so fingerprints match
+        assert [r.model_dump(mode="json") for r in again.rows(table)] == [r.model_dump(mode="json") for r in book.rows(table)]
+    for day in (FIRST, PROPERTY_TODAY):
+        assert again.fingerprint(day) == book.fingerprint(day)
+
+
+# JSON Schemas ---------------------------------------------------------------------------------
+
+
+def test_committed_schemas_are_up_to_date(rates_dir: Path):
+    stale = stale_schemas(rates_dir / "schema")
+    assert stale == [], f"regenerate with: python -m copro_costing.schema rates/schema (stale: {stale})"
+
+
+def test_every_rates_file_points_at_its_schema(rates_dir: Path):
+    for file in FILES:
+        first = (rates_dir / file).read_text(encoding="utf-8").splitlines()[0]
+        assert first == f"#:schema ./schema/{schema_name(file)}"
+        assert (rates_dir / "schema" / schema_name(file)).is_file()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def test_the_shipped_files_validate_against_their_schemas_and_bad_ones_do_not(rates_dir: Path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schemas = {name: json.loads(text) for name, text in all_schemas().items()}
+    for file in FILES:
+        data = tomllib.loads((rates_dir / file).read_text(encoding="utf-8"), parse_float=Decimal)
+        jsonschema.validate(_jsonable(data), schemas[schema_name(file)])
+    roles = tomllib.loads((rates_dir / "roles.toml").read_text(encoding="utf-8"), parse_float=Decimal)
+    for change in ({"internal_day_rate": -1}, {"colour": "red"}, {"currency": "EUR"}, {"id": "Not An Id"}):
+        bad = {"roles": [{**roles["roles"][0], **change}]}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(_jsonable(bad), schemas["roles.schema.json"])
+
+
+def test_schema_command_check_mode(rates_dir: Path, tmp_path: Path):
+    from copro_costing.schema import main as schema_main
+
+    assert schema_main([str(rates_dir / "schema"), "--check"]) == 0
+    assert schema_main([str(tmp_path / "schema"), "--check"]) == 1
+    assert schema_main([str(tmp_path / "schema")]) == 0
+    assert schema_main([str(tmp_path / "schema"), "--check"]) == 0
+
+
+# The command line stays fast --------------------------------------------------------------------
+
+
+def test_quote_json_does_not_import_openpyxl(examples_dir: Path, rates_dir: Path):
+    code = (
+        "import sys\n"
+        "from copro_costing.cli import main\n"
+        f"main(['quote', {str(examples_dir / 'advisory-group.toml')!r}, '--format', 'json', '--rates', {str(rates_dir)!r}])\n"
+        "assert 'openpyxl' not in sys.modules, 'openpyxl imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_export_refuses_text_a_workbook_cannot_hold(rates_dir: Path, tmp_path: Path):
+    book = load_rates(rates_dir)
+    role = book.rows("roles")[0].model_copy(update={"name": "Dir\rector"})
+    tables = {**book.tables, "roles": (role, *book.rows("roles")[1:])}
+    with pytest.raises(InputError, match=r"roles\[0\]\.name: contains a control character"):
+        write_rates_workbook(RateBook(tables, book.origin, book.files), tmp_path / "r.xlsx")
+    assert not (tmp_path / "r.xlsx").exists()
