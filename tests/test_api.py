@@ -5,8 +5,10 @@ from __future__ import annotations
 import builtins
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import copro_costing
 from copro_costing import InputError, Project, Spec, compare, estimate, load_spec
@@ -45,7 +47,7 @@ def test_building_in_code_prices_like_the_file(spec, book):
 def test_spec_is_immutable_and_each_add_returns_a_new_spec(spec):
     bigger = spec.add_expense("BSL interpreter", cost="300.00", quantity=2, year=1)
     assert len(spec.expenses) == 0 and len(bigger.expenses) == 1
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         spec.project = nihr_project(title="changed")  # type: ignore[misc]
 
 
@@ -71,10 +73,24 @@ def test_spec_saves_as_a_costing_file_and_loads_back_unchanged(spec, tmp_path):
     assert path.read_text().startswith("# Costing file for: Living well with hearing loss")
 
 
-@pytest.mark.parametrize("example", ["hearing-checks.toml", "patient-data-principles.toml", "advisory-group.toml"])
-def test_examples_round_trip_through_save(examples_dir, tmp_path, example):
+EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "examples").glob("*.toml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_examples_round_trip_through_save_and_price_the_same(examples_dir, tmp_path, example, book):
     original = load_spec(examples_dir / example)
-    assert load_spec(original.save(tmp_path / example)) == original
+    again = load_spec(original.save(tmp_path / example))
+    assert again == original
+    assert estimate(again, book).as_json() == estimate(original, book).as_json()
+
+
+def test_examples_are_realistic_bids(examples_dir, book):
+    """1 to 5 years and roughly £2k to £150k, as the unit's real work is."""
+    assert len(EXAMPLES) >= 5
+    for example in EXAMPLES:
+        costing = estimate(load_spec(examples_dir / example), book)
+        assert 1 <= costing.years <= 5, example
+        assert Decimal("2000") <= costing.totals.price <= Decimal("150000"), example
 
 
 def test_with_project_changes_one_thing(spec, book):
