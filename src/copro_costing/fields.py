@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 
 from .money import MoneyError, to_money, to_quantity
 
-MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def _money(value: object) -> Decimal:
