@@ -17,19 +17,10 @@ import pytest
 
 from copro_costing import cli
 from copro_costing.tables import ENV_VAR
+from snippets import INVOLVEMENT
 
 MONEY = r"^-?\d+\.\d{2}$"
 
-INVOLVEMENT = """
-[[involvement]]
-activity = "Advisory group meetings"
-people = 8
-sessions = 4
-hours = 2
-prep_hours = 1
-years = [1, 2, 3]
-expenses = 15.00
-"""
 
 
 @pytest.fixture(autouse=True)

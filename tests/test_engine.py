@@ -13,17 +13,7 @@ from decimal import Decimal
 import pytest
 
 from copro_costing import InputError, estimate, load_rates, load_spec
-
-INVOLVEMENT = """
-[[involvement]]
-activity = "Advisory group meetings"
-people = 8
-sessions = 4
-hours = 2
-prep_hours = 1
-years = [1, 2, 3]
-expenses = 15.00
-"""
+from snippets import INVOLVEMENT
 
 # The issue's example, worked by hand:
 #   fees      8 people x 4 sessions x (2 h + 1 h) = 96 h x £30.00 = £2,880.00 a year

@@ -20,6 +20,7 @@ from copro_costing.policy import (
     service_charge,
     vat_applies,
 )
+from snippets import INVOLVEMENT
 
 ON = date(2026, 4, 1)
 
@@ -234,16 +235,6 @@ def test_giving_a_service_free_never_waives_the_coproducer_payments(quote, spec_
     check_totals(costing)
 
 
-INVOLVEMENT = """
-[[involvement]]
-activity = "Advisory group meetings"
-people = 8
-sessions = 4
-hours = 2
-prep_hours = 1
-years = [1, 2, 3]
-expenses = 15.00
-"""
 
 
 @pytest.mark.parametrize("rate", ["20.00", "29.99"])

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from copro_costing import InputError, load_spec, parse_spec
+from snippets import INVOLVEMENT
 
 SERVICE = """
 [[services]]
@@ -17,16 +18,6 @@ quantity = {quantity}
 year = 1
 """
 
-INVOLVEMENT = """
-[[involvement]]
-activity = "Advisory group meetings"
-people = 8
-sessions = 4
-hours = 2
-prep_hours = 1
-years = [1, 2, 3]
-expenses = 15.00
-"""
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from decimal import Decimal
 from .engine import staff_cost
 from .money import format_money, round_money
 from .ratebook import RateBook, Service
+from .ratesview import text_table
 
 POLICY_WORDS = {
     "charge": "charged",
@@ -64,14 +65,7 @@ def catalogue_table(book: RateBook, on: date, locale: str = "en_GB") -> str:
             format_money(e.internal_price, locale), format_money(e.external_price, locale),
             POLICY_WORDS[e.service.internal_policy],
         ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    right = {3, 4}
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines = text_table([list(r) for r in rows], right=(3, 4))
     rate = book.coproducer_rate(on)
     lines += [
         "",
