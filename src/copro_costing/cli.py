@@ -285,7 +285,7 @@ def _rates_export(args: argparse.Namespace) -> int:
     write_rates_workbook(book, args.workbook)
     rows = sum(len(book.rows(t)) for t in book.tables)
     print(f"Wrote {args.workbook}: {len(book.tables)} sheets, {rows} rows (the whole history).")
-    print("Edit it, then: copro-costing rates import " + str(args.workbook) + " [DIR]")
+    print(f"Edit it, then: copro-costing rates import {args.workbook} DIR  (DIR: the rates folder to update)")
     return EXIT_OK
 
 
