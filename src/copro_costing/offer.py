@@ -425,7 +425,7 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     pays = funder_contribution(example, funder)
     pays_text = f"{funder.name} pays {plain_number(funder.pays_percent)}% of the costed price"
     if funder.indirect_percent:
-        pays_text += f", and adds a flat {plain_number(funder.indirect_percent)}% of indirect costs on direct costs"
+        pays_text += f", and adds a flat {plain_number(funder.indirect_percent)}% on top of direct costs for indirect costs"
     blocks += [
         Heading(f"What {funder.name} pays"),
         Para(f"{pays_text}: for every {fm(example)} of co-production costs in the budget it contributes {fm(pays)}."
