@@ -32,7 +32,10 @@ def write_atomic(path: Path | str, write: Callable[[Path], None]) -> Path:
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
-    return write_atomic(path, lambda tmp: tmp.write_bytes(data))
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    return write_atomic(path, write)
 
 
 def write_text_atomic(path: Path | str, text: str) -> Path:

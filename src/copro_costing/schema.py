@@ -71,7 +71,7 @@ def schema_name(file: str) -> str:
 def file_schema(file: str) -> dict[str, Any]:
     """The JSON Schema of one rates file: its tables, each an array of that table's rows."""
     tables = FILES[file]
-    fields: dict[str, Any] = {table: (list[ROW_TYPES[table]], ...) for table in tables}  # type: ignore[name-defined]
+    fields: dict[str, Any] = {table: (list[ROW_TYPES[table]], ...) for table in tables}  # type: ignore[valid-type]
     model = create_model(  # type: ignore[call-overload]
         f"{Path(file).stem.capitalize()}File",
         __config__=ConfigDict(extra="forbid"),

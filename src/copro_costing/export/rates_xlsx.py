@@ -540,11 +540,11 @@ def _replace_all(folder: Path, texts: dict[str, str]) -> None:
     temps: list[tuple[Path, Path]] = []
     try:
         for file, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{file}.", suffix=".tmp", dir=folder)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{file}.", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
-            os.chmod(tmp, 0o644)
-            temps.append((Path(tmp), folder / file))
+            os.chmod(tmp_name, 0o644)
+            temps.append((Path(tmp_name), folder / file))
         for tmp, target in temps:
             os.replace(tmp, target)
     finally:
