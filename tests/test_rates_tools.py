@@ -314,7 +314,7 @@ def test_renamed_column(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
 @pytest.mark.parametrize(("value", "message"), [
     (-5, "must not be negative"),
     (546.125, "at most 2 decimal places (got 546.125)"),
-    ("lots", "must be a number (got 'lots')"),
+    ("lots", "must be a number such as 15.00 (got 'lots')"),
 ])
 def test_bad_amount_in_a_cell(rates: Path, rates_dir: Path, tmp_path: Path, capsys, value, message):
     row = 0

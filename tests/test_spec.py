@@ -177,9 +177,9 @@ def test_involvement_money_fields_take_at_most_two_decimal_places(spec_problems,
     text = spec_toml(INVOLVEMENT.replace("expenses = 15.00", "expenses = 15.005\nrate = 30.001"))
     assert spec_problems(text) == [
         where(find_line(text, "expenses = 15.005"), "involvement[0].expenses")
-        + "an amount must have at most 2 decimal places (got 15.005)",
+        + "amount must have at most 2 decimal places (got 15.005)",
         where(find_line(text, "rate = 30.001"), "involvement[0].rate")
-        + "an amount must have at most 2 decimal places (got 30.001)",
+        + "amount must have at most 2 decimal places (got 30.001)",
     ]
 
 
@@ -194,7 +194,7 @@ def test_a_float_in_python_code_is_refused():
         "project": {"title": "x", "client": "internal", "funder": "ukri", "start": date(2026, 4, 1), "months": 12},
         "expenses": [{"item": "Room", "cost": 0.1, "year": 1}],
     }
-    with pytest.raises(InputError, match=r"expenses\[0\]\.cost: an amount must be an exact decimal, not a binary float"):
+    with pytest.raises(InputError, match=r"expenses\[0\]\.cost: amount must be an exact decimal, not a binary float"):
         parse_spec(data)
 
 

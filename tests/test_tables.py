@@ -160,7 +160,7 @@ def test_every_problem_in_the_folder_is_reported_at_once_with_file_line_and_fiel
     # The officer is the third [[roles]] row; facilitation-day the third [[services]] row.
     assert problems(rates_copy) == [
         f"{rates_copy / 'roles.toml'}:{roles_line}: roles[2].internal_day_rate: "
-        "an amount must have at most 2 decimal places (got 260.005)",
+        "amount must have at most 2 decimal places (got 260.005)",
         f"{rates_copy / 'services.toml'}:{services_line}: services[2].internal_policy: "
         "Input should be 'charge', 'free', 'request' or 'case-by-case' (got 'sometimes')",
     ]

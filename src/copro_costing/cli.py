@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
-from .errors import InputError, Problem
+from .errors import InputError, Problem, RateLookupError
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 FORMATS = ("text", "json", "csv", "md", "xlsx")
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "md", ".markdown": "md", ".xlsx": "xlsx", ".txt": "text"}
@@ -31,6 +36,17 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def _locale(text: str) -> str:
+    """A locale Babel knows, such as en_GB or cy_GB."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(text)
+    except (UnknownLocaleError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown locale {text!r} (for example en_GB, cy_GB, fr_FR)") from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,12 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     quote.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     quote.add_argument("--priced-on", type=_date, metavar="DATE", help="price with the rates in force on DATE (YYYY-MM-DD)")
-    quote.add_argument("--locale", default="en_GB", help="locale for amounts shown to people (default en_GB)")
+    quote.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts shown to people (default en_GB)")
 
     services = commands.add_parser("services", help="list the service catalogue", description="List the service catalogue.")
     services.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     services.add_argument("--on", type=_date, metavar="DATE", help="the catalogue in force on DATE (default today)")
-    services.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
+    services.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
 
     _rates_parser(commands, rates_help)
 
@@ -67,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     offer.add_argument("--format", "-f", choices=OFFER_FORMATS, help="output format (default: from -o's extension, else md)")
     offer.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     offer.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-    offer.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
+    offer.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
 
     guide = commands.add_parser(
         "guide", help="how to cost co-production into an application to a funder",
@@ -79,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("--format", "-f", choices=GUIDE_FORMATS, help="output format (default: from -o's extension, else md)")
     guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-    guide.add_argument("--locale", default="en_GB", help="locale for amounts (default en_GB)")
+    guide.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
     return parser
 
 
@@ -148,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         noun = "problem" if len(exc.problems) == 1 else "problems"
         print(f"copro-costing: {len(exc.problems)} {noun}; nothing was written", file=sys.stderr)
         return EXIT_INPUT
-    except UsageError as exc:
+    except (UsageError, RateLookupError) as exc:  # RateLookupError: no rate in force on the date asked
         print(f"copro-costing: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
@@ -171,18 +187,21 @@ def _book(folder: Path | None):
     return load_rates(folder)
 
 
-def _output_format(args: argparse.Namespace) -> str:
+def _output_format(
+    args: argparse.Namespace, formats: Sequence[str], extensions: dict[str, str], default: str
+) -> str:
+    """--format if given, else the format named by -o's extension, else ``default``."""
     if args.format:
         return str(args.format)
     if args.output is not None:
-        fmt = EXTENSIONS.get(args.output.suffix.lower())
-        if fmt is None:
+        fmt = extensions.get(args.output.suffix.lower())
+        if fmt not in formats:
             raise UsageError(
                 f"{args.output}: cannot tell the format from the extension "
-                f"{args.output.suffix or '(none)'}; use --format {{{','.join(FORMATS)}}}"
+                f"{args.output.suffix or '(none)'}; use --format {{{','.join(formats)}}}"
             )
-        return fmt
-    return "text"
+        return str(fmt)
+    return default
 
 
 def _quote(args: argparse.Namespace) -> int:
@@ -190,13 +209,12 @@ def _quote(args: argparse.Namespace) -> int:
     from .render import render
     from .spec import load_spec
 
-    fmt = _output_format(args)
+    fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o costing.xlsx")
-    if args.output is not None and not args.output.parent.is_dir():
-        raise InputError([Problem(str(args.output), None, "", "output folder does not exist")])
-    book = _book(args.rates)
-    spec = load_spec(args.spec)
+    if args.output is not None:
+        _check_output(args.output)
+    book, spec = _both(lambda: _book(args.rates), lambda: load_spec(args.spec))
     if args.priced_on is not None:
         # model_copy keeps the file name and line index, so problems still point at lines
         spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": args.priced_on})})
@@ -208,7 +226,8 @@ def _quote(args: argparse.Namespace) -> int:
         )
     for warning in costing.warnings:
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
-    render(costing, fmt, args.output, locale=args.locale)
+    with _writing(args.output):
+        render(costing, fmt, args.output, locale=args.locale)
     return EXIT_OK
 
 
@@ -227,33 +246,28 @@ def _rates_folder(folder: Path | None) -> Path:
 
 
 def _rates(args: argparse.Namespace) -> int:
-    from .ratebook import RateLookupError
-
     action = args.rates_command
-    try:
-        if action == "check":
-            return _rates_check(args)
-        if action == "show":
-            from .ratesview import show, show_json
+    if action == "check":
+        return _rates_check(args)
+    if action == "show":
+        from .ratesview import show, show_json
 
-            book = _book(args.rates)
-            on = args.on or date.today()
-            sys.stdout.write(show_json(book, on) if args.format == "json" else show(book, on))
-            return EXIT_OK
-        if action == "diff":
-            from .ratesview import diff_json, diff_text
+        book = _book(args.rates)
+        on = args.on or date.today()
+        sys.stdout.write(show_json(book, on) if args.format == "json" else show(book, on))
+        return EXIT_OK
+    if action == "diff":
+        from .ratesview import diff_json, diff_text
 
-            book = _book(args.folder)
-            to_date = args.to_date or date.today()
-            render = diff_json if args.format == "json" else diff_text
-            sys.stdout.write(render(book, args.from_date, to_date))
-            return EXIT_OK
-        if action == "export":
-            return _rates_export(args)
-        if action == "import":
-            return _rates_import(args)
-    except RateLookupError as exc:
-        raise UsageError(str(exc)) from None
+        book = _book(args.folder)
+        to_date = args.to_date or date.today()
+        render = diff_json if args.format == "json" else diff_text
+        sys.stdout.write(render(book, args.from_date, to_date))
+        return EXIT_OK
+    if action == "export":
+        return _rates_export(args)
+    if action == "import":
+        return _rates_import(args)
     raise UsageError(f"unknown rates action {action!r}")
 
 
@@ -270,9 +284,37 @@ def _rates_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_output_folder(output: Path) -> None:
+def _check_output(output: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
     if not output.parent.is_dir():
         raise InputError([Problem(str(output), None, "", "output folder does not exist")])
+    if output.is_dir():
+        raise InputError([Problem(str(output), None, "", "is a folder: give a file name")])
+
+
+@contextmanager
+def _writing(output: Path | None) -> Iterator[None]:
+    """Report a failure to write the output (no permission, disk full) as the user's problem."""
+    try:
+        yield
+    except OSError as exc:
+        if output is None or isinstance(exc, BrokenPipeError):
+            raise
+        raise InputError([Problem(str(output), None, "", f"cannot write: {exc.strerror or exc}")]) from None
+
+
+def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Run two readers and report the problems of both at once."""
+    problems: list[Problem] = []
+    results: list[object] = []
+    for read in (first, second):
+        try:
+            results.append(read())
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return results[0], results[1]  # type: ignore[return-value]
 
 
 def _rates_export(args: argparse.Namespace) -> int:
@@ -280,9 +322,10 @@ def _rates_export(args: argparse.Namespace) -> int:
 
     if args.workbook.suffix.lower() != ".xlsx":
         raise UsageError(f"{args.workbook}: the workbook must end in .xlsx")
-    _check_output_folder(args.workbook)
+    _check_output(args.workbook)
     book = _book(args.rates)
-    write_rates_workbook(book, args.workbook)
+    with _writing(args.workbook):
+        write_rates_workbook(book, args.workbook)
     rows = sum(len(book.rows(t)) for t in book.tables)
     print(f"Wrote {args.workbook}: {len(book.tables)} sheets, {rows} rows (the whole history).")
     print(f"Edit it, then: copro-costing rates import {args.workbook} DIR  (DIR: the rates folder to update)")
@@ -300,43 +343,31 @@ def _rates_import(args: argparse.Namespace) -> int:
 
 
 def _document(args: argparse.Namespace) -> int:
-    from .ratebook import RateLookupError
-
     formats = OFFER_FORMATS if args.command == "offer" else GUIDE_FORMATS
-    fmt = args.format
-    if fmt is None and args.output is not None:
-        fmt = DOC_EXTENSIONS.get(args.output.suffix.lower())
-        if fmt not in formats:
-            raise UsageError(
-                f"{args.output}: cannot tell the format from the extension {args.output.suffix or '(none)'}; "
-                f"use --format {{{','.join(formats)}}}"
-            )
-    fmt = fmt or "md"
+    fmt = _output_format(args, formats, DOC_EXTENSIONS, "md")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o offer.xlsx")
     if args.output is not None:
-        _check_output_folder(args.output)
+        _check_output(args.output)
     book = _book(args.rates)
     on = args.on or date.today()
-    try:
-        if args.command == "offer":
-            from . import offer
+    if args.command == "offer":
+        from . import offer
 
-            if fmt == "xlsx":
+        if fmt == "xlsx":
+            with _writing(args.output):
                 offer.write_offer_xlsx(book, on, args.output, locale=args.locale)
-                text = None
-            else:
-                text = (offer.offer_html if fmt == "html" else offer.offer_markdown)(book, on, args.locale)
-            illustrative = any(item.illustrative for item in offer.offer_items(book, on))
+            text = None
         else:
-            from . import offer
+            text = (offer.offer_html if fmt == "html" else offer.offer_markdown)(book, on, args.locale)
+        illustrative = any(item.illustrative for item in offer.offer_items(book, on))
+    else:
+        from . import offer
 
-            if args.funder not in book.keys("funders"):
-                raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
-            text = (offer.guide_html if fmt == "html" else offer.guide_markdown)(book, args.funder, on, args.locale)
-            illustrative = offer.MARK in text
-    except RateLookupError as exc:
-        raise UsageError(f"{exc}") from None
+        if args.funder not in book.keys("funders"):
+            raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
+        text = (offer.guide_html if fmt == "html" else offer.guide_markdown)(book, args.funder, on, args.locale)
+        illustrative = offer.MARK in text
     if illustrative:
         print("copro-costing: warning: contains illustrative figures (marked *): replace them with "
               "finance-approved rates before relying on them", file=sys.stderr)
@@ -346,7 +377,8 @@ def _document(args: argparse.Namespace) -> int:
         else:
             from .atomic import write_text_atomic
 
-            write_text_atomic(args.output, text)
+            with _writing(args.output):
+                write_text_atomic(args.output, text)
     if args.output is not None:
         print(f"Wrote {args.output}", file=sys.stderr)
     return EXIT_OK

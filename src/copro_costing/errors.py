@@ -28,6 +28,10 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+class RateLookupError(LookupError):
+    """No version of a rate-table item is in force on the date asked (exit code 2)."""
+
+
 class InputError(Exception):
     """A user's input is wrong. Carries every problem found; the CLI exits with code 2."""
 

@@ -19,21 +19,21 @@ MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True
 
 def _money(value: object) -> Decimal:
     try:
-        return to_money(value, what="an amount")
+        return to_money(value, what="amount")
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
 
 
 def _quantity(value: object) -> Decimal:
     try:
-        return to_quantity(value, what="a number")
+        return to_quantity(value, what="value")
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
 
 
 def _percent(value: object) -> Decimal:
     try:
-        return to_quantity(value, what="a percentage", max_places=4)
+        return to_quantity(value, what="percentage", max_places=4)
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
 
@@ -92,7 +92,7 @@ Quantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_positi
 
 NonNegativeQuantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_not_negative)]
 Percent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_percentage_range)]
-Count = Annotated[int, BeforeValidator(whole_number), Field(gt=0)]
+Count = Annotated[int, BeforeValidator(whole_number), Field(gt=0, lt=1_000_000)]
 """A whole number of people or sessions, > 0."""
 
 Currency = Annotated[Literal["GBP"], BeforeValidator(_currency)]

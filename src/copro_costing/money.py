@@ -15,13 +15,17 @@ CURRENCY = "GBP"
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 DEFAULT_LOCALE = "en_GB"
+LIMIT = Decimal(10) ** 9
+"""No figure a person types (an amount, hours, people) is a billion or more: larger
+values are typing mistakes, and refusing them keeps every product well inside Decimal's
+precision."""
 
 
 class MoneyError(ValueError):
     """A value that cannot be used as money (a float, too many decimals, not a number)."""
 
 
-def _decimal(value: object, *, what: str) -> Decimal:
+def _decimal(value: object, *, what: str, money: bool = False) -> Decimal:
     if isinstance(value, bool):
         raise MoneyError(f"{what} must be a number, not a true/false value (got {value!r})")
     if isinstance(value, float):
@@ -34,14 +38,19 @@ def _decimal(value: object, *, what: str) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if money:  # "£1,250.75" is unambiguous for an amount, not for hours or people
+            text = text.removeprefix("£").replace(",", "")
         try:
-            result = Decimal(value.strip().replace(",", "").lstrip("£"))
+            result = Decimal(text)
         except InvalidOperation:
-            raise MoneyError(f"{what} must be a number (got {value!r})") from None
+            raise MoneyError(f"{what} must be a number such as 15.00 (got {value!r})") from None
     else:
         raise MoneyError(f"{what} must be a number (got {value!r})")
     if not result.is_finite():
         raise MoneyError(f"{what} must be a finite number (got {value!r})")
+    if abs(result) >= LIMIT:
+        raise MoneyError(f"{what} must be less than {LIMIT:,} (got {value})")
     return result
 
 
@@ -57,7 +66,7 @@ def to_money(value: object, *, what: str = "amount", max_places: int = 2) -> Dec
     Accepts int, Decimal or a numeric string; refuses floats, booleans, NaN and values
     written with more than ``max_places`` decimals (2 for any amount a person types).
     """
-    result = _decimal(value, what=what)
+    result = _decimal(value, what=what, money=True)
     if places(result.normalize()) > max_places:
         raise MoneyError(
             f"{what} must have at most {max_places} decimal places (got {value})"

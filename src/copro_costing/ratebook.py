@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from .errors import RateLookupError  # re-exported: where lookups fail
 from .fields import MODEL_CONFIG, Count, Currency, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
@@ -174,8 +175,6 @@ SINGULAR = {
 }
 
 
-class RateLookupError(LookupError):
-    """No version of an item is in force on the date asked."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ def render(costing: Costing, fmt: str, output: Path | None = None, *, locale: st
     """Write ``costing`` as ``fmt`` (text, json, csv, md, xlsx) to ``output`` or stdout."""
     if fmt == "xlsx":
         assert output is not None
-        costing.to_excel(output)
+        costing.to_excel(output, locale=locale)
         return
     if fmt == "json":
         text = costing.to_json()
