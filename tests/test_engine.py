@@ -389,3 +389,16 @@ def test_estimate_reports_problems_as_input_errors_not_crashes(book):
     })
     with pytest.raises(InputError, match=r"<spec>: project\.funder: unknown funder 'nobody'"):
         estimate(spec, book)
+
+
+def test_an_unknown_funder_does_not_hide_the_other_mistakes(problems_of, spec_toml):
+    text = spec_toml(
+        '[[services]]\nservice = "nosuch-service"\nquantity = 1\nyear = 1\n'
+        + INVOLVEMENT + "rate = 1.00\n",
+        funder="nosuch",
+    )
+    found = problems_of(text)
+    fields = [p.split(": ")[1] for p in found]
+    assert fields == ["project.funder", "services[0].service", "involvement[0].rate"], found
+    lines = [int(p.split(":")[1]) for p in found]
+    assert lines == sorted(lines)

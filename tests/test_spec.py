@@ -330,3 +330,9 @@ def test_a_syntax_error_in_a_costing_file(spec_problems, spec_toml, find_line, t
     text = spec_toml("[[services]]\nservice = training-workshop\n")  # the id needs quotes
     (problem,) = spec_problems(text)
     assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'service =')}: TOML syntax error")
+
+
+def test_a_section_of_the_wrong_shape_says_what_was_expected(spec_problems):
+    found = spec_problems('project = "x"\nservices = "y"\n')
+    assert any("project: expected a table" in p for p in found), found
+    assert any("services: expected a list" in p for p in found), found

@@ -268,3 +268,17 @@ def test_rows_are_frozen(book):
     role = book.role("director", ON)
     with pytest.raises(Exception, match="frozen"):
         role.internal_day_rate = Decimal("1.00")  # type: ignore[misc]
+
+
+
+def test_a_rate_book_built_in_code_cannot_send_lines_to_a_missing_heading(book):
+    from copro_costing import InputError, estimate, parse_spec
+    from copro_costing.ratebook import RateBook
+
+    funders = tuple(
+        f.model_copy(update={"headings": f.headings[1:]}) if f.id == "other" else f for f in book.rows("funders")
+    )
+    spec = parse_spec({"project": {"title": "T", "client": "internal", "funder": "other",
+                                   "start": date(2026, 4, 1), "months": 12, "priced_on": date(2026, 4, 1)}})
+    with pytest.raises(InputError, match=r"heading_for\.service: heading 'Co-production services' is not one"):
+        estimate(spec, RateBook({**book.tables, "funders": funders}))

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .engine import staff_cost
-from .money import format_money, round_money
+from .engine import session_payment, staff_cost
+from .money import ZERO, format_money, round_money
 from .ratebook import RateBook, Service
 from .ratesview import text_table
 
@@ -38,14 +38,19 @@ class CatalogueEntry:
 
 
 def catalogue(book: RateBook, on: date) -> list[CatalogueEntry]:
-    """Every service in force on ``on``, priced per unit at the rates in force that day."""
+    """Every service in force on ``on``, priced per unit at the rates in force that day.
+
+    A service whose first version starts after ``on`` is not yet on offer and is left out.
+    """
     hourly = book.coproducer_rate(on).hourly_rate
     out = []
     for key in book.keys("services"):
+        if book.versions("services", key)[0].effective > on:
+            continue
         service = book.service(key, on)
         roles = {role_id: book.role(role_id, on) for role_id in service.effort}
         cp = service.coproducers
-        coproducers = round_money(cp.people * cp.hours_per_person * hourly) if cp else Decimal("0.00")
+        coproducers = session_payment(cp.hours_per_person, hourly) * cp.people if cp else ZERO
         out.append(CatalogueEntry(
             service=service,
             internal_staff=round_money(staff_cost(service, roles, "internal")),

@@ -18,7 +18,7 @@ from .costing import Costing, Line, Stamp
 from .errors import InputError, Problem
 from .money import ZERO, percent_of, plain_number, round_money
 from .policy import decision_not_allowed, needs_decision, service_charge, vat_applies
-from .ratebook import Funder, RateBook, RateLookupError, Role, Row, Service, fingerprint
+from .ratebook import Funder, HeadingMap, RateBook, RateLookupError, Role, Row, Service, fingerprint
 from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec, year_problems
 from .tables import load_rates
 
@@ -75,6 +75,15 @@ def staff_cost(service: Service, roles: Mapping[str, Role], client: str) -> Deci
     return total
 
 
+def session_payment(hours: Decimal, hourly_rate: Decimal) -> Decimal:
+    """What one co-producer is paid for one session (or one unit of a service).
+
+    Rounded once, here, so every fee is exactly proportional to people and sessions,
+    and the catalogue, the offer and the costing agree to the penny.
+    """
+    return round_money(hours * hourly_rate)
+
+
 class _Pricer:
     """Looks up rates for a year, remembering every row it used."""
 
@@ -122,8 +131,14 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     # uplift for funders that include inflation.
     vat = fetch(("project", "client"), "vat", book.vat, priced_on) if charge_vat else None
     uplift = fetch(("project", "funder"), "uplift", book.uplift, priced_on) if inflation else None
-    if funder is None or problems:
-        raise InputError(problems)
+    if funder is None:  # keep going, at current prices, to report every other problem too
+        funder = _stand_in_funder(priced_on)
+    elif mistakes := funder.unknown_headings():
+        # The rates loader reports this with its line; a book built in code is checked
+        # here, or the totals by heading would silently miss lines.
+        raise InputError(Problem(book.origin or "<rates>", None, f"funders {funder.id}", m) for m in mistakes)
+    if any(p.field == "project.coproducer_rate" or p.field == "project" for p in problems):
+        raise InputError(problems)  # nothing can be priced without these
 
     vat_percent = vat.percent if vat is not None else Decimal(0)
     uplift_percent = uplift.percent if uplift is not None else Decimal(0)
@@ -143,7 +158,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     for i, exp in enumerate(spec.expenses):
         _price_expense(i, exp, spec, funder, years, fetch, add, problems, book)
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: p.line or 0))
 
     used = tuple(sorted(pricer.used.values(), key=lambda tr: (tr[0], tr[1].key, tr[1].effective)))
     stamp_rows = {(t, r.key, r.effective): (t, r) for t, r in book.rows_in_force(priced_on)}
@@ -158,6 +173,19 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         uplift_percent=uplift_percent,
         rates_used=used,
         warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+_STAND_IN = "unknown-funder"
+
+
+def _stand_in_funder(on: date) -> Funder:
+    """A neutral funder used only to keep checking a spec whose funder is unknown."""
+    heading = "(unknown funder)"
+    return Funder(
+        id=_STAND_IN, name=heading, effective=on, source="stand-in", prices="current",
+        pays_percent=Decimal(100), headings=(heading,),
+        heading_for=HeadingMap(service=heading, involvement=heading, involvement_expenses=heading, expense=heading),
     )
 
 
@@ -213,7 +241,7 @@ def _price_service(i, entry: ServiceEntry, spec, funder, years, fetch, add, prob
             if rate is None:
                 return
             hourly = round_money(rate.hourly_rate * pricing.factor)
-            per_unit = round_money(cp.hours_per_person * hourly)
+            per_unit = session_payment(cp.hours_per_person, hourly)
             quantity = entry.quantity * cp.people
             add((year, 0, i, 1), Line(
                 kind="involvement", category="involvement",
@@ -250,7 +278,7 @@ def _price_involvement(i, inv: InvolvementEntry, spec, funder, years, fetch, add
         # fee is exactly proportional to people and sessions.
         hourly = round_money(base_rate * pricing.factor)
         hours = inv.hours + inv.prep_hours
-        per_session = round_money(hours * hourly)
+        per_session = session_payment(hours, hourly)
         quantity = Decimal(inv.people * inv.sessions)
         add((year, 1, i, 0), Line(
             kind="involvement", category="involvement", description=inv.activity, year=year,
@@ -287,7 +315,7 @@ def _price_involvement(i, inv: InvolvementEntry, spec, funder, years, fetch, add
 def _price_expense(i, exp: ExpenseEntry, spec, funder, years, fetch, add, problems, book) -> None:
     loc = ("expenses", i)
     heading = exp.heading or funder.heading_for.expense
-    if heading not in funder.headings:
+    if heading not in funder.headings and funder.id != _STAND_IN:
         problems.append(spec.problem((*loc, "heading"), (
             f"{heading!r} is not a heading of {funder.name} (headings: {', '.join(funder.headings)})"
         )))

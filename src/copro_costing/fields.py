@@ -7,6 +7,7 @@ or from Python code in a notebook.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -99,7 +100,24 @@ Currency = Annotated[Literal["GBP"], BeforeValidator(_currency)]
 """An ISO 4217 currency code; only GBP is supported."""
 
 Year = Annotated[int, BeforeValidator(whole_number), Field(ge=1)]
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    if match := _CONTROL.search(value):
+        raise ValueError(
+            f"contains an invisible control character (code {ord(match.group()):#04x}): "
+            "retype the text, it may have been pasted from another program"
+        )
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(_printable)]
+"""Any text a person writes (a note, a reason): tabs and new lines allowed, no other
+control characters, which spreadsheets cannot store."""
+
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(_printable)]
+"""Text that must not be empty: a name, a title, a source."""
 Ident = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, strip_whitespace=True)
 ]

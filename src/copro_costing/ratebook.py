@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .errors import RateLookupError  # re-exported: where lookups fail
-from .fields import MODEL_CONFIG, Count, Currency, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
+from .fields import MODEL_CONFIG, Count, Currency, FreeText, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
 LineCategory = Literal["service", "involvement", "involvement_expenses", "expense"]
@@ -114,7 +114,15 @@ class Funder(Row):
     )
     headings: tuple[Text, ...] = Field(min_length=1)
     heading_for: HeadingMap
-    notes: str = ""
+    notes: FreeText = ""
+
+    def unknown_headings(self) -> list[str]:
+        """``heading_for`` entries that name a heading this funder does not have."""
+        return [
+            f"heading_for.{category}: heading {heading!r} is not one of this funder's headings"
+            for category, heading in self.heading_for.model_dump().items()
+            if heading not in self.headings
+        ]
 
     @field_validator("headings")
     @classmethod

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError, Problem
-from .fields import MODEL_CONFIG, Count, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
+from .fields import MODEL_CONFIG, Count, FreeText, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
 from .tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
 
 Client = Literal["internal", "external"]
@@ -32,7 +32,7 @@ class Project(BaseModel):
 
     title: Text
     client: Client
-    organisation: str = ""
+    organisation: FreeText = ""
     funder: Ident
     start: date
     months: Months = Field(description="Length of the project in months (1 to 120).")
@@ -42,8 +42,8 @@ class Project(BaseModel):
     vat: bool | None = Field(
         None, description="Set false, with vat_reason, when finance confirms no VAT is due."
     )
-    vat_reason: str | None = None
-    reference: str = ""
+    vat_reason: FreeText | None = None
+    reference: FreeText = ""
 
     @property
     def years(self) -> int:
@@ -70,7 +70,7 @@ class Entry(BaseModel):
 
     year: Year | None = None
     years: tuple[Year, ...] | None = None
-    note: str = ""
+    note: FreeText = ""
 
     @model_validator(mode="after")
     def _one_way_of_saying_years(self) -> Entry:
@@ -96,7 +96,7 @@ class ServiceEntry(Entry):
     service: Ident
     quantity: Quantity
     decision: Literal["charge", "waive"] | None = None
-    reason: str | None = None
+    reason: FreeText | None = None
 
     @model_validator(mode="after")
     def _decision_has_reason(self) -> ServiceEntry:
@@ -139,7 +139,7 @@ class ExpenseEntry(Entry):
     cost: Money | None = Field(None, description="Cost of one item; or name a `default`.")
     default: Ident | None = Field(None, description="An expense default id from the rate tables.")
     quantity: Quantity = Decimal(1)
-    heading: str | None = Field(None, description="A funder heading, if not the usual one.")
+    heading: FreeText | None = Field(None, description="A funder heading, if not the usual one.")
 
     @model_validator(mode="after")
     def _cost_or_default(self) -> ExpenseEntry:

@@ -94,12 +94,6 @@ class FolderRead:
     invalid_keys: dict[str, set[str]]
 
 
-def read_folder(folder: Path | str) -> tuple[dict[str, list[tuple[Row, Located]]], list[Problem]]:
-    """Parse and validate every file; return the rows that validated and all problems."""
-    read = read_folder_details(folder)
-    return read.rows, read.problems
-
-
 def read_folder_details(folder: Path | str) -> FolderRead:
     """Like :func:`read_folder`, with the unreadable files and invalid rows' ids too."""
     folder = Path(folder)
@@ -167,11 +161,6 @@ def _read_tables(
     return problems
 
 
-def consistency_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
-    """Checks across rows and tables that every loaded folder must pass."""
-    return duplicate_problems(rows) + reference_problems(rows)
-
-
 def duplicate_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
     """No two versions of one item may take effect on the same date."""
     problems: list[Problem] = []
@@ -221,12 +210,38 @@ def reference_problems(
     return problems
 
 
+_LOADED: dict[tuple[object, ...], RateBook] = {}
+
+
+def _file_state(folder: Path) -> tuple[object, ...]:
+    """What identifies a folder's contents cheaply: each rates file's size and mtime."""
+    state: list[object] = [str(folder.resolve())]
+    for name in FILES:
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            return ()  # something is missing: read it properly and report
+        state.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(state)
+
+
 def load_rates(folder: Path | str | None = None) -> RateBook:
     """Read and validate a rates folder (default: ``$COPRO_COSTING_RATES`` or the bundled one).
 
-    Raises InputError listing every problem in every file.
+    Raises InputError listing every problem in every file. A folder whose files have not
+    changed since it was last read is not read again (notebooks price many scenarios).
     """
     folder = Path(folder) if folder is not None else default_rates_dir()
+    state = _file_state(folder)
+    if state and state in _LOADED:
+        return _LOADED[state]
+    book = _read_and_check(folder)
+    if state:
+        _LOADED[state] = book
+    return book
+
+
+def _read_and_check(folder: Path) -> RateBook:
     read = read_folder_details(folder)
     rows, problems = read.rows, list(read.problems)
     if not any(p.file == str(folder) for p in problems):

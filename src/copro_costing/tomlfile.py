@@ -126,6 +126,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return f"unknown field (check the spelling; got {_describe(error.get('input'))})"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a table, such as [project] or [[services]] (got {_describe(error.get('input'))})"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, such as [1, 2] or [[services]] entries (got {_describe(error.get('input'))})"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]

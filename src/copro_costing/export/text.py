@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..costing import Costing, Line
 from ..money import format_money, plain_number
+from ..policy import WAIVED_CHARGES
 
 CHARGE_WORDS = {
     "charged": "charged",
@@ -123,11 +124,12 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _group(lines: tuple[Line, ...]) -> dict[tuple[str, str], list[Line]]:
-    groups: dict[tuple[str, str], list[Line]] = defaultdict(list)
+def _group(lines: tuple[Line, ...]) -> list[tuple[str, str, list[Line]]]:
+    """Lines of one service, activity or expense, kept apart when charged differently."""
+    groups: dict[tuple[str, str, str, str], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.category, line.description)].append(line)
-    return groups
+        groups[(line.category, line.description, line.charge, line.note)].append(line)
+    return [(category, description, group) for (category, description, _, _), group in groups.items()]
 
 
 def _years(lines: list[Line]) -> str:
@@ -154,7 +156,7 @@ def _justify_group(category: str, description: str, lines: list[Line], locale: s
     if category == "service":
         text = f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale)}: {total}."
         charges = {line.charge for line in lines}
-        if charges & {"free", "waived"}:
+        if charges & WAIVED_CHARGES:
             text += f" Given free by the unit ({first.note or 'waived'}): shown at full value, not requested."
         elif "requested" in charges:
             text += " Offered free; a contribution is requested if there is budget."
@@ -187,7 +189,7 @@ def justification(costing: Costing, locale: str = "en_GB") -> str:
         + (f"; a further {_m(t.waived, locale)} of the unit's time is given free" if t.waived else "")
         + "."
     )
-    for (category, description), lines in _group(costing.lines).items():
+    for category, description, lines in _group(costing.lines):
         paragraphs.append(_justify_group(category, description, lines, locale))
     if coproducer_rows:
         row = coproducer_rows[-1]
