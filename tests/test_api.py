@@ -184,3 +184,18 @@ def test_public_names_are_importable_and_typed(root):
     for name in copro_costing.__all__:
         assert hasattr(copro_costing, name), name
     assert (root / "src" / "copro_costing" / "py.typed").is_file()
+
+
+def test_every_public_name_is_what_it_says_whatever_was_imported_first():
+    """Lazy exports must not be shadowed by submodules of the same name."""
+    import subprocess
+    import sys
+
+    code = (
+        "import copro_costing as c\n"
+        "for name in c.__all__:\n"
+        "    getattr(c, name)\n"
+        "assert callable(c.compare) and callable(c.estimate) and isinstance(c.Comparison, type)\n"
+    )
+    for order in ("", "from copro_costing import Comparison\n"):
+        subprocess.run([sys.executable, "-c", order + code], check=True)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    "Comparison": "compare",
-    "compare": "compare",
+    "Comparison": "comparison",
+    "compare": "comparison",
     "Costing": "costing",
     "Line": "costing",
     "Stamp": "costing",
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .compare import Comparison, compare
+    from .comparison import Comparison, compare
     from .costing import Costing, Line, Stamp, Totals
     from .engine import estimate
     from .errors import InputError, Problem

@@ -52,12 +52,10 @@ class Comparison:
         return header, body
 
     def __str__(self) -> str:
+        from .ratesview import text_table
+
         header, body = self.table()
-        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-        lines = ["  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))
-                 for row in [header, *body]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return "\n".join(text_table([header, *body], right=range(1, len(header))))
 
     def __repr__(self) -> str:
         return str(self)
