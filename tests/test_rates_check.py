@@ -6,6 +6,7 @@ Each bad input the issue names is a test here: one clear message per problem, ex
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import date
@@ -15,7 +16,8 @@ import pytest
 
 from copro_costing import InputError, load_rates
 from copro_costing.cli import main
-from copro_costing.ratescheck import add_years, check_folder
+from copro_costing.engine import year_start
+from copro_costing.ratescheck import check_folder
 
 TODAY = date(2026, 1, 15)
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>[\w\[\]\.\-]+): (?P<message>.+)$")
@@ -179,11 +181,56 @@ def test_missing_folder(tmp_path: Path, capsys):
     assert code == 2 and problems == [f"{tmp_path / 'nowhere'}: rates folder not found"]
 
 
+def write_tax(rates: Path, vat: str, uplift: str) -> None:
+    """tax.toml with the given [[vat]] and [[uplift]] parts (a bare ``x = []`` must come first in TOML)."""
+    parts = [p for p in (vat, uplift) if p.endswith("= []")] + [p for p in (vat, uplift) if not p.endswith("= []")]
+    (rates / "tax.toml").write_text("#:schema ./schema/tax.schema.json\n# VAT and uplift.\n\n" + "\n\n".join(parts) + "\n",
+                                    encoding="utf-8")
+
+
+VAT_ROW = '[[vat]]\neffective = 2011-01-04\npercent = 20\nsource = "HMRC"'
+UPLIFT_ROW = '[[uplift]]\neffective = 2024-08-01\npercent = 3\nsource = "Finance"'
+
+
+@pytest.mark.parametrize(("file", "table"), [("tax.toml", "uplift"), ("tax.toml", "vat"), ("coproducer.toml", "coproducer_rate")])
+def test_an_empty_table_is_a_problem(rates: Path, capsys, file: str, table: str):
+    if file == "tax.toml":
+        write_tax(rates, "vat = []" if table == "vat" else VAT_ROW, "uplift = []" if table == "uplift" else UPLIFT_ROW)
+    else:
+        (rates / file).write_text(f"#:schema ./schema/coproducer.schema.json\n{table} = []\n", encoding="utf-8")
+    m = only_problem(rates, capsys)
+    assert m["file"] == str(rates / file)
+    assert int(m["line"]) == line_of(rates / file, f"{table} = []")
+    assert m["field"] == table
+    assert m["message"] == f"{table} has no rows: every table needs at least one, or a costing that needs it cannot be priced"
+
+
+def test_a_table_whose_only_row_is_invalid_is_not_also_called_empty(rates: Path, capsys):
+    replace(rates / "coproducer.toml", "hourly_rate = 30.00", "hourly_rate = -30.00")
+    m = only_problem(rates, capsys)
+    assert m["field"] == "coproducer_rate[0].hourly_rate"
+
+
+def test_a_missing_table_is_reported_once(rates: Path, capsys):
+    write_tax(rates, VAT_ROW, "")
+    code, problems, _ = check(rates, capsys)
+    assert code == 2
+    assert problems == [f"{rates / 'tax.toml'}: uplift: no [[uplift]] rows in this file"]
+
+
+def test_check_report_has_no_unused_parts():
+    from copro_costing import ratescheck
+
+    assert not hasattr(ratescheck.CheckReport, "raise_for_problems")
+    assert "book" not in {f.name for f in dataclasses.fields(ratescheck.CheckReport)}
+    assert not hasattr(ratescheck, "add_years")  # engine.year_start is the one rule for "the same day, years on"
+
+
 # Consistency checks beyond fields -------------------------------------------------------------
 
 
 def test_effective_date_more_than_two_years_ahead(rates: Path, capsys):
-    limit = add_years(TODAY, 2)
+    limit = year_start(TODAY, 3)  # the same day two years on
     append(rates / "tax.toml", f"""
 [[uplift]]
 effective = {limit.isoformat()}

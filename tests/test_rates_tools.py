@@ -7,8 +7,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +20,17 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from copro_costing import InputError, estimate, load_rates, load_spec
+from copro_costing.atomic import write_files_atomic
 from copro_costing.cli import main
-from copro_costing.export.rates_xlsx import cell_decimal, check_workbook, import_workbook, write_rates_workbook
+from copro_costing.export.rates_xlsx import (
+    cell_decimal,
+    check_workbook,
+    import_workbook,
+    percent_format,
+    write_rates_workbook,
+)
 from copro_costing.ratebook import ROW_TYPES, RateBook
+from copro_costing.ratecolumns import item_label
 from copro_costing.ratesview import diff, show_data
 from copro_costing.schema import all_schemas, schema_name, stale_schemas
 from copro_costing.tables import FILES, TABLE_FILE
@@ -278,10 +288,10 @@ def test_import_a_new_row_writes_only_that_file_and_keeps_its_header(rates: Path
     assert book.role("director", date(2026, 7, 31)).internal_day_rate == Decimal("520.00")
 
 
-def refused(xlsx: Path, rates: Path, capsys) -> list[str]:
+def refused(xlsx: Path, rates: Path, capsys, *extra: str) -> list[str]:
     """Import must fail with exit 2, write nothing, and print one line per problem."""
     before = snapshot(rates)
-    code = main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15"])
+    code = main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15", *extra])
     err = capsys.readouterr().err
     assert code == 2
     assert snapshot(rates) == before, "nothing may be written"
@@ -393,6 +403,210 @@ def test_text_that_looks_like_a_formula_stays_text(rates_dir: Path, tmp_path: Pa
 ])
 def test_cell_decimal_is_exact(value, fmt, expected):
     assert str(cell_decimal(value, fmt)) == expected
+
+
+def add_vat_row(wb, percent: object, number_format: str) -> int:
+    ws = wb["vat"]
+    row = ws.max_row + 1
+    ws.cell(row=row, column=1, value=date(2026, 8, 1))
+    cell = ws.cell(row=row, column=2, value=percent)
+    cell.number_format = number_format
+    ws.cell(row=row, column=3, value="HMRC")
+    return row
+
+
+@pytest.mark.parametrize("number_format", ["0%", "0.00%", "#,##0.0%;[Red]-#,##0.0%"])
+def test_a_percentage_typed_as_a_percentage_is_refused(rates: Path, rates_dir: Path, tmp_path: Path, capsys, number_format):
+    # Typing "20%" into Excel stores 0.2 in a cell formatted as a percentage.
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_vat_row(wb, 0.2, number_format))
+    problems = refused(xlsx, rates, capsys)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{xlsx}:vat!B3: percent: this cell has a percentage format, so Excel holds 0.2")
+    assert "type 20 for 20%, not a percentage format" in problems[0]
+
+
+def test_a_percent_sign_shown_as_text_is_not_a_percentage_format(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_vat_row(wb, 20, '0"%"'))
+    assert main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15"]) == 0
+    assert load_rates(rates).vat(date(2026, 8, 1)).percent == Decimal(20)
+
+
+@pytest.mark.parametrize(("number_format", "expected"), [
+    ("0%", True), ("0.00%", True), ("General", False), ("#,##0.00", False), ('0"%"', False), ("0\\%", False),
+    ('[Red]0.0%;[Blue]-0.0%', True), ("[$%-809]0.00", False), (None, False),
+])
+def test_percent_format(number_format, expected):
+    assert percent_format(number_format) is expected
+
+
+def test_an_error_cell_is_refused(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    row = 0
+
+    def change(wb):
+        nonlocal row
+        row = add_role_row(wb, {"internal_day_rate": "#REF!"})
+        assert wb["roles"].cell(row=row, column=4).data_type == "e"
+
+    xlsx = edit_workbook(rates_dir, tmp_path, change)
+    assert refused(xlsx, rates, capsys) == [
+        f"{xlsx}:roles!D{row}: internal_day_rate: this cell shows an error (#REF!); type the value itself"
+    ]
+
+
+def test_an_empty_sheet_is_held_to_the_same_rule_as_an_empty_table(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: wb["uplift"].delete_rows(2, wb["uplift"].max_row))
+    assert refused(xlsx, rates, capsys) == [
+        f"{xlsx}:uplift: uplift has no rows: every table needs at least one, or a costing that needs it cannot be priced"
+    ]
+
+
+# History: old rows are never changed or removed by accident ---------------------------------------
+
+
+def delete_column(sheet: str, name: str):
+    def change(wb):
+        ws = wb[sheet]
+        ws.delete_cols([c.value for c in ws[1]].index(name) + 1)
+    return change
+
+
+def test_import_refuses_a_deleted_effort_column_that_changes_old_services(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, delete_column("services", "effort.director"))
+    problems = refused(xlsx, rates, capsys)
+    users = [s for s in load_rates(rates_dir).rows("services") if "director" in s.effort]
+    assert len(problems) == len(users) == 2
+    for problem, service in zip(problems, users, strict=True):
+        assert problem.startswith(f"{xlsx}:services!A")
+        assert problem.split(": ", 1)[1] == (
+            f"services/{service.id} from {service.effective.isoformat()} is already in the rates folder and this "
+            f"row changes it (effort.director: {service.effort['director']} → empty): a costing priced with it "
+            "would no longer reproduce. Keep the old values, putting back the deleted column effort.director, and "
+            "add a new row with a new effective date for new figures; to correct a mistake on purpose, import with "
+            "--allow-history-edit"
+        )
+
+
+def test_import_refuses_a_deleted_heading_column(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, delete_column("funders", "headings.6"))
+    problems = refused(xlsx, rates, capsys)
+    assert len(problems) == 2
+    assert "funders/ukri from 2024-04-01 is already in the rates folder" in problems[0]
+    assert "funders/horizon-europe from 2024-04-01 is already in the rates folder" in problems[1]
+    assert "(headings.6: 'Exceptions' → empty)" in problems[0]
+
+
+def test_import_refuses_a_changed_old_value_and_points_at_its_cell(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def change(wb):
+        wb["roles"]["D2"] = 521  # the director's internal day rate from 2025-08-01 (was 520)
+
+    xlsx = edit_workbook(rates_dir, tmp_path, change)
+    assert refused(xlsx, rates, capsys) == [
+        f"{xlsx}:roles!D2: roles/director from 2025-08-01 is already in the rates folder and this row changes it "
+        "(internal_day_rate: 520.00 → 521.00): a costing priced with it would no longer reproduce. Keep the old "
+        "values and add a new row with a new effective date for new figures; to correct a mistake on purpose, "
+        "import with --allow-history-edit"
+    ]
+
+
+def test_import_refuses_to_remove_an_old_row(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def move(wb):  # the director's only version now starts a month earlier: the old row is gone
+        wb["roles"]["C2"] = date(2025, 7, 1)
+
+    xlsx = edit_workbook(rates_dir, tmp_path, move)
+    problems = refused(xlsx, rates, capsys)
+    line = (rates / "roles.toml").read_text(encoding="utf-8").splitlines().index("[[roles]]") + 1
+    assert problems == [
+        f"{xlsx}:roles: roles/director from 2025-08-01 is in the rates folder (roles.toml, line {line}) but not on "
+        "this sheet: a costing priced with it would no longer reproduce. Put the row back (to change a rate, add a "
+        "new row with a new effective date); to remove it on purpose, import with --allow-history-edit"
+    ]
+
+
+def test_a_deliberate_history_edit_is_written_with_a_warning(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    def change(wb):
+        wb["roles"]["D2"] = 521  # director's internal day rate, 2025-08-01 (was 520)
+        add_role_row(wb, {})
+
+    xlsx = edit_workbook(rates_dir, tmp_path, change)
+    refused(xlsx, rates, capsys)
+    assert main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15", "--allow-history-edit"]) == 0
+    out, err = capsys.readouterr()
+    assert "added: roles/director from 2026-08-01" in out and "changed: roles/director from 2025-08-01" in out
+    assert ("copro-costing: warning: roles/director from 2025-08-01 was changed: a costing priced with it will not "
+            "reproduce; add a new dated row instead") in err
+    assert load_rates(rates).role("director", date(2025, 8, 1)).internal_day_rate == Decimal("521.00")
+
+
+def test_import_refuses_to_overwrite_a_file_it_cannot_read(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {}))
+    (rates / "roles.toml").write_text("[[roles]\nthis is not TOML\n", encoding="utf-8")
+    assert refused(xlsx, rates, capsys) == [
+        f"{rates / 'roles.toml'}: this file has problems of its own (see copro-costing rates check), so the import "
+        "cannot tell whether it changes rows already there: fix the file first, or import with --allow-history-edit"
+    ]
+    assert main(["rates", "import", str(xlsx), str(rates), "--today", "2026-01-15", "--allow-history-edit"]) == 0
+    assert load_rates(rates).role("director", date(2026, 8, 1)).internal_day_rate == Decimal("546.00")
+
+
+# Writing several files --------------------------------------------------------------------------
+
+
+def test_write_files_atomic_writes_every_temporary_before_replacing_anything(tmp_path: Path):
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text("old a", encoding="utf-8")
+    second.write_text("old b", encoding="utf-8")
+    with pytest.raises(FileNotFoundError):
+        write_files_atomic({first: b"new a", second: b"new b", tmp_path / "missing" / "c.toml": b"new c"})
+    assert first.read_text(encoding="utf-8") == "old a" and second.read_text(encoding="utf-8") == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.toml", "b.toml"]  # no temporaries left
+    assert write_files_atomic({first: b"new a", second: b"new b"}) == [first, second]
+    assert first.read_text(encoding="utf-8") == "new a" and second.read_text(encoding="utf-8") == "new b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.toml", "b.toml"]
+
+
+def test_import_writes_through_the_multi_file_helper(rates: Path, rates_dir: Path, tmp_path: Path, monkeypatch):
+    import copro_costing.export.rates_xlsx as rates_xlsx
+
+    calls = []
+    monkeypatch.setattr(rates_xlsx, "write_files_atomic", lambda files: calls.append(dict(files)))
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {}))
+    import_workbook(xlsx, rates, today=TODAY)
+    assert [sorted(p.name for p in c) for c in calls] == [["roles.toml"]]
+
+
+# The rates workbook's bytes ----------------------------------------------------------------------
+
+
+def test_rates_export_gives_the_same_bytes_every_time(rates_dir: Path, tmp_path: Path):
+    book = load_rates(rates_dir)
+    first = write_rates_workbook(book, tmp_path / "a.xlsx").read_bytes()
+    time.sleep(1.1)
+    second = write_rates_workbook(book, tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    latest = max(row.effective for rows in book.tables.values() for row in rows)
+    wb = load_workbook(tmp_path / "a.xlsx")
+    assert wb.properties.modified == wb.properties.created == datetime.combine(latest, datetime.min.time())
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(latest.year, latest.month, latest.day, 0, 0, 0)}
+
+
+def test_the_costing_workbook_uses_the_shared_fixed_time_saver():
+    import copro_costing.export.xlsx as costing_xlsx
+    from copro_costing.export import workbook_file
+
+    assert costing_xlsx.write_workbook_to is workbook_file.write_workbook_to
+    assert not hasattr(costing_xlsx, "_FixedTimeZip")
+
+
+def test_import_labels_are_the_item_labels_of_rates_diff(rates: Path, rates_dir: Path, tmp_path: Path, monkeypatch):
+    import copro_costing.export.rates_xlsx as rates_xlsx
+
+    xlsx = edit_workbook(rates_dir, tmp_path, lambda wb: add_role_row(wb, {}))
+    assert rates_xlsx._label("vat", load_rates(rates_dir).vat(TODAY)) == "vat from 2011-01-04"
+    # One way of naming an item: the import's labels are ratecolumns.item_label's, as in `rates diff`.
+    monkeypatch.setattr(rates_xlsx, "item_label", lambda table, row: f"<{item_label(table, row)}>")
+    result = import_workbook(xlsx, rates, today=TODAY)
+    assert result.added == ("<roles/director> from 2026-08-01",)
 
 
 # The property: TOML -> xlsx -> TOML is lossless -------------------------------------------------
@@ -547,6 +761,65 @@ def test_the_shipped_files_validate_against_their_schemas_and_bad_ones_do_not(ra
         bad = {"roles": [{**roles["roles"][0], **change}]}
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(_jsonable(bad), schemas["roles.schema.json"])
+
+
+JSON_SCHEMA_KEYWORDS = {
+    "$schema", "$ref", "$defs", "title", "description", "default", "type", "enum", "const", "format", "properties",
+    "patternProperties", "additionalProperties", "propertyNames", "required", "items", "minItems", "maxItems",
+    "minProperties", "maxProperties", "anyOf", "allOf", "oneOf", "minLength", "maxLength", "pattern", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+}
+
+
+def schema_keywords(schema: dict) -> set[str]:
+    """Every keyword used in a schema and its subschemas (property names are not keywords)."""
+    found = set(schema)
+    for key in ("properties", "patternProperties", "$defs"):
+        for sub in schema.get(key, {}).values():
+            found |= schema_keywords(sub)
+    for key in ("items", "additionalProperties", "propertyNames"):
+        if isinstance(schema.get(key), dict):
+            found |= schema_keywords(schema[key])
+    for key in ("anyOf", "allOf", "oneOf"):
+        for sub in schema.get(key, ()):
+            found |= schema_keywords(sub)
+    return found
+
+
+def test_schemas_use_only_json_schema_keywords():
+    for name, text in all_schemas().items():
+        unknown = schema_keywords(json.loads(text)) - JSON_SCHEMA_KEYWORDS
+        assert not unknown, f"{name}: not JSON Schema: {sorted(unknown)}"
+
+
+def test_schema_people_is_a_whole_number_above_zero(rates_dir: Path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(all_schemas()["services.schema.json"])
+    data = tomllib.loads((rates_dir / "services.toml").read_text(encoding="utf-8"), parse_float=Decimal)
+    row = next(r for r in data["services"] if "coproducers" in r)
+
+    def valid(people) -> bool:
+        service = {**row, "coproducers": {**row["coproducers"], "people": people}}
+        return jsonschema.Draft202012Validator(schema).is_valid(_jsonable({"services": [service]}))
+
+    assert valid(1) and valid(12)
+    assert not valid(0) and not valid(-1) and not valid(1.5) and not valid(1_000_000)
+
+
+def test_schema_bounds_and_places_match_the_models(rates_dir: Path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(all_schemas()["roles.schema.json"])
+    row = tomllib.loads((rates_dir / "roles.toml").read_text(encoding="utf-8"), parse_float=Decimal)["roles"][0]
+
+    def valid(rate) -> bool:
+        return jsonschema.Draft202012Validator(schema).is_valid(_jsonable({"roles": [{**row, "internal_day_rate": rate}]}))
+
+    # Every amount with two places is valid, including those binary floats cannot hold
+    # exactly (a "multipleOf: 0.01" would wrongly refuse 0.07 and 546.07 in most validators).
+    for amount in ("0.07", "1.15", "546.07", "28.29", "520", "0"):
+        assert valid(Decimal(amount)) and valid(amount), amount
+    assert not valid(Decimal("-0.01"))
+    assert not valid("546.125") and not valid("£520")  # the string form limits places exactly
 
 
 def test_schema_command_check_mode(rates_dir: Path, tmp_path: Path):

@@ -282,3 +282,12 @@ def test_a_rate_book_built_in_code_cannot_send_lines_to_a_missing_heading(book):
                                    "start": date(2026, 4, 1), "months": 12, "priced_on": date(2026, 4, 1)}})
     with pytest.raises(InputError, match=r"heading_for\.service: heading 'Co-production services' is not one"):
         estimate(spec, RateBook({**book.tables, "funders": funders}))
+
+
+def test_an_empty_table_is_refused_when_loading_not_only_by_rates_check(rates_copy):
+    path = rates_copy / "tax.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[[uplift]]")
+    path.write_text("uplift = []\n" + text[:start], encoding="utf-8")  # a top-level key: before any table
+    found = problems(rates_copy)
+    assert len(found) == 1 and "uplift has no rows" in found[0], found

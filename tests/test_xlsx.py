@@ -7,12 +7,14 @@ test_spreadsheet_engine.py; these tests need no spreadsheet program.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import subprocess
 import sys
 import time
 import zipfile
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copro_costing import Costing, estimate, load_spec, parse_spec
+from copro_costing import Costing, estimate, load_rates, load_spec, parse_spec
 from copro_costing.cli import main
 from copro_costing.export import xlsx
 from copro_costing.export.safe import FORMULA_STARTS
@@ -200,6 +202,109 @@ def test_funder_view_lists_every_heading_by_year_and_what_the_funder_pays(wb, he
         assert label in labels
 
 
+def test_funder_view_shows_the_funders_share_and_indirect_costs_as_percentages(wb):
+    ws = wb[FUNDER]
+    labels = _labels(ws)
+    for label, name in (
+        ("Funder pays (share of the price)", "=FunderPays"), ("Indirect costs the funder adds", "=FunderIndirect"),
+    ):
+        cell = ws.cell(labels.index(label) + 1, 5)
+        assert cell.value == name
+        assert cell.number_format.endswith("%"), f"{label}: {cell.number_format!r} shows 0.8 for 80%"
+
+
+# --- an edit cannot leave co-producers unpaid ------------------------------------------------
+
+
+def _validations_of(ws, coordinate: str) -> list:
+    return [dv for dv in ws.data_validations.dataValidation if coordinate in dv.sqref]
+
+
+def _stops_the_entry(dv) -> bool:
+    """Excel accepts anything typed into a validated cell unless the error alert is on."""
+    return bool(dv.showErrorMessage) and dv.errorStyle in (None, "stop")
+
+
+@pytest.mark.parametrize("example", ["hearing", "patient_data"])
+def test_coproducer_lines_can_only_be_charged_other_lines_take_any_charge(example, request, tmp_path):
+    costing = request.getfixturevalue(example)
+    ws = _load(costing, tmp_path)[BUDGET]
+    kinds = set()
+    for i, line in enumerate(costing.lines):
+        coordinate = f"H{2 + i}"
+        (dv,) = _validations_of(ws, coordinate)  # exactly one: overlapping validations are not allowed
+        assert dv.type == "list" and _stops_the_entry(dv), coordinate
+        if line.kind == "involvement":
+            assert dv.formula1 == '"charged"', f"{coordinate}: co-producer line {line.description!r}"
+            assert "Co-producers are always paid" in dv.error
+        else:
+            assert dv.formula1 == '"charged,free,requested,waived"', coordinate
+        kinds.add(line.kind)
+    assert {"involvement", "service"} <= kinds
+
+
+def test_hourly_rates_cannot_go_below_the_coproducer_rate(wb, hearing):
+    ws = wb[COPRODUCERS]
+    total = _labels(ws).index("Total") + 1
+    rows = [r for r in range(4, total) if ws.cell(r, 7).value is not None]
+    assert len(rows) >= 3
+    for r in rows:
+        (dv,) = _validations_of(ws, f"G{r}")
+        assert (dv.type, dv.operator) == ("decimal", "greaterThanOrEqual") and _stops_the_entry(dv)
+        assert Decimal(dv.formula1) == Decimal("30.00")
+        assert "Co-producers are always paid at least £30.00 per hour" in dv.error
+        assert ws.cell(r, 7).value >= 30, "the rate as priced passes its own check"
+    uplifted = [ws.cell(r, 7).value for r in rows if ws.cell(r, 2).value == 2]
+    assert uplifted and all(rate > 30 for rate in uplifted), "later years: uplifted rate, floored at the rate itself"
+
+
+def test_people_sessions_and_hours_follow_the_costing_files_rules(wb, hearing):
+    ws = wb[COPRODUCERS]
+    total = _labels(ws).index("Total") + 1
+    linked = [r for r in range(4, total) if ws.cell(r, 3).value is not None]
+    assert len(linked) >= 3
+    rules = {"C": ("whole", "greaterThanOrEqual", "1"), "E": ("decimal", "greaterThan", "0"),
+             "F": ("decimal", "greaterThanOrEqual", "0")}
+    for r in linked:
+        for column, rule in rules.items():
+            (dv,) = _validations_of(ws, f"{column}{r}")
+            assert (dv.type, dv.operator, dv.formula1) == rule and _stops_the_entry(dv), f"{column}{r}"
+        sessions = ws.cell(r, 4)
+        if sessions.data_type == "n":  # typed here; a service's sessions are its Budget quantity
+            (dv,) = _validations_of(ws, sessions.coordinate)
+            assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "1")
+    hours = _validations_of(ws, f"E{linked[0]}")[0]
+    assert "Co-producers are always paid" in hours.error
+
+
+RATE_RISE = """
+[[coproducer_rate]]
+effective = 2027-01-01
+hourly_rate = 32.00
+source = "illustrative: a test rise"
+"""
+
+
+def test_each_years_hourly_rate_is_floored_at_the_rate_in_force_for_that_year(rates_copy, append, tmp_path):
+    append(rates_copy, "coproducer.toml", RATE_RISE)
+    spec = parse_spec({
+        "project": {"title": "Rise", "client": "external", "funder": "nihr", "start": "2026-04-01", "months": 36,
+                    "priced_on": "2027-06-01"},
+        "involvement": [{"activity": "Panel", "people": 2, "sessions": 3, "hours": "2", "years": [1, 2, 3]}],
+    })
+    costing = estimate(spec, load_rates(rates_copy))
+    ws = _load(costing, tmp_path)[COPRODUCERS]
+    floors, rates = {}, {}
+    for r in range(4, 7):
+        year = ws.cell(r, 2).value
+        (dv,) = _validations_of(ws, f"G{r}")
+        floors[year], rates[year] = Decimal(dv.formula1), Decimal(str(ws.cell(r, 7).value))
+    # Years 1 and 2 have started: priced at the rate in force when each began (£30, then
+    # £32); year 3 is today's £32 uplifted, and may not go below £32.
+    assert floors == {1: Decimal("30.00"), 2: Decimal("32.00"), 3: Decimal("32.00")}
+    assert rates[1] == 30 and rates[2] == 32 and rates[3] > 32
+
+
 def test_justification_sheet_is_the_justification_text(wb, hearing):
     paragraphs = [v for v in _labels(wb[JUSTIFICATION])[3:] if v]
     assert paragraphs == hearing.justification().split("\n\n")
@@ -372,6 +477,60 @@ def test_rates_used_on_another_day_change_the_bytes(examples_dir, book):
     spec = load_spec(examples_dir / "advisory-group.toml")
     later = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": date(2027, 4, 1)})})
     assert workbook_bytes(estimate(spec, book)) != workbook_bytes(estimate(later, book))
+
+
+# --- the openpyxl internals the exporter relies on (pinned in pyproject.toml) -----------------
+
+
+def test_the_fast_path_through_openpyxl_internals_is_taken(hearing, monkeypatch):
+    """Fails loudly when openpyxl changes under the exporter (see the internals in xlsx.py's docstring)."""
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    written: set[str] = set()
+    original = xlsx._Sheet._values_to_row
+
+    def spy(self, values, row_idx):
+        written.add(self.title)
+        return original(self, values, row_idx)
+
+    monkeypatch.setattr(xlsx._Sheet, "_values_to_row", spy)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(hearing)))
+    # Every sheet is the exporter's own write-only sheet, and openpyxl writes its rows
+    # through the overridden _values_to_row (not a fallback that silently skips it).
+    assert written == set(SHEETS), "the exporter's write-only sheets were not used: openpyxl internals changed"
+    assert isinstance(xlsx._add_sheet(openpyxl.Workbook(write_only=True), "x"), xlsx._Sheet)
+    # The style arrays copied onto cells (Cell._style) carry the named styles.
+    assert wb[BUDGET]["E1"].style == "copro input header" and wb[BUDGET]["E1"].fill.fgColor.rgb == "00FFF2CC"
+    assert wb[BUDGET]["G2"].number_format == GBP and wb[SUMMARY]["A1"].font.b
+    # What the clean-up after a failure uses.
+    assert isinstance(WriteOnlyWorksheet.closed, property) and "_writer" in vars(WriteOnlyWorksheet)
+    assert callable(WorksheetWriter.cleanup)
+
+
+@pytest.mark.parametrize("priced_on", [date(2025, 8, 1), date(2027, 2, 28)])
+def test_every_zip_entry_is_dated_the_pricing_date(examples_dir, book, priced_on):
+    """The fixed times reach every part, the streamed sheets included (openpyxl adds those with archive.write)."""
+    spec = load_spec(examples_dir / "hearing-checks.toml")
+    spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": priced_on})})
+    data = workbook_bytes(estimate(spec, book))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        dates = {info.filename: info.date_time for info in z.infolist()}
+    sheets = {f"xl/worksheets/sheet{n}.xml" for n in range(1, len(SHEETS) + 1)}
+    assert sheets <= set(dates)
+    wrong = {name: when for name, when in dates.items() if when != (priced_on.year, priced_on.month, priced_on.day, 0, 0, 0)}
+    assert not wrong, f"zip entries not dated {priced_on}: openpyxl no longer writes parts the way xlsx.py expects"
+
+
+def test_a_plain_date_does_not_lend_its_format_to_the_next_value():
+    wb = openpyxl.Workbook(write_only=True)
+    ws = xlsx._add_sheet(wb, "Dates")
+    ws.append([date(2026, 4, 1), 5, "text"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    row = openpyxl.load_workbook(buffer)["Dates"][1]
+    assert row[0].is_date
+    assert (row[1].value, row[1].number_format) == (5, "General")
 
 
 def _leftovers(folder: Path) -> list[str]:

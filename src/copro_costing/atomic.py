@@ -2,13 +2,15 @@
 
 On any error nothing is left at the output path and an existing file there is
 untouched, so a failed export never leaves a half-written workbook for someone to send.
+:func:`write_files_atomic` does the same for several files at once, as far as a file
+system allows (see its notes).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -40,3 +42,33 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
 
 def write_text_atomic(path: Path | str, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_files_atomic(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write several files: every one to a temporary beside its target first, then rename them all.
+
+    Renaming several files cannot be one atomic step: if a rename failed after others
+    had succeeded (rare, as every temporary sits in its target's own folder), the files
+    already renamed would be new and the rest old. What this guarantees is that
+    everything is written to temporaries before the first rename, so the usual failures
+    (disk full, no permission, an error while writing) leave every target untouched.
+    Callers validate everything before calling. Temporaries are always removed.
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files.items():
+            target = Path(target)
+            folder = target.parent if str(target.parent) else Path(".")
+            if not folder.is_dir():
+                raise FileNotFoundError(f"{folder}: output folder does not exist")
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            temps.append((Path(name), target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(name, 0o644)
+        for temp, final in temps:
+            os.replace(temp, final)
+    finally:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+    return [final for _, final in temps]

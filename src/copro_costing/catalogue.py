@@ -8,15 +8,9 @@ from decimal import Decimal
 
 from .engine import session_payment, staff_cost
 from .money import ZERO, format_money, round_money
+from .policy import POLICY_WORDS
 from .ratebook import RateBook, Service
 from .ratesview import text_table
-
-POLICY_WORDS = {
-    "charge": "charged",
-    "free": "free",
-    "request": "requested contribution (if there is budget)",
-    "case-by-case": "case by case",
-}
 
 
 @dataclass(frozen=True)

@@ -137,11 +137,15 @@ def _rates_parser(commands: argparse._SubParsersAction, rates_help: str) -> None
 
     imp = sub.add_parser("import", help="validate a workbook and write it back to the rates folder",
                          description="Validate a rates workbook exactly like `rates check`; write the TOML files "
-                         "only if there is no problem at all.")
+                         "only if there is no problem at all. New rows are always welcome; changing or removing "
+                         "a row already in the folder is refused unless --allow-history-edit is given.")
     imp.add_argument("workbook", type=Path, metavar="FILE.xlsx")
     imp.add_argument("folder", type=Path, metavar="DIR",
                      help="the rates folder to write (required, so an installed package is never changed)")
     imp.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
+    imp.add_argument("--allow-history-edit", action="store_true",
+                     help="allow changing or removing rows already in the folder (a deliberate correction: "
+                     "costings priced with those rows will no longer reproduce)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -335,7 +339,10 @@ def _rates_export(args: argparse.Namespace) -> int:
 def _rates_import(args: argparse.Namespace) -> int:
     from .export.rates_xlsx import history_warnings, import_workbook
 
-    result = import_workbook(args.workbook, _rates_folder(args.folder), today=args.today)
+    with _writing(args.folder):
+        result = import_workbook(
+            args.workbook, _rates_folder(args.folder), today=args.today, allow_history_edit=args.allow_history_edit,
+        )
     for warning in history_warnings(result):
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
     sys.stdout.write(result.summary())
@@ -349,25 +356,27 @@ def _document(args: argparse.Namespace) -> int:
         raise UsageError("an xlsx workbook needs an output file: add -o offer.xlsx")
     if args.output is not None:
         _check_output(args.output)
+    from . import offer
+
     book = _book(args.rates)
     on = args.on or date.today()
-    if args.command == "offer":
-        from . import offer
+    text: str | None = None
+    if args.command == "offer" and fmt == "xlsx":
+        from .export.offer_xlsx import write_offer_xlsx
 
-        if fmt == "xlsx":
-            with _writing(args.output):
-                offer.write_offer_xlsx(book, on, args.output, locale=args.locale)
-            text = None
-        else:
-            text = (offer.offer_html if fmt == "html" else offer.offer_markdown)(book, on, args.locale)
-        illustrative = any(item.illustrative for item in offer.offer_items(book, on))
+        the_offer = offer.build_offer(book, on)
+        with _writing(args.output):
+            write_offer_xlsx(the_offer, args.output, locale=args.locale)
+        illustrative = the_offer.illustrative
     else:
-        from . import offer
-
-        if args.funder not in book.keys("funders"):
-            raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
-        text = (offer.guide_html if fmt == "html" else offer.guide_markdown)(book, args.funder, on, args.locale)
-        illustrative = offer.MARK in text
+        if args.command == "offer":
+            doc = offer.offer_document(book, on, args.locale)
+        else:
+            if args.funder not in book.keys("funders"):
+                raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
+            doc = offer.guide_document(book, args.funder, on, args.locale)
+        text = offer.to_html(doc) if fmt == "html" else offer.to_markdown(doc)
+        illustrative = doc.illustrative
     if illustrative:
         print("copro-costing: warning: contains illustrative figures (marked *): replace them with "
               "finance-approved rates before relying on them", file=sys.stderr)

@@ -184,7 +184,7 @@ def _stand_in_funder(on: date) -> Funder:
     heading = "(unknown funder)"
     return Funder(
         id=_STAND_IN, name=heading, effective=on, source="stand-in", prices="current",
-        pays_percent=Decimal(100), headings=(heading,),
+        pays_percent=Decimal(100), indirect_percent=Decimal(0), headings=(heading,),
         heading_for=HeadingMap(service=heading, involvement=heading, involvement_expenses=heading, expense=heading),
     )
 

@@ -3,8 +3,13 @@
 Both documents are built from the same RateBook the calculator prices with, so the
 offer partners read and the guide researchers follow cannot drift from the figures in
 a costing. A document is a short list of blocks (headings, paragraphs, tables, lists)
-rendered to Markdown, to one self-contained printable HTML page, or (the offer) to an
-Excel sheet. Figures whose source is a placeholder are marked and explained.
+rendered to Markdown or to one self-contained printable HTML page; the offer is also
+written as an Excel sheet by :mod:`copro_costing.export.offer_xlsx`.
+
+Figures whose source is a placeholder are marked ``*`` and explained. A document has one
+``illustrative`` flag, computed from the rate rows its figures actually rest on; the
+note in the document, the banner in the workbook and the command line's warning all
+follow it, and every figure from an illustrative row carries the mark.
 """
 
 from __future__ import annotations
@@ -14,22 +19,44 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from .catalogue import CatalogueEntry, catalogue
 from .money import format_money, plain_number, round_money
-from .policy import funder_contribution
-from .ratebook import CoproducerRate, Funder, RateBook, Row, Service
+from .policy import POLICY_WORDS, funder_contribution
+from .ratebook import CoproducerRate, Funder, Policy, RateBook, Row, Service, Vat
 
 MARK = "*"
 """Marks a figure that rests on an illustrative placeholder."""
 
-POLICY_LABEL = {
-    "charge": "Charged",
-    "free": "Free",
-    "request": "Requested contribution",
-    "case-by-case": "Case by case",
-}
+
+def policy_label(policy: Policy) -> str:
+    """A service's internal policy as a table cell: ``Requested contribution (if there is budget)``."""
+    words = POLICY_WORDS[policy]
+    return words[:1].upper() + words[1:]
+
+
+def mark(text: str, *rows: Row) -> str:
+    """``text`` followed by the mark when any of ``rows`` is an illustrative placeholder."""
+    return f"{text} {MARK}" if any(row.illustrative for row in rows) else text
+
+
+class Figures:
+    """The rate rows a document's figures rest on, gathered as each figure is marked.
+
+    Every figure is shown through :meth:`mark`, so a mark never appears without the
+    rows behind it counting towards :attr:`illustrative`, nor the other way round.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+
+    def mark(self, text: str, *rows: Row) -> str:
+        self.rows.extend(rows)
+        return mark(text, *rows)
+
+    @property
+    def illustrative(self) -> bool:
+        return any(row.illustrative for row in self.rows)
 
 LINE_KINDS = (
     ("service", "The unit's services (its staff time, per unit of each service)"),
@@ -73,6 +100,8 @@ Block = Heading | Para | Bullets | Table
 class Document:
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    illustrative: bool = False
+    """Whether any figure rests on an illustrative placeholder (then the document carries the note)."""
 
 
 def _md_cell(text: str) -> str:
@@ -167,11 +196,15 @@ class OfferItem:
 
     entry: CatalogueEntry
     staff: tuple[tuple[str, Decimal], ...]  # (role name, days per unit)
-    illustrative: bool
+    rows: tuple[Row, ...]  # what its prices rest on: the service, its roles, the co-producer rate if included
 
     @property
     def service(self) -> Service:
         return self.entry.service
+
+    @property
+    def illustrative(self) -> bool:
+        return any(row.illustrative for row in self.rows)
 
     def includes(self) -> str:
         parts = [f"{plain_number(days)} {'day' if days == 1 else 'days'} {name.lower()}" for name, days in self.staff]
@@ -217,12 +250,12 @@ class OfferItem:
         return text + (f"; co-producer payments ({paid}) are always paid" if cp else "")
 
 
-def _price_table(items: Sequence[OfferItem], locale: str) -> Table:
+def _price_table(items: Sequence[OfferItem], locale: str, marker: Callable[..., str] = mark) -> Table:
     return Table(
         ("Service", "Unit", "External price", "Internal price", "Internal policy", "Internal clients pay"),
         tuple(
-            (_mark(i.service.name, i.illustrative), i.service.unit, format_money(i.entry.external_price, locale),
-             format_money(i.entry.internal_price, locale), POLICY_LABEL[i.service.internal_policy],
+            (marker(i.service.name, *i.rows), i.service.unit, format_money(i.entry.external_price, locale),
+             format_money(i.entry.internal_price, locale), policy_label(i.service.internal_policy),
              i.internal_pays(locale))
             for i in items
         ),
@@ -238,11 +271,44 @@ def offer_items(book: RateBook, on: date) -> list[OfferItem]:
         rows: list[Row] = [entry.service, *roles]
         if entry.service.coproducers is not None:
             rows.append(book.coproducer_rate(on))
-        items.append(OfferItem(entry, staff, any(r.illustrative for r in rows)))
+        items.append(OfferItem(entry, staff, tuple(rows)))
     return items
 
 
-def _illustrative_note(what: str) -> Para:
+@dataclass(frozen=True)
+class Offer:
+    """What the offer shows on a date: every service priced, the co-producer rate and VAT.
+
+    The document and the workbook both show every figure of these rows, so
+    :attr:`illustrative` is the one flag for the note, the banner and the warning.
+    """
+
+    on: date
+    items: tuple[OfferItem, ...]
+    rate: CoproducerRate
+    vat: Vat
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return (self.rate, self.vat, *(row for item in self.items for row in item.rows))
+
+    @property
+    def illustrative(self) -> bool:
+        return any(row.illustrative for row in self.rows)
+
+    def vat_text(self) -> str:
+        return mark(
+            f"External clients: VAT at the standard rate ({plain_number(self.vat.percent)}%) is added where it "
+            "applies; finance confirms each case. Internal clients pay no VAT.",
+            self.vat,
+        )
+
+
+def build_offer(book: RateBook, on: date) -> Offer:
+    return Offer(on, tuple(offer_items(book, on)), book.coproducer_rate(on), book.vat(on))
+
+
+def illustrative_note(what: str) -> Para:
     return Para(
         f"Illustrative figures: {what} marked {MARK} rest on placeholder rates (their source says "
         "\"illustrative\"). They show how the offer is priced, not approved prices: replace them in the "
@@ -251,15 +317,10 @@ def _illustrative_note(what: str) -> Para:
     )
 
 
-def _mark(text: str, illustrative: bool) -> str:
-    return f"{text} {MARK}" if illustrative else text
-
-
 def offer_document(book: RateBook, on: date, locale: str = "en_GB") -> Document:
     """Every service in force on ``on``: what it is, what it includes, and its prices."""
-    items = offer_items(book, on)
-    rate = book.coproducer_rate(on)
-    vat = book.vat(on)
+    offer = build_offer(book, on)
+    items, rate = offer.items, offer.rate
     fm = lambda value: format_money(value, locale)  # noqa: E731
     blocks: list[Block] = [
         Para(
@@ -268,15 +329,15 @@ def offer_document(book: RateBook, on: date, locale: str = "en_GB") -> Document:
             "clients are NHS bodies, councils, charities, other universities and companies."
         ),
     ]
-    if any(i.illustrative for i in items) or rate.illustrative:
-        blocks.append(_illustrative_note("prices"))
+    if offer.illustrative:
+        blocks.append(illustrative_note("figures"))
     blocks += [
         Heading("Co-producers are always paid"),
-        Para(
+        Para(mark(
             f"Co-producers (patients, carers and community members) are paid {fm(rate.hourly_rate)} per hour for "
-            f"their time, including preparation and follow-up. Source: {rate.source}."
-            + (f" {MARK}" if rate.illustrative else "")
-        ),
+            f"their time, including preparation and follow-up. Source: {rate.source}.",
+            rate,
+        )),
         Para(
             "Their expenses (travel, care and childcare, accessibility support such as interpreters) are "
             "reimbursed on top, and are budgeted before involvement starts. Co-producer payments are never "
@@ -284,16 +345,13 @@ def offer_document(book: RateBook, on: date, locale: str = "en_GB") -> Document:
         ),
         Heading("Services at a glance"),
         _price_table(items, locale),
-        Para(
-            f"External clients: VAT at the standard rate ({plain_number(vat.percent)}%) is added where it applies; "
-            "finance confirms each case. Internal clients pay no VAT."
-        ),
+        Para(offer.vat_text()),
         Heading("The services"),
     ]
     for i in items:
         s = i.service
         blocks += [
-            Heading(_mark(s.name, i.illustrative), level=3),
+            Heading(mark(s.name, *i.rows), level=3),
             Para(s.description),
             Bullets((
                 f"Unit: one {s.unit}",
@@ -308,7 +366,7 @@ def offer_document(book: RateBook, on: date, locale: str = "en_GB") -> Document:
         Heading("Where the figures come from"),
         Bullets(tuple(_sources(book, on))),
     ]
-    return Document("Co-production services: our offer", tuple(blocks))
+    return Document("Co-production services: our offer", tuple(blocks), illustrative=offer.illustrative)
 
 
 def _sources(book: RateBook, on: date) -> list[str]:
@@ -336,56 +394,6 @@ def offer_html(book: RateBook, on: date, locale: str = "en_GB") -> str:
     return to_html(offer_document(book, on, locale))
 
 
-def write_offer_xlsx(book: RateBook, on: date, path: Path | str, locale: str = "en_GB") -> Path:
-    """The offer as one sheet a partner can filter; amounts are numbers in £ format."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    from .atomic import write_atomic
-
-    items = offer_items(book, on)
-    rate = book.coproducer_rate(on)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Offer"
-    money = '"£"#,##0.00'
-
-    def text(r: int, c: int, value: str) -> None:
-        cell = ws.cell(row=r, column=c, value=value)
-        cell.data_type = "s"  # never a formula
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    text(1, 1, f"Co-production services: our offer (prices per unit on {on.isoformat()}, before VAT)")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    text(2, 1, f"Co-producers are paid {format_money(rate.hourly_rate, locale)} per hour, always. Source: {rate.source}"
-         + (f" {MARK}" if rate.illustrative else ""))
-    row = 3
-    if any(i.illustrative for i in items):
-        text(row, 1, _illustrative_note("prices").text)
-        ws.cell(row=row, column=1).font = Font(bold=True, color="C55A11")
-        row += 1
-    row += 1
-    header = ("id", "Service", "Description", "Unit", "Includes", "External price", "Internal price",
-              "Internal policy", "Internal terms", "Illustrative")
-    for c, h in enumerate(header, start=1):
-        ws.cell(row=row, column=c, value=h).font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
-    for i in items:
-        row += 1
-        s = i.service
-        for c, value in enumerate((s.id, s.name, s.description, s.unit, i.includes()), start=1):
-            text(row, c, value)
-        for c, amount in ((6, i.entry.external_price), (7, i.entry.internal_price)):
-            cell = ws.cell(row=row, column=c, value=round_money(amount))
-            cell.number_format = money
-        text(row, 8, POLICY_LABEL[s.internal_policy])
-        text(row, 9, i.internal_terms(locale))
-        text(row, 10, "yes" if i.illustrative else "no")
-    for letter, width in zip("ABCDEFGHIJ", (24, 30, 50, 12, 40, 14, 14, 20, 50, 12), strict=True):
-        ws.column_dimensions[letter].width = width
-    return write_atomic(path, wb.save)
-
-
 # The funder guide --------------------------------------------------------------------------
 
 
@@ -396,7 +404,7 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     vat = book.vat(on)
     fm = lambda value: format_money(value, locale)  # noqa: E731
     example = Decimal("1000.00")
-    used: list[Row] = [funder, rate, vat]
+    figures = Figures()
     blocks: list[Block] = [
         Para(
             f"How to cost the co-production unit and paid involvement into an application to {funder.name}, "
@@ -428,8 +436,10 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
         pays_text += f", and adds a flat {plain_number(funder.indirect_percent)}% on top of direct costs for indirect costs"
     blocks += [
         Heading(f"What {funder.name} pays"),
-        Para(f"{pays_text}: for every {fm(example)} of co-production costs in the budget it contributes {fm(pays)}."
-             + (f" {MARK}" if funder.illustrative else "")),
+        Para(figures.mark(
+            f"{pays_text}: for every {fm(example)} of co-production costs in the budget it contributes {fm(pays)}.",
+            funder,
+        )),
     ]
     if funder.notes:
         blocks.append(Para(funder.notes))
@@ -443,15 +453,14 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
         ))
     else:
         uplift = book.uplift(on)
-        used.append(uplift)
         step = 1 + uplift.percent / Decimal(100)
         years = [round_money(example * step ** n) for n in range(3)]
-        blocks.append(Para(
+        blocks.append(Para(figures.mark(
             f"Include inflation: year 1 is costed at the rates in force, and each later year is uplifted by "
             f"{plain_number(uplift.percent)}% a year, compounded: {fm(years[0])} in year 1 becomes {fm(years[1])} "
-            f"in year 2 and {fm(years[2])} in year 3. Source of the uplift: {uplift.source}."
-            + (f" {MARK}" if uplift.illustrative else "")
-        ))
+            f"in year 2 and {fm(years[2])} in year 3. Source of the uplift: {uplift.source}.",
+            uplift,
+        )))
         blocks.append(Para(
             "The calculator applies the uplift itself; when the start date moves, re-run the costing rather "
             "than editing figures."
@@ -461,20 +470,22 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
         Heading("VAT"),
         Bullets((
             "Internal clients (the same university): no VAT.",
-            f"External clients: services are generally standard-rated, so the calculator adds VAT at "
-            f"{plain_number(vat.percent)}% (source: {vat.source}).",
+            figures.mark(
+                f"External clients: services are generally standard-rated, so the calculator adds VAT at "
+                f"{plain_number(vat.percent)}% (source: {vat.source}).",
+                vat,
+            ),
             "Grant-funded research can be outside the scope of VAT: finance confirms each case. When they confirm "
             "none is due, set vat = false with a vat_reason in the costing file; the reason is shown in the costing.",
         )),
         Heading("Paying co-producers"),
-        Bullets(tuple(_coproducer_policy(book, on, rate, fm))),
+        Bullets(tuple(_coproducer_policy(book, on, rate, fm, figures))),
     ]
 
     items = offer_items(book, on)
-    used += [i.service for i in items]
     blocks += [
         Heading("Unit prices"),
-        _price_table(items, locale),
+        _price_table(items, locale, figures.mark),
         Heading("Making the costing"),
         Para(
             "Write a costing file (project, client, funder, the services and involvement per year) and run "
@@ -482,23 +493,26 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
             "with the rate tables' date and fingerprint so the costing can be reproduced."
         ),
     ]
-    if any(r.illustrative for r in used) or any(i.illustrative for i in items):
-        blocks.insert(warn_at, _illustrative_note("figures"))
-    return Document(f"Costing co-production into a {funder.name} application", tuple(blocks))
+    if figures.illustrative:
+        blocks.insert(warn_at, illustrative_note("figures"))
+    return Document(f"Costing co-production into a {funder.name} application", tuple(blocks), figures.illustrative)
 
 
-def _coproducer_policy(book: RateBook, on: date, rate: CoproducerRate, fm: Callable[[Decimal], str]) -> list[str]:
+def _coproducer_policy(
+    book: RateBook, on: date, rate: CoproducerRate, fm: Callable[[Decimal], str], figures: Figures
+) -> list[str]:
     items = [
-        f"Co-producers are paid {fm(rate.hourly_rate)} per hour (source: {rate.source})"
-        + (f" {MARK}" if rate.illustrative else "") + ". No costing may pay them less.",
+        figures.mark(f"Co-producers are paid {fm(rate.hourly_rate)} per hour (source: {rate.source})", rate)
+        + ". No costing may pay them less.",
         "Preparation and follow-up time are paid as part of involvement: budget people × sessions × "
         "(hours + preparation hours) × the hourly rate.",
     ]
     try:
         expenses = book.expense_default("coproducer-expenses", on)
         items.append(
-            f"Expenses are reimbursed on top: the default allowance is {fm(expenses.amount)} per {expenses.unit}"
-            + (f" {MARK}" if expenses.illustrative else "") + "; use actual figures where they are known."
+            figures.mark(f"Expenses are reimbursed on top: the default allowance is {fm(expenses.amount)} per "
+                         f"{expenses.unit}", expenses)
+            + "; use actual figures where they are known."
         )
     except LookupError:
         items.append("Expenses (travel, care and childcare, access support) are reimbursed on top of payment.")
@@ -516,6 +530,3 @@ def guide_markdown(book: RateBook, funder_id: str, on: date, locale: str = "en_G
 def guide_html(book: RateBook, funder_id: str, on: date, locale: str = "en_GB") -> str:
     return to_html(guide_document(book, funder_id, on, locale))
 
-
-def funder_ids(book: RateBook) -> Sequence[str]:
-    return book.keys("funders")

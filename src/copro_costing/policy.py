@@ -24,6 +24,14 @@ INTERNAL_CHARGE: dict[Policy, Charge] = {
     "request": "requested",
 }
 
+POLICY_WORDS: dict[Policy, str] = {
+    "charge": "charged",
+    "free": "free",
+    "request": "requested contribution (if there is budget)",
+    "case-by-case": "case by case",
+}
+"""A service's internal policy in words, for people (lower case: capitalise to start a cell)."""
+
 NOTES: dict[Charge, str] = {
     "charged": "",
     "free": "Free to internal clients: shown at full value and waived",

@@ -12,15 +12,25 @@ function returning a list of problems; "today" is a parameter so tests can fix i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from .engine import year_start
 from .errors import InputError, Problem
-from .ratebook import SINGULAR, RateBook, Row, Service
-from .tables import FILES, TABLE_FILE, duplicate_problems, read_folder_details, reference_problems, sorted_problems
+from .ratebook import ROW_TYPES, SINGULAR, RateBook, Row, Service
+from .tables import (
+    FILES,
+    TABLE_FILE,
+    duplicate_problems,
+    empty_table_message,
+    read_folder_details,
+    reference_problems,
+    sorted_problems,
+)
+from .tomlfile import read_toml
 
 FUTURE_YEARS = 2
 """An effective date more than this many years after today is probably a typo."""
@@ -39,17 +49,26 @@ class Where(Protocol):
 
 Rows = Mapping[str, Sequence[tuple[Row, Any]]]
 
+TableWhere = Callable[[str, str], Problem]
+"""``where(table, message)``: a problem about a whole table, at the file or sheet that holds it."""
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+
+def empty_problems(rows: Rows, where: TableWhere, skip: Collection[str] = ()) -> list[Problem]:
+    """Every table has at least one row (``skip``: tables whose rows could not all be read).
+
+    An empty table (``uplift = []``) reads without error, but every costing that needs
+    it then fails: no version of it is ever in force.
+    """
+    return [
+        where(table, empty_table_message(table))
+        for table in ROW_TYPES
+        if table not in skip and not rows.get(table)
+    ]
 
 
 def future_problems(rows: Rows, today: date) -> list[Problem]:
     """No effective date more than two years after today."""
-    limit = add_years(today, FUTURE_YEARS)
+    limit = year_start(today, FUTURE_YEARS + 1)  # the same day, FUTURE_YEARS years on
     problems = []
     for entries in rows.values():
         for row, where in entries:
@@ -66,29 +85,30 @@ def _what(table: str, key: str) -> str:
     return f"{name} {key!r}" if key else name
 
 
+def _first_versions(rows: Rows, table: str) -> dict[str, tuple[Row, Any]]:
+    """Each item's earliest version in ``table``, with where it was written."""
+    first: dict[str, tuple[Row, Any]] = {}
+    for row, where in rows.get(table, ()):
+        if row.key not in first or row.effective < first[row.key][0].effective:
+            first[row.key] = (row, where)
+    return first
+
+
+def _earliest(rows: Rows, table: str) -> dict[str, date]:
+    return {key: row.effective for key, (row, _) in _first_versions(rows, table).items()}
+
+
 def in_force_problems(rows: Rows, today: date) -> list[Problem]:
     """Every role, service, funder, co-producer rate, VAT rate and uplift has a version in force today."""
     problems = []
     for table in MUST_BE_IN_FORCE:
-        first: dict[str, tuple[Row, Any]] = {}
-        for row, where in rows.get(table, ()):
-            if row.key not in first or row.effective < first[row.key][0].effective:
-                first[row.key] = (row, where)
-        for key, (row, where) in first.items():
+        for key, (row, where) in _first_versions(rows, table).items():
             if row.effective > today:
                 problems.append(where.problem("effective", (
                     f"no version of {_what(table, key)} is in force today ({today.isoformat()}): the first "
                     f"takes effect on {row.effective.isoformat()}, so a costing made today cannot use it"
                 )))
     return problems
-
-
-def _earliest(rows: Rows, table: str) -> dict[str, date]:
-    out: dict[str, date] = {}
-    for row, _ in rows.get(table, ()):
-        if row.key not in out or row.effective < out[row.key]:
-            out[row.key] = row.effective
-    return out
 
 
 def service_start_problems(rows: Rows) -> list[Problem]:
@@ -119,20 +139,31 @@ def check_rows(
     *,
     also_known: dict[str, set[str]] | None = None,
     complete: bool = True,
+    table_where: TableWhere | None = None,
+    unread: Collection[str] = (),
 ) -> list[Problem]:
     """Every consistency check over rows that validated.
 
     ``complete`` is False when a whole file or sheet could not be read: then checks that
     need every table (unknown roles, items in force) are skipped rather than reporting
-    the consequences of the one real problem many times over.
+    the consequences of the one real problem many times over. ``unread`` names the
+    tables not read in full (a file or sheet that could not be read, or a row already
+    reported as invalid): they are not also called empty. ``table_where`` places a
+    problem about a whole table (default: its file name).
     """
+    where = table_where or _table_file
     mutable = {table: list(entries) for table, entries in rows.items()}
-    problems = duplicate_problems(mutable) + future_problems(rows, today)  # type: ignore[arg-type]
+    problems = empty_problems(rows, where, unread)
+    problems += duplicate_problems(mutable) + future_problems(rows, today)  # type: ignore[arg-type]
     if complete:
         problems += reference_problems(mutable, also_known)  # type: ignore[arg-type]
         problems += in_force_problems(rows, today)
         problems += service_start_problems(rows)
     return problems
+
+
+def _table_file(table: str, message: str) -> Problem:
+    return Problem(TABLE_FILE.get(table, table), None, table, message)
 
 
 @dataclass(frozen=True)
@@ -147,7 +178,6 @@ class CheckReport:
     items: int = 0
     in_force: int = 0
     illustrative: int = 0
-    book: RateBook | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -169,10 +199,6 @@ class CheckReport:
             )
         return text + "."
 
-    def raise_for_problems(self) -> None:
-        if self.problems:
-            raise InputError(self.problems)
-
 
 def book_from_rows(rows: Rows, origin: str) -> RateBook:
     return RateBook(
@@ -183,7 +209,7 @@ def book_from_rows(rows: Rows, origin: str) -> RateBook:
 
 
 def report(source: str, rows: Rows, problems: list[Problem], today: date, files: int) -> CheckReport:
-    """Counts for the OK summary, and the book when there is nothing wrong."""
+    """The problems, and the counts for the OK summary."""
     book = book_from_rows(rows, source)
     in_force = list(book.rows_in_force(today))
     return CheckReport(
@@ -195,7 +221,6 @@ def report(source: str, rows: Rows, problems: list[Problem], today: date, files:
         items=len({(table, row.key) for table, entries in rows.items() for row, _ in entries}),
         in_force=len(in_force),
         illustrative=sum(1 for _, row in in_force if row.illustrative),
-        book=None if problems else book,
     )
 
 
@@ -210,6 +235,38 @@ def check_folder(folder: Path | str, today: date | None = None) -> CheckReport:
         return CheckReport(str(folder), today, (problem,))
     read = read_folder_details(folder)
     complete = not read.unreadable and not any(p.file == str(folder) for p in read.problems)
-    problems = read.problems + check_rows(read.rows, today, also_known=read.invalid_keys, complete=complete)
+    problems = read.problems + check_rows(
+        read.rows, today, also_known=read.invalid_keys, complete=complete,
+        table_where=_folder_table_where(folder), unread=_unread_tables(folder, read.unreadable, read.problems),
+    )
     problems = sorted_problems(problems)
     return report(str(folder), read.rows, problems, today, files=len(FILES) - len(read.unreadable))
+
+
+def _unread_tables(folder: Path, unreadable: Collection[str], problems: Sequence[Problem]) -> set[str]:
+    """Tables of files that could not be read, and tables with a problem already reported
+    (a row that failed validation, ``[[uplift]]`` missing): none of them is called empty."""
+    out = {table for file in unreadable for table in FILES.get(file, ())}
+    for problem in problems:
+        if problem.file == str(folder):
+            return set(ROW_TYPES)
+        for file, tables in FILES.items():
+            if problem.file != str(folder / file):
+                continue
+            out.update(t for t in tables if problem.field == t or problem.field.startswith((f"{t}[", f"{t}.")))
+    return out
+
+
+def _folder_table_where(folder: Path) -> TableWhere:
+    """A problem about a whole table, at the line of its file that names it (``uplift = []``)."""
+
+    def where(table: str, message: str) -> Problem:
+        path = folder / TABLE_FILE[table]
+        try:
+            _, index = read_toml(path, str(path))
+            line = index.line((table,))
+        except InputError:
+            line = None
+        return Problem(str(path), line, table, message)
+
+    return where

@@ -31,6 +31,13 @@ IDENT = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # What the row models' validators enforce in Python, said again for editors: pydantic
 # cannot see inside a BeforeValidator, so a Decimal field's schema is only "number or
 # string" until these bounds are added.
+#
+# Decimal places are limited on the string form only (a pattern). On the number form
+# they are not: JSON Schema's only tool is ``multipleOf: 0.01``, and validators test it
+# in binary floating point (python-jsonschema, and the Rust validator behind Taplo /
+# Even Better TOML, divide and look for a remainder), so they would reject about one
+# valid amount in nine (0.07, 1.15, 546.07 …) while staff type. ``rates check`` refuses
+# a third decimal place exactly, with the line; the schema never refuses a valid figure.
 NUMBER_RULES: dict[str, tuple[dict[str, int], int]] = {
     **{name: ({"minimum": 0}, 2) for name in MONEY_FIELDS},
     **{name: ({"minimum": 0, "maximum": 100}, 4) for name in PERCENT_FIELDS},
@@ -48,7 +55,33 @@ def _decimal_schema(prop: dict[str, Any], bounds: dict[str, int], max_places: in
     ]
 
 
+BOUND_KEYWORDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+"""pydantic writes a Field(gt=...) behind a validator under its own name; JSON Schema's names."""
+
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
+_SUBSCHEMAS = ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else")
+_SUBSCHEMA_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
+
+
+def _standard_bounds(schema: Any) -> None:
+    """Rename pydantic's ``gt`` / ``ge`` / ``lt`` / ``le`` to JSON Schema keywords, everywhere."""
+    if not isinstance(schema, dict):
+        return
+    for ours, theirs in BOUND_KEYWORDS.items():
+        if ours in schema:
+            schema[theirs] = schema.pop(ours)
+    for key in _SUBSCHEMA_MAPS:
+        for sub in schema.get(key, {}).values():
+            _standard_bounds(sub)
+    for key in _SUBSCHEMAS:
+        _standard_bounds(schema.get(key))
+    for key in _SUBSCHEMA_LISTS:
+        for sub in schema.get(key, ()):
+            _standard_bounds(sub)
+
+
 def _tighten(schema: dict[str, Any]) -> dict[str, Any]:
+    _standard_bounds(schema)
     for definition in schema.get("$defs", {}).values():
         for name, prop in definition.get("properties", {}).items():
             if name not in NUMBER_RULES:

@@ -36,6 +36,10 @@ FILES: dict[str, tuple[str, ...]] = {
 TABLE_FILE = {table: file for file, tables in FILES.items() for table in tables}
 
 
+def empty_table_message(table: str) -> str:
+    return f"{table} has no rows: every table needs at least one, or a costing that needs it cannot be priced"
+
+
 def bundled_rates_dir() -> Path:
     """The rate tables shipped with the package (or the checkout's ``rates/``)."""
     here = Path(__file__).resolve().parent
@@ -143,6 +147,9 @@ def _read_tables(
         entries = data.get(table)
         if entries is None:
             problems.append(Problem(name, None, table, f"no [[{table}]] rows in this file"))
+            continue
+        if entries == []:
+            problems.append(Problem(name, index.line((table,)), table, empty_table_message(table)))
             continue
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             problems.append(Problem(name, index.line((table,)), table,

@@ -15,19 +15,24 @@ its shortest repr (``0.1`` stays ``0.1``) and the places its number format shows
 than two decimal places, exactly as it would from TOML. A value written with more than
 15 significant digits (which a float cannot hold) is stored as text instead.
 
+A cell Excel holds differently from what it shows is refused rather than guessed at:
+a formula, an error (``#REF!``), and a number in a percentage format (typing ``20%``
+stores 0.2; percentages are typed as percent, 20 for 20%).
+
 Importing validates exactly like ``rates check`` (the same models, the same
 consistency checks) and reports each problem at its sheet, cell and column
-(``rates.xlsx:roles!D5: internal_day_rate: …``). The TOML files are written only
-when there is no problem at all, each checked to read back exactly before any is
-replaced. openpyxl is imported only here.
+(``rates.xlsx:roles!D5: internal_day_rate: …``). History is protected: a row already
+in the rates folder that the workbook changes or leaves out is a problem too, unless
+the import is told it is a deliberate correction (``allow_history_edit``). The TOML
+files are written only when there is no problem at all, each checked to read back
+exactly before any is replaced. The workbook is saved with stable bytes (see
+:mod:`.workbook_file`). openpyxl is imported only under ``export/``.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,13 +42,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..atomic import write_files_atomic
 from ..errors import InputError, Problem
 from ..money import places
 from ..ratebook import ROW_TYPES, RateBook, Row
-from ..ratecolumns import Column, column_for, columns, flatten, table_columns, unflatten
+from ..ratecolumns import Column, column_for, columns, flatten, item_label, table_columns, unflatten
 from ..ratescheck import check_rows
 from ..ratesfile import default_header, header_of, render_file, verify_round_trip
-from ..tables import FILES, TABLE_FILE, read_folder_details
+from ..tables import FILES, TABLE_FILE, FolderRead, Located, read_folder_details
 from ..tomlfile import problems_from
 
 ABOUT_SHEET = "about"
@@ -87,7 +93,7 @@ def write_rates_workbook(book: RateBook, path: Path | str) -> Path:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..atomic import write_atomic
+    from .workbook_file import save_workbook
 
     problems: list[Problem] = []
     wb = Workbook()
@@ -152,7 +158,13 @@ def write_rates_workbook(book: RateBook, path: Path | str) -> Path:
         raise InputError(problems)
     _write_about(about, sheet_columns, bold)
     wb.active = 0
-    return write_atomic(path, wb.save)
+    return save_workbook(wb, path, book_date(book))
+
+
+def book_date(book: RateBook) -> date:
+    """The time stamped into a rates workbook: the latest effective date in the book, so
+    the same tables always give the same bytes (and new rows a new date)."""
+    return max((row.effective for rows in book.tables.values() for row in rows), default=date(1980, 1, 1))
 
 
 ABOUT_TEXT = (
@@ -248,11 +260,35 @@ def cell_decimal(value: int | float, number_format: str = "General") -> Decimal:
     return result
 
 
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+"""The parts of a number format that are not format codes: "quoted text", a character
+after a backslash, and [bracketed] colours, conditions and currency symbols."""
+
+
+def percent_format(number_format: str | None) -> bool:
+    """Whether a number format shows numbers as percentages (Excel holds 20% as 0.2).
+
+    A ``%`` in quotes or escaped (``0"%"``) is only a character shown after the number.
+    """
+    return "%" in _QUOTED.sub("", number_format or "")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
 def _cell_value(cell: Any, col: Column) -> tuple[object, str | None]:
     """(value for the row model, or a problem message). Blank cells are filtered out before."""
     value = cell.value
     if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
         return None, "this cell holds a formula; type the value itself"
+    if cell.data_type == "e":
+        return None, f"this cell shows an error ({value}); type the value itself"
+    if _is_number(value) and percent_format(cell.number_format):
+        return None, (
+            f"this cell has a percentage format, so Excel holds {format(cell_decimal(value), 'f')} where it shows "
+            f"a percentage: type 20 for 20%, not a percentage format (format the cell as a number)"
+        )
     if isinstance(value, datetime) and col.kind != "date":
         value = value.date() if value.time() == datetime.min.time() else value
         return (value.isoformat() if col.kind in ("text", "choice") else value), None
@@ -283,10 +319,18 @@ def _blank(value: object) -> bool:
 
 @dataclass
 class WorkbookRead:
+    """The rows of a workbook that validated, where each was written, and every problem.
+
+    ``unread``: tables not read in full (sheet missing or its header wrong, or a row
+    already reported), which the consistency checks must not also call empty.
+    """
+
+    workbook: str
     rows: dict[str, list[tuple[Row, CellWhere]]]
     problems: list[Problem]
     complete: bool = True
     invalid_keys: dict[str, set[str]] = field(default_factory=dict)
+    unread: set[str] = field(default_factory=set)
 
 
 def _rename_hint(unknown: str, missing: Sequence[str], all_unknown: Sequence[str]) -> str:
@@ -357,17 +401,21 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
     name = display or str(path)
     rows: dict[str, list[tuple[Row, CellWhere]]] = {table: [] for table in ROW_TYPES}
     invalid: dict[str, set[str]] = {table: set() for table in ROW_TYPES}
+    def unreadable(message: str) -> WorkbookRead:
+        return WorkbookRead(name, rows, [Problem(name, None, "", message)], complete=False, unread=set(ROW_TYPES))
+
     if not path.exists():
-        return WorkbookRead(rows, [Problem(name, None, "", "file not found")], complete=False)
+        return unreadable("file not found")
     if path.is_dir():
-        return WorkbookRead(rows, [Problem(name, None, "", "expected an Excel workbook (.xlsx), found a folder")], complete=False)
+        return unreadable("expected an Excel workbook (.xlsx), found a folder")
     try:
         wb = load_workbook(path, data_only=False)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        return WorkbookRead(rows, [Problem(name, None, "", f"not a readable Excel workbook (.xlsx): {exc}")], complete=False)
+        return unreadable(f"not a readable Excel workbook (.xlsx): {exc}")
 
     problems: list[Problem] = []
     complete = True
+    unread: set[str] = set()
     sheets = [s for s in wb.sheetnames if s != ABOUT_SHEET]
     missing = [t for t in ROW_TYPES if t not in sheets]
     unknown = [s for s in sheets if s not in ROW_TYPES]
@@ -380,6 +428,7 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
             problems.append(Problem(name, None, "", f"sheet {table!r} is missing (it holds the {table} table)"))
     if missing or unknown:
         complete = False
+    unread.update(missing)
 
     for table in ROW_TYPES:
         if table not in wb.sheetnames:
@@ -389,16 +438,15 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
         if header_problems:
             problems += header_problems
             complete = False
+            unread.add(table)
             continue
         letters = {col.name: get_column_letter(c) for c, col in found}
         names = [col.name for _, col in found]
         model = ROW_TYPES[table]
-        count = 0
         for r in range(2, ws.max_row + 1):
             cells = [(col, ws.cell(row=r, column=c)) for c, col in found]
             if all(_blank(cell.value) for _, cell in cells):
                 continue
-            count += 1
             where = CellWhere(name, table, r, letters)
             values: dict[str, object] = {}
             cell_problem_columns: set[str] = set()
@@ -422,13 +470,13 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
                     problems.append(Problem(f"{name}:{where.cell(column)}", None, column or problem.field, problem.message))
                 if isinstance(data.get("id"), str):
                     invalid[table].add(data["id"].strip())
+                unread.add(table)
                 continue
             if cell_problem_columns:
+                unread.add(table)
                 continue
             rows[table].append((row, where))
-        if count == 0:
-            problems.append(Problem(f"{name}:{table}", None, "", f"sheet {table!r} has no rows (every table needs at least one)"))
-    return WorkbookRead(rows, problems, complete, invalid)
+    return WorkbookRead(name, rows, problems, complete, invalid, unread)
 
 
 _CELL = re.compile(r"^(?P<book>.*):(?P<sheet>[^:!]+)(?:!(?P<col>[A-Z]+)(?P<row>\d+))?$")
@@ -452,7 +500,13 @@ def check_workbook(path: Path | str, today: date | None = None, display: str | N
     """Every problem in a workbook: field validation, then the same checks as ``rates check``."""
     today = today or date.today()
     read = read_rates_workbook(path, display)
-    problems = read.problems + check_rows(read.rows, today, also_known=read.invalid_keys, complete=read.complete)
+
+    def sheet(table: str, message: str) -> Problem:
+        return Problem(f"{read.workbook}:{table}", None, "", message)
+
+    problems = read.problems + check_rows(
+        read.rows, today, also_known=read.invalid_keys, complete=read.complete, table_where=sheet, unread=read.unread,
+    )
     return read, sorted(problems, key=_problem_order)
 
 
@@ -478,15 +532,126 @@ class ImportResult:
 
 
 def _label(table: str, row: Row) -> str:
-    item = f"{table}/{row.key}" if row.key else table
-    return f"{item} from {row.effective.isoformat()}"
+    """``roles/director from 2025-08-01``: one version of an item."""
+    return f"{item_label(table, row)} from {row.effective.isoformat()}"
 
 
-def import_workbook(path: Path | str, folder: Path | str, today: date | None = None, display: str | None = None) -> ImportResult:
+HISTORY_FLAG = "--allow-history-edit"
+"""The command-line flag that lets an import change or remove rows already in the folder."""
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One version of an item that the workbook adds, changes or leaves out."""
+
+    kind: str  # added, changed, removed
+    table: str
+    old: tuple[Row, Located] | None
+    new: tuple[Row, CellWhere] | None
+
+    @property
+    def label(self) -> str:
+        row = self.new[0] if self.new else self.old[0]  # type: ignore[index]
+        return _label(self.table, row)
+
+    def columns(self) -> list[tuple[str, object, object]]:
+        """(column, old value, new value) for every column a changed row changes."""
+        if not (self.old and self.new):
+            return []
+        before, after = flatten(self.old[0]), flatten(self.new[0])
+        names = list(dict.fromkeys([*before, *after]))
+        return [(n, before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+
+
+def row_changes(
+    old: dict[str, list[tuple[Row, Located]]], new: dict[str, list[tuple[Row, CellWhere]]]
+) -> list[RowChange]:
+    """Rows added, changed or removed, matched by item and effective date, table by table."""
+    out: list[RowChange] = []
+    for table in ROW_TYPES:
+        before = {(r.key, r.effective): (r, w) for r, w in old.get(table, [])}
+        after = {(r.key, r.effective): (r, w) for r, w in new.get(table, [])}
+        for key, entry in after.items():
+            if key not in before:
+                out.append(RowChange("added", table, None, entry))
+            elif before[key][0].model_dump(mode="json") != entry[0].model_dump(mode="json"):
+                out.append(RowChange("changed", table, before[key], entry))
+        out += [RowChange("removed", table, entry, None) for key, entry in before.items() if key not in after]
+    return out
+
+
+def _shown(value: object) -> str:
+    """A cell value in a message: numbers and dates as written, text quoted (and cut short)."""
+    if value is None:
+        return "empty"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (int, date)):
+        return str(value)
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:39] + "…")
+
+
+def history_problems(changes: Sequence[RowChange], workbook: str) -> list[Problem]:
+    """A row already in the rates folder that the workbook changes or leaves out: each is
+    a problem, because a costing priced with it would no longer reproduce."""
+    problems = []
+    for change in changes:
+        if change.kind == "changed":
+            _, where = change.new  # type: ignore[misc]
+            cols = change.columns()
+            what = "; ".join(f"{name}: {_shown(a)} → {_shown(b)}" for name, a, b in cols)
+            column = next((name for name, _, _ in cols if name in where.letters), None)
+            deleted = [name for name, _, _ in cols if name not in where.letters]
+            restore = f", putting back the deleted column {', '.join(deleted)}," if deleted else ""
+            problems.append(Problem(
+                f"{workbook}:{where.cell(column)}", None, "",
+                f"{change.label} is already in the rates folder and this row changes it ({what}): a costing "
+                f"priced with it would no longer reproduce. Keep the old values{restore} and add a new row with a "
+                f"new effective date for new figures; to correct a mistake on purpose, import with {HISTORY_FLAG}",
+            ))
+        elif change.kind == "removed":
+            _, located = change.old  # type: ignore[misc]
+            line = located.line()
+            at = f"{Path(located.file).name}" + (f", line {line}" if line else "")
+            problems.append(Problem(
+                f"{workbook}:{change.table}", None, "",
+                f"{change.label} is in the rates folder ({at}) but not on this sheet: a costing priced with it "
+                "would no longer reproduce. Put the row back (to change a rate, add a new row with a new "
+                f"effective date); to remove it on purpose, import with {HISTORY_FLAG}",
+            ))
+    return problems
+
+
+def _unreadable_history(folder: Path, existing: FolderRead, files: Iterable[str]) -> list[Problem]:
+    """Existing files that would be rewritten although some of their rows could not be read:
+    whether the import changes those rows cannot be told."""
+    problems = []
+    for file in files:
+        target = folder / file
+        if target.is_file() and (file in existing.unreadable or any(p.file == str(target) for p in existing.problems)):
+            problems.append(Problem(
+                str(target), None, "",
+                "this file has problems of its own (see copro-costing rates check), so the import cannot tell "
+                f"whether it changes rows already there: fix the file first, or import with {HISTORY_FLAG}",
+            ))
+    return problems
+
+
+def import_workbook(
+    path: Path | str,
+    folder: Path | str,
+    today: date | None = None,
+    display: str | None = None,
+    *,
+    allow_history_edit: bool = False,
+) -> ImportResult:
     """Validate a workbook and, only if it has no problem at all, write the TOML files of ``folder``.
 
-    Raises InputError with every problem (nothing is written). Files whose rows did not
-    change are left exactly as they were, comments and all.
+    Raises InputError with every problem (nothing is written). Adding rows is always
+    fine; changing or leaving out a row already in the folder is a problem unless
+    ``allow_history_edit`` (then :func:`history_warnings` says what was lost). Files
+    whose rows did not change are left exactly as they were, comments and all.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -497,6 +662,7 @@ def import_workbook(path: Path | str, folder: Path | str, today: date | None = N
     new_tables = {table: [row for row, _ in entries] for table, entries in read.rows.items()}
     existing = read_folder_details(folder)
     old_tables = {table: [row for row, _ in entries] for table, entries in existing.rows.items()}
+    changes = row_changes(existing.rows, read.rows)
 
     texts: dict[str, str] = {}
     unchanged: list[str] = []
@@ -515,41 +681,16 @@ def import_workbook(path: Path | str, folder: Path | str, today: date | None = N
         text = render_file(file, mine, header)
         verify_round_trip(file, text, mine)
         texts[file] = text
-    _replace_all(folder, texts)
+    if not allow_history_edit:
+        history = _unreadable_history(folder, existing, texts) + history_problems(changes, read.workbook)
+        if history:
+            raise InputError(sorted(history, key=_problem_order))
+    write_files_atomic({folder / file: text.encode("utf-8") for file, text in texts.items()})
 
-    added, changed, removed = _row_changes(old_tables, new_tables)
-    return ImportResult(str(folder), tuple(texts), tuple(unchanged), added, changed, removed)
+    def labels(kind: str) -> tuple[str, ...]:
+        return tuple(c.label for c in changes if c.kind == kind)
 
-
-def _row_changes(old: dict[str, list[Row]], new: dict[str, list[Row]]) -> tuple[tuple[str, ...], ...]:
-    added, changed, removed = [], [], []
-    for table in ROW_TYPES:
-        before = {(r.key, r.effective): r for r in old.get(table, [])}
-        after = {(r.key, r.effective): r for r in new.get(table, [])}
-        for key, row in after.items():
-            if key not in before:
-                added.append(_label(table, row))
-            elif before[key].model_dump(mode="json") != row.model_dump(mode="json"):
-                changed.append(_label(table, row))
-        removed += [_label(table, row) for key, row in before.items() if key not in after]
-    return tuple(added), tuple(changed), tuple(removed)
-
-
-def _replace_all(folder: Path, texts: dict[str, str]) -> None:
-    """Write every file to a temporary beside it, then rename them all: no half-written file."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for file, text in texts.items():
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{file}.", suffix=".tmp", dir=folder)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-            os.chmod(tmp_name, 0o644)
-            temps.append((Path(tmp_name), folder / file))
-        for tmp, target in temps:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
+    return ImportResult(str(folder), tuple(texts), tuple(unchanged), labels("added"), labels("changed"), labels("removed"))
 
 
 def history_warnings(result: ImportResult) -> Iterable[str]:

@@ -16,25 +16,44 @@ string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``; only this mo
 own code writes formulas. Determinism: document dates and zip entry times are the
 pricing date, so the same costing always gives the same bytes. Writes are atomic.
 
-openpyxl is imported by this module only, and this module only when a workbook is
+Edits cannot break "co-producers are always paid": the Charge drop-down offers only
+"charged" on co-producer rows, the hourly rates on Co-producer payments may not go below
+the co-producer rate in force for their year, and people, sessions and hours follow the
+costing file's rules (hours more than 0): data validations, with their error alerts on.
+
+openpyxl is imported only by the modules under ``export/``, and only when a workbook is
 written, so ``import copro_costing`` and ``quote --format json`` stay quick. Rows are
-streamed (write-only mode); for speed the exporter copies prepared style arrays onto
-cells and hands write-only sheets ready-made cells (two openpyxl internals, pinned by
-the ``openpyxl<4`` requirement and exercised by every workbook test).
+streamed (write-only mode). For speed and for stable bytes the exporter relies on these
+openpyxl internals, which is why pyproject.toml pins ``openpyxl>=3.1,<3.2``:
+
+- ``openpyxl.worksheet._write_only.WriteOnlyWorksheet`` (a private module), subclassed
+  as ``_Sheet`` to override its private ``_values_to_row``, so ready-made cells are
+  written as they are;
+- ``Workbook._add_sheet``, to put a ``_Sheet`` into the workbook (``create_sheet``
+  cannot make one);
+- ``Cell._style``: prepared style arrays are copied onto cells instead of each cell
+  looking its named style up;
+- ``WriteOnlyWorksheet._writer``, ``WorksheetWriter.cleanup`` and
+  ``WriteOnlyWorksheet.closed``, to remove the temporary files write-only sheets stream
+  into when building fails;
+- that ``ExcelWriter`` puts each write-only sheet into the zip with
+  ``archive.write(filename, arcname)`` and every other part with ``archive.writestr``,
+  which is what lets the fixed-time zip (:mod:`.workbook_file`) give every entry the
+  pricing date.
+
+``tests/test_xlsx.py`` fails loudly when any of these stops holding (the fast path not
+taken, a zip entry dated other than the pricing date, styles or temporary files lost).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import zipfile
 from array import array
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,15 +68,16 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from .. import __version__
 from ..atomic import write_atomic
 from ..costing import Costing, Line
+from ..engine import pricing_years
 from ..money import format_money, places, plain_number, round_money
 from ..policy import WAIVED_CHARGES
 from .safe import looks_like_formula
 from .text import justification
+from .workbook_file import write_workbook_to
 
 # Number formats, as named constants (never typed inline at a call site).
 GBP = "£#,##0.00"
@@ -80,6 +100,8 @@ TOTAL_NAMES = ("TotalValue", "TotalWaived", "TotalVAT", "TotalPrice", "FunderCon
 ILLUSTRATIVE_BANNER = "Contains illustrative rates: confirm with finance before submitting."
 
 CHARGES = ("charged", "free", "requested", "waived")
+COPRODUCER_CHARGES = ("charged",)
+"""The only charge a co-producer row (a line of kind "involvement") may have: co-producers are always paid."""
 
 # Budget columns (1-based), in the order they appear.
 BUDGET_COLUMNS = (
@@ -138,15 +160,11 @@ def workbook_bytes(costing: Costing, locale: str = "en_GB") -> bytes:
 
 def _save(costing: Costing, locale: str, target: Path | io.BytesIO) -> None:
     """Build the workbook and stream it into ``target`` (a file or a buffer)."""
-    stamp = datetime.combine(costing.stamp.priced_on, time())
     builder = _Builder(costing, locale)
     wb = builder.wb
     try:
         builder.build()
-        wb.properties.created = stamp
-        wb.properties.modified = stamp
-        archive = _FixedTimeZip(target, _zip_time(costing.stamp.priced_on))
-        ExcelWriter(wb, archive).save()  # not wb.save(): that stamps "modified" with the clock
+        write_workbook_to(wb, target, costing.stamp.priced_on)  # every time stamp is the pricing date
     except BaseException:
         _discard(wb)
         raise
@@ -318,8 +336,68 @@ def _link_service(
             return
 
 
+def _coproducer_floors(costing: Costing) -> dict[int, Decimal]:
+    """By project year, the co-producer rate in force for its lines: no hourly rate may go below it.
+
+    The rate the engine looked up for the year (in force when a started year began,
+    else on the pricing date; the pricing date's when none was in force yet). Uplifted
+    later years are floored at the rate itself: their uplifted hourly rates are above it.
+    """
+    rows = sorted((row for table, row in costing.rates_used if table == "coproducer_rate"), key=lambda row: row.effective)
+    priced_on = costing.stamp.priced_on
+
+    def in_force(on: date) -> Decimal | None:
+        rates = [row.hourly_rate for row in rows if row.effective <= on]  # type: ignore[attr-defined]
+        return rates[-1] if rates else None
+
+    floors = {}
+    for year, pricing in pricing_years(costing.spec, costing.funder, costing.uplift_percent, priced_on).items():
+        floor = in_force(pricing.on)
+        if floor is None:
+            floor = in_force(priced_on)
+        if floor is not None:
+            floors[year] = floor
+    return floors
+
+
 # ---------------------------------------------------------------------------------------
 # Building the workbook.
+
+
+class _Rows:
+    """Row numbers gathered as runs of consecutive rows: the cell ranges of a data validation."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[int]] = []
+
+    def add(self, row: int) -> None:
+        if self.runs and self.runs[-1][1] == row - 1:
+            self.runs[-1][1] = row
+        else:
+            self.runs.append([row, row])
+
+    def ranges(self, column: str) -> str:
+        return " ".join(f"{column}{a}" if a == b else f"{column}{a}:{column}{b}" for a, b in self.runs)
+
+
+def _list(items: Iterable[str]) -> str:
+    """A data validation's list of allowed values, as Excel writes it (``"a,b,c"``)."""
+    return '"' + ",".join(items) + '"'
+
+
+def _validate(ws: Any, rows: _Rows, column: str, *, error: str, **rule: str) -> None:
+    """Refuse, with ``error``, any value typed into ``column`` on ``rows`` that breaks ``rule``.
+
+    The error alert is switched on (openpyxl's default leaves it off, and Excel then
+    accepts anything) and stops the entry.
+    """
+    if not rows.runs:
+        return
+    validation = DataValidation(
+        sqref=rows.ranges(column), allow_blank=False, showErrorMessage=True, errorStyle="stop",
+        errorTitle="Not allowed", error=error, **rule,
+    )
+    ws.data_validations.append(validation)
 
 
 def _clean(text: str) -> str:
@@ -582,8 +660,10 @@ class _Builder:
             for warning in c.warnings:
                 put(t(ws, warning))
 
-    def _percent(self, ws: Any, fraction: Decimal, style: str | None = "copro input") -> Cell:
-        cell = self._styled(WriteOnlyCell(ws, fraction), style)
+    def _percent(self, ws: Any, fraction: Decimal, style: str | None = "copro input", formula: str | None = None) -> Cell:
+        """``fraction`` as a percentage, or ``formula`` (this module's own) shown like it."""
+        assert formula is None or formula.startswith("="), formula
+        cell = self._styled(WriteOnlyCell(ws, formula or fraction), style)
         cell.number_format = _percent_format(fraction)
         return cell
 
@@ -609,8 +689,10 @@ class _Builder:
         waived_if = ",".join(f'{B_CHARGE}{{r}}="{charge}"' for charge in sorted(WAIVED_CHARGES))
         coproducers = _sheet_ref(COPRODUCERS)
         ws.append([t(ws, h, "copro input header" if h in BUDGET_INPUTS else "copro header") for h, _ in BUDGET_COLUMNS])
+        coproducer_rows, other_rows = _Rows(), _Rows()
         for i, line in enumerate(plan.lines):
             r = BUDGET_FIRST_ROW + i
+            (coproducer_rows if line.kind == "involvement" else other_rows).add(r)
             quantity = price = None
             k = plan.linked[i]
             if k:  # people x sessions, and the payment per person, from the other sheet
@@ -655,10 +737,11 @@ class _Builder:
             "VAT is the VAT rate on the Summary sheet (VATRate) times the charged amount, rounded per line. "
             "Co-producer lines take their quantity and unit price from the Co-producer payments sheet: edit them there."
         ))])
-        validation = DataValidation(type="list", formula1='"' + ",".join(CHARGES) + '"', allow_blank=False)
-        validation.error = "Charge is one of: " + ", ".join(CHARGES)
-        validation.add(f"{B_CHARGE}{first}:{B_CHARGE}{last}")
-        ws.data_validations.append(validation)
+        _validate(ws, coproducer_rows, B_CHARGE, type="list", formula1=_list(COPRODUCER_CHARGES), error=(
+            "Co-producers are always paid: a co-producer line is always charged."
+        ))
+        _validate(ws, other_rows, B_CHARGE, type="list", formula1=_list(CHARGES),
+                  error="Charge is one of: " + ", ".join(CHARGES))
 
     def _coproducers(self) -> None:
         c, ws, plan = self.costing, self.sheets[COPRODUCERS], self.plan
@@ -678,12 +761,21 @@ class _Builder:
             t(ws, h, "copro input header" if h in COPRODUCER_INPUTS else "copro header") for h, _ in COPRODUCER_COLUMNS
         ])
         first = header + 1
+        floors = _coproducer_floors(c)
+        floor_rows: dict[Decimal, _Rows] = {}
+        linked_rows, session_rows = _Rows(), _Rows()  # inputs: people and hours; sessions typed here
         for k, i in enumerate(plan.coproducer_lines):
             r = first + k
             row = _coproducer_row(c, i)
             assert row is not None
+            floor = floors.get(row.year)
+            if row.hourly_rate is not None and floor is not None:
+                floor_rows.setdefault(floor, _Rows()).add(r)
             cells: list[Any] = [t(ws, row.activity), n(ws, row.year)]
             if row.linked:
+                linked_rows.add(r)
+                if not row.service_row:
+                    session_rows.add(r)
                 # Inputs: the Budget's quantity and unit price for this activity follow them.
                 sessions = f(ws, f"={budget}!{B_QTY}{row.service_row}") if row.service_row else (
                     n(ws, row.sessions))
@@ -707,6 +799,21 @@ class _Builder:
             cells.append(f(ws, f"=SUM(I{r},K{r})", "copro money"))
             cells.append(t(ws, row.note))
             ws.append(cells)
+        # The rules a costing file must follow, so an edit cannot leave co-producers unpaid.
+        for column, rows, rule, what in (
+            ("C", linked_rows, ("whole", "greaterThanOrEqual", "1"), "People is a whole number, at least 1."),
+            ("D", session_rows, ("whole", "greaterThanOrEqual", "1"), "Sessions is a whole number, at least 1."),
+            ("E", linked_rows, ("decimal", "greaterThan", "0"),
+             "Co-producers are always paid: hours per session must be more than 0."),
+            ("F", linked_rows, ("decimal", "greaterThanOrEqual", "0"), "Preparation hours cannot be negative."),
+        ):
+            _validate(ws, rows, column, type=rule[0], operator=rule[1], formula1=rule[2], error=what)
+        for floor, rows in sorted(floor_rows.items()):
+            at_least = format_money(floor, self.locale)
+            _validate(ws, rows, "G", type="decimal", operator="greaterThanOrEqual", formula1=str(floor), error=(
+                f"Co-producers are always paid at least {at_least} per hour: "
+                "the co-producer rate in force for this year."
+            ))
         last = max(first + len(plan.coproducer_lines) - 1, first)
         if not plan.coproducer_lines:
             ws.append([])
@@ -765,8 +872,11 @@ class _Builder:
             ws, f'=IF(ROUND(E{total}-TotalPrice,2)=0,"yes","NO: a Budget heading is not listed here")'
         )])
         ws.append([])
-        ws.append([t(ws, "Funder pays (share of the price)"), None, None, None, f(ws, "=FunderPays", None)])
-        ws.append([t(ws, "Indirect costs the funder adds"), None, None, None, f(ws, "=FunderIndirect", None)])
+        # Percentages, as on the Summary sheet they follow (not 0.8 for 80%).
+        ws.append([t(ws, "Funder pays (share of the price)"), None, None, None, self._percent(
+            ws, _fraction(c.funder.pays_percent), style=None, formula="=FunderPays")])
+        ws.append([t(ws, "Indirect costs the funder adds"), None, None, None, self._percent(
+            ws, _fraction(c.funder.indirect_percent), style=None, formula="=FunderIndirect")])
         contribution = total + 5
         ws.append([t(ws, "Funder contribution", "copro label"), None, None, None, f(
             ws, "=ROUND(TotalPrice*FunderPays*(1+FunderIndirect),2)", "copro money total"
@@ -875,6 +985,8 @@ class _Sheet(WriteOnlyWorksheet):
             else:
                 cell = plain  # reused, as openpyxl does: each cell is written before the next
                 cell.value = value
+                if cell.has_style:  # a date gives the cell a date format: the next value needs a fresh cell
+                    plain = WriteOnlyCell(self)
             cell.column = col_idx
             cell.row = row_idx
             yield cell
@@ -886,41 +998,6 @@ def _add_sheet(wb: Workbook, title: str) -> Any:
         wb._add_sheet(sheet)
         return sheet
     return wb.create_sheet(title)  # another openpyxl: its own (slower) path
-
-
-# ---------------------------------------------------------------------------------------
-# Deterministic zip.
-
-
-def _zip_time(day: date) -> tuple[int, int, int, int, int, int]:
-    day = max(day, date(1980, 1, 1))  # the earliest date a zip entry can carry
-    return (day.year, day.month, day.day, 0, 0, 0)
-
-
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry one fixed time and the same attributes, for stable bytes."""
-
-    def __init__(self, file: Path | io.BytesIO, date_time: tuple[int, int, int, int, int, int]) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self._fixed_time = date_time
-
-    def _entry(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=self._fixed_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.create_system = 3
-        info.external_attr = 0o644 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None, compresslevel: Any = None) -> None:
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._entry(str(zinfo_or_arcname))
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None, compresslevel: Any = None) -> None:
-        info = self._entry(str(arcname if arcname is not None else filename))
-        info.file_size = os.path.getsize(filename)  # lets zipfile decide on zip64 as ZipFile.write does
-        with open(filename, "rb") as source, self.open(info, "w") as target:
-            shutil.copyfileobj(source, target, 1 << 20)
 
 
 def _discard(wb: Workbook) -> None:
