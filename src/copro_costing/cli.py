@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from . import __version__
 from .errors import InputError, Problem, RateLookupError
+from .money import DEFAULT_LOCALE
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -40,6 +41,8 @@ def _date(text: str) -> date:
 
 def _locale(text: str) -> str:
     """A locale Babel knows, such as en_GB or cy_GB."""
+    if text == DEFAULT_LOCALE:  # argparse converts the default too: keep start-up free of Babel
+        return text
     from babel import Locale, UnknownLocaleError
 
     try:
@@ -65,12 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     quote.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     quote.add_argument("--priced-on", type=_date, metavar="DATE", help="price with the rates in force on DATE (YYYY-MM-DD)")
-    quote.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts shown to people (default en_GB)")
+    quote.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts shown to people (default en_GB)")
 
     services = commands.add_parser("services", help="list the service catalogue", description="List the service catalogue.")
     services.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     services.add_argument("--on", type=_date, metavar="DATE", help="the catalogue in force on DATE (default today)")
-    services.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
+    services.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
 
     _rates_parser(commands, rates_help)
 
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     offer.add_argument("--format", "-f", choices=OFFER_FORMATS, help="output format (default: from -o's extension, else md)")
     offer.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     offer.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-    offer.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
+    offer.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
 
     guide = commands.add_parser(
         "guide", help="how to cost co-production into an application to a funder",
@@ -95,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("--format", "-f", choices=GUIDE_FORMATS, help="output format (default: from -o's extension, else md)")
     guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-    guide.add_argument("--locale", default="en_GB", type=_locale, help="locale for amounts (default en_GB)")
+    guide.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
     return parser
 
 
