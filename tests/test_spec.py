@@ -336,3 +336,12 @@ def test_a_section_of_the_wrong_shape_says_what_was_expected(spec_problems):
     found = spec_problems('project = "x"\nservices = "y"\n')
     assert any("project: expected a table" in p for p in found), found
     assert any("services: expected a list" in p for p in found), found
+
+
+@pytest.mark.parametrize("start", ["9999-06-01", "0001-01-01"])
+def test_an_implausible_start_date_is_a_mistake_not_a_crash(spec_problems, start):
+    text = (
+        f'[project]\ntitle = "T"\nclient = "internal"\nfunder = "ukri"\nstart = {start}\nmonths = 12\n'
+    )
+    (problem,) = spec_problems(text)
+    assert ":5: project.start: must be a date between 1990-01-01 and 2100-12-31" in problem

@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     quote.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     quote.add_argument("--priced-on", type=_date, metavar="DATE", help="price with the rates in force on DATE (YYYY-MM-DD)")
-    quote.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts shown to people (default en_GB)")
+    quote.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale,
+                       help="locale for amounts shown to people (default en_GB)")
 
     services = commands.add_parser("services", help="list the service catalogue", description="List the service catalogue.")
     services.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)

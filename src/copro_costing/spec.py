@@ -15,13 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import InputError, Problem
 from .fields import MODEL_CONFIG, Count, FreeText, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
 from .tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
 
 Client = Literal["internal", "external"]
+FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+"""Dates a bid can plausibly have; anything else is a typing mistake."""
 Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
 
 
@@ -49,6 +51,15 @@ class Project(BaseModel):
     def years(self) -> int:
         """Number of project years (a part year counts as a year)."""
         return math.ceil(self.months / 12)
+
+    @field_validator("start", "priced_on")
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(
+                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _vat_override(self) -> Project:
