@@ -614,3 +614,26 @@ def test_justification_follows_the_locale(group, tmp_path):
     wb = openpyxl.load_workbook(xlsx.write_workbook(group, tmp_path / "de.xlsx", locale="de_DE"))
     text = "\n".join(v for v in _labels(wb[JUSTIFICATION]) if v)
     assert "10.080,00" in text
+
+
+def test_quantities_and_unit_prices_typed_on_other_lines_must_be_positive(tmp_path, book, examples_dir):
+    from copro_costing import estimate, load_spec
+
+    path = estimate(load_spec(examples_dir / "hearing-checks.toml"), book).to_excel(tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(path)["Budget"]
+    rules = {(v.type, v.operator, v.formula1): str(v.sqref) for v in ws.data_validations.dataValidation}
+    quantity = rules[("decimal", "greaterThan", "0")]
+    price = rules[("decimal", "greaterThanOrEqual", "0")]
+    assert quantity.startswith("E") and price.startswith("F")
+    service_row = next(r for r in range(2, ws.max_row + 1) if ws[f"A{r}"].value == "service")
+    assert any(_in_range(f"E{service_row}", part) for part in quantity.split())
+    assert any(_in_range(f"F{service_row}", part) for part in price.split())
+
+
+def _in_range(cell: str, ref: str) -> bool:
+    from openpyxl.utils.cell import range_boundaries
+
+    col, row = openpyxl.utils.cell.coordinate_from_string(cell)
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    index = openpyxl.utils.cell.column_index_from_string(col)
+    return min_col <= index <= max_col and min_row <= row <= max_row

@@ -742,6 +742,11 @@ class _Builder:
         ))
         _validate(ws, other_rows, B_CHARGE, type="list", formula1=_list(CHARGES),
                   error="Charge is one of: " + ", ".join(CHARGES))
+        # Quantities and unit prices typed on other lines follow the costing file's rules.
+        _validate(ws, other_rows, B_QTY, type="decimal", operator="greaterThan", formula1="0",
+                  error="A quantity is greater than zero: remove the line instead of typing 0.")
+        _validate(ws, other_rows, B_PRICE, type="decimal", operator="greaterThanOrEqual", formula1="0",
+                  error="A unit price cannot be negative.")
 
     def _coproducers(self) -> None:
         c, ws, plan = self.costing, self.sheets[COPRODUCERS], self.plan
