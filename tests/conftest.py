@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from copro_costing import Costing, InputError, RateBook, estimate, load_rates, load_spec
+from snippets import append_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,10 +142,10 @@ def rates_copy(tmp_path: Path, rates_dir: Path) -> Path:
     return folder
 
 
-def append_rows(folder: Path, file: str, text: str) -> None:
-    """Append TOML rows to ``folder/file``."""
-    path = folder / file
-    path.write_text(path.read_text(encoding="utf-8") + "\n" + text.strip("\n") + "\n", encoding="utf-8")
+@pytest.fixture
+def rates(rates_copy: Path) -> Path:
+    """The same private copy, under the short name the rates-tool tests use."""
+    return rates_copy
 
 
 @pytest.fixture(scope="session")

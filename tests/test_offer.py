@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import zipfile
 from datetime import date, datetime
@@ -31,13 +30,6 @@ from copro_costing.offer import (
 from copro_costing.policy import POLICY_WORDS, funder_contribution
 
 ON = date(2026, 1, 15)
-
-
-@pytest.fixture
-def rates(tmp_path: Path, rates_dir: Path) -> Path:
-    target = tmp_path / "rates"
-    shutil.copytree(rates_dir, target)
-    return target
 
 
 def test_offer_lists_every_service_with_its_prices_and_policy(book):

@@ -164,21 +164,6 @@ def test_doubling_people_exactly_doubles_involvement_expenses(data, book):
     assert after == [2 * amount for amount in before]
 
 
-@SETTINGS
-@given(data=spec_data(), funder=st.sampled_from(["ukri", "other"]))
-def test_doubling_people_exactly_doubles_fees_at_the_rate_in_force(data, funder, book):
-    # At current prices the hourly rate is the £30.00 in force: hours (two places) x £30
-    # is a whole number of pence, so no line is rounded and the fee is linear in people.
-    data = {
-        **data,
-        "project": {**data["project"], "funder": funder},
-        "involvement": [{k: v for k, v in e.items() if k != "rate"} for e in data["involvement"]],
-    }
-    before = involvement_amounts(price(data, book), "involvement")
-    after = involvement_amounts(price(with_people_doubled(data), book), "involvement")
-    assert after == [2 * amount for amount in before]
-
-
 ROUNDED_FEE = {
     "project": {"title": "Generated bid", "client": "internal", "funder": "nihr", "start": PRICED_ON,
                 "months": 13, "priced_on": PRICED_ON},

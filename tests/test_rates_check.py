@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -21,14 +20,6 @@ from copro_costing.ratescheck import check_folder
 
 TODAY = date(2026, 1, 15)
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>[\w\[\]\.\-]+): (?P<message>.+)$")
-
-
-@pytest.fixture
-def rates(tmp_path: Path, rates_dir: Path) -> Path:
-    """A private copy of the bundled rate tables to break."""
-    target = tmp_path / "rates"
-    shutil.copytree(rates_dir, target)
-    return target
 
 
 def replace(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,19 +33,9 @@ from copro_costing.ratecolumns import item_label
 from copro_costing.ratesview import diff, show_data
 from copro_costing.schema import all_schemas, schema_name, stale_schemas
 from copro_costing.tables import FILES, TABLE_FILE
+from snippets import append_rows
 
 TODAY = date(2026, 1, 15)
-
-
-@pytest.fixture
-def rates(tmp_path: Path, rates_dir: Path) -> Path:
-    target = tmp_path / "rates"
-    shutil.copytree(rates_dir, target)
-    return target
-
-
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + "\n" + text.strip() + "\n", encoding="utf-8")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -91,10 +80,10 @@ source = "Unit review 2026"
 
 
 def add_next_year(folder: Path) -> None:
-    append(folder / "roles.toml", NEXT_YEAR)
-    append(folder / "coproducer.toml", NEW_COPRODUCER_RATE)
-    append(folder / "tax.toml", NEW_UPLIFT)
-    append(folder / "services.toml", NEW_SERVICE_VERSION)
+    append_rows(folder, "roles.toml", NEXT_YEAR)
+    append_rows(folder, "coproducer.toml", NEW_COPRODUCER_RATE)
+    append_rows(folder, "tax.toml", NEW_UPLIFT)
+    append_rows(folder, "services.toml", NEW_SERVICE_VERSION)
 
 
 # show ---------------------------------------------------------------------------------------

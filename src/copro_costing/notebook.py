@@ -12,6 +12,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from .costing import sum_money
 from .money import format_money, plain_number
 from .policy import WAIVED_CHARGES
 
@@ -114,7 +115,7 @@ def price_by_year_and_kind(costing: Costing) -> dict[str, list[Decimal]]:
     out = {}
     for category in KIND_LABELS:
         out[category] = [
-            sum((ln.price for ln in costing.lines if ln.year == year and ln.category == category), Decimal("0.00"))
+            sum_money(ln.price for ln in costing.lines if ln.year == year and ln.category == category)
             for year in range(1, costing.years + 1)
         ]
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ..costing import Costing, Line
+from ..costing import Costing, Line, sum_money
 from ..money import format_money, plain_number
 from ..policy import WAIVED_CHARGES
 
@@ -150,7 +150,7 @@ def _each(lines: list[Line], locale: str) -> str:
 def _justify_group(category: str, description: str, lines: list[Line], locale: str) -> str:
     """One sentence or two for the lines of one service, activity or expense."""
     first = lines[0]
-    total = _m(sum((line.amount for line in lines), Decimal(0)), locale)
+    total = _m(sum_money(line.amount for line in lines), locale)
     quantity = plain_number(sum((line.quantity for line in lines), Decimal(0)))
     when = _years(lines)
     if category == "service":
