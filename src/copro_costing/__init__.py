@@ -17,29 +17,29 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    "Comparison": "comparison",
-    "compare": "comparison",
-    "Costing": "costing",
-    "Line": "costing",
-    "Stamp": "costing",
-    "Totals": "costing",
-    "estimate": "engine",
+    "Comparison": "pricing.comparison",
+    "compare": "pricing.comparison",
+    "Costing": "pricing.costing",
+    "Line": "pricing.costing",
+    "Stamp": "pricing.costing",
+    "Totals": "pricing.costing",
+    "estimate": "pricing.engine",
     "InputError": "errors",
     "Problem": "errors",
     "MoneyError": "money",
     "format_money": "money",
     "round_money": "money",
     "to_money": "money",
-    "RateBook": "ratebook",
-    "ExpenseEntry": "spec",
-    "InvolvementEntry": "spec",
-    "Project": "spec",
-    "ServiceEntry": "spec",
-    "Spec": "spec",
-    "load_spec": "spec",
-    "parse_spec": "spec",
-    "bundled_rates_dir": "tables",
-    "load_rates": "tables",
+    "RateBook": "ratebook.models",
+    "ExpenseEntry": "pricing.spec",
+    "InvolvementEntry": "pricing.spec",
+    "Project": "pricing.spec",
+    "ServiceEntry": "pricing.spec",
+    "Spec": "pricing.spec",
+    "load_spec": "pricing.spec",
+    "parse_spec": "pricing.spec",
+    "bundled_rates_dir": "ratebook.folder",
+    "load_rates": "ratebook.folder",
 }
 
 __all__ = [
@@ -70,14 +70,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, compare
-    from .costing import Costing, Line, Stamp, Totals
-    from .engine import estimate
     from .errors import InputError, Problem
     from .money import MoneyError, format_money, round_money, to_money
-    from .ratebook import RateBook
-    from .spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry, Spec, load_spec, parse_spec
-    from .tables import bundled_rates_dir, load_rates
+    from .pricing.comparison import Comparison, compare
+    from .pricing.costing import Costing, Line, Stamp, Totals
+    from .pricing.engine import estimate
+    from .pricing.spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry, Spec, load_spec, parse_spec
+    from .ratebook.folder import bundled_rates_dir, load_rates
+    from .ratebook.models import RateBook
 
 
 def __getattr__(name: str) -> Any:

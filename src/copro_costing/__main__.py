@@ -1,5 +1,5 @@
 """``python -m copro_costing`` is the same as the ``copro-costing`` command."""
 
-from .cli import main
+from .cli.main import main
 
 raise SystemExit(main())

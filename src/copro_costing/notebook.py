@@ -12,12 +12,12 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .costing import sum_money
 from .money import format_money, plain_number
-from .policy import WAIVED_CHARGES
+from .pricing.costing import sum_money
+from .pricing.policy import WAIVED_CHARGES
 
 if TYPE_CHECKING:
-    from .costing import Costing
+    from .pricing.costing import Costing
 
 EXTRA = "notebook"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ..costing import Costing
 from ..money import money_str, plain_number
+from ..pricing.costing import Costing
 from .safe import csv_safe
 
 COLUMNS = (

@@ -1,6 +1,6 @@
 """The unit's offer as an Excel sheet a partner can filter (``offer -o offer.xlsx``).
 
-The same :class:`~copro_costing.offer.Offer` the Markdown and HTML documents are built
+The same :class:`~copro_costing.publishing.offer.Offer` the Markdown and HTML documents are built
 from: the same prices, the same marks, and the same ``illustrative`` flag for the
 banner. Amounts are numbers in the costing workbook's £ format; text is always written
 as text, never a formula. Saved with stable bytes, dated the offer's date.
@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ..money import format_money, round_money
-from ..offer import Offer, illustrative_note, mark, policy_label
+from ..publishing.document import illustrative_note, mark
+from ..publishing.offer import Offer, policy_label
 from .workbook_file import save_workbook
 from .xlsx import GBP
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ..costing import Costing, Line, sum_money
 from ..money import format_money, plain_number
-from ..policy import WAIVED_CHARGES
+from ..pricing.costing import Costing, Line, sum_money
+from ..pricing.policy import WAIVED_CHARGES
 
 CHARGE_WORDS = {
     "charged": "charged",

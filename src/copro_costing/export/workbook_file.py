@@ -8,7 +8,7 @@ latest effective date of a rates book, the date of an offer): the same content a
 gives the same bytes.
 
 Used by every workbook the package writes: the costing (:mod:`.xlsx`), the rate tables
-(:mod:`.rates_xlsx`) and the offer (:mod:`.offer_xlsx`).
+(:mod:`.rates_writer`) and the offer (:mod:`.offer_xlsx`).
 """
 
 from __future__ import annotations

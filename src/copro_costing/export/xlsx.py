@@ -9,7 +9,7 @@ formulas repeat the engine's arithmetic exactly: each line is rounded once with 
 (halves away from zero, as ROUND_HALF_UP does for these non-negative amounts), VAT is
 rounded per line, totals are sums of rounded lines. The exporter never recomputes a
 price itself: the workbook's arithmetic is checked against the engine by LibreOffice in
-``tests/test_spreadsheet_engine.py``.
+``tests/export/test_spreadsheet_engine.py``.
 
 Safety: user text (titles, notes, activities, rate-table text) is always written as a
 string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``; only this module's
@@ -41,7 +41,7 @@ openpyxl internals, which is why pyproject.toml pins ``openpyxl>=3.1,<3.2``:
   which is what lets the fixed-time zip (:mod:`.workbook_file`) give every entry the
   pricing date.
 
-``tests/test_xlsx.py`` fails loudly when any of these stops holding (the fast path not
+``tests/export/test_xlsx.py`` fails loudly when any of these stops holding (the fast path not
 taken, a zip entry dated other than the pricing date, styles or temporary files lost).
 """
 
@@ -71,10 +71,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..atomic import write_atomic
-from ..costing import Costing, Line
-from ..engine import pricing_years
 from ..money import format_money, places, plain_number, round_money
-from ..policy import WAIVED_CHARGES
+from ..pricing.costing import Costing, Line
+from ..pricing.policy import WAIVED_CHARGES
 from .safe import looks_like_formula
 from .text import justification
 from .workbook_file import write_workbook_to
@@ -334,30 +333,6 @@ def _link_service(
                 f"sessions are the {unit}s on the Budget sheet, and the payment is per person per {unit}"
             )
             return
-
-
-def _coproducer_floors(costing: Costing) -> dict[int, Decimal]:
-    """By project year, the co-producer rate in force for its lines: no hourly rate may go below it.
-
-    The rate the engine looked up for the year (in force when a started year began,
-    else on the pricing date; the pricing date's when none was in force yet). Uplifted
-    later years are floored at the rate itself: their uplifted hourly rates are above it.
-    """
-    rows = sorted((row for table, row in costing.rates_used if table == "coproducer_rate"), key=lambda row: row.effective)
-    priced_on = costing.stamp.priced_on
-
-    def in_force(on: date) -> Decimal | None:
-        rates = [row.hourly_rate for row in rows if row.effective <= on]  # type: ignore[attr-defined]
-        return rates[-1] if rates else None
-
-    floors = {}
-    for year, pricing in pricing_years(costing.spec, costing.funder, costing.uplift_percent, priced_on).items():
-        floor = in_force(pricing.on)
-        if floor is None:
-            floor = in_force(priced_on)
-        if floor is not None:
-            floors[year] = floor
-    return floors
 
 
 # ---------------------------------------------------------------------------------------
@@ -766,7 +741,7 @@ class _Builder:
             t(ws, h, "copro input header" if h in COPRODUCER_INPUTS else "copro header") for h, _ in COPRODUCER_COLUMNS
         ])
         first = header + 1
-        floors = _coproducer_floors(c)
+        floors = c.coproducer_floors
         floor_rows: dict[Decimal, _Rows] = {}
         linked_rows, session_rows = _Rows(), _Rows()  # inputs: people and hours; sessions typed here
         for k, i in enumerate(plan.coproducer_lines):

@@ -1,0 +1,397 @@
+"""The ``copro-costing`` command: a thin face over the library.
+
+Exit codes: 0 success; 2 bad input (every problem on stderr as ``FILE:LINE: field:
+message``, no traceback); 1 an unexpected fault (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from .. import __version__
+from ..errors import InputError, Problem, RateLookupError
+from ..money import DEFAULT_LOCALE
+
+EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+FORMATS = ("text", "json", "csv", "md", "xlsx")
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "md", ".markdown": "md", ".xlsx": "xlsx", ".txt": "text"}
+
+
+class UsageError(Exception):
+    """A command-line mistake (exit 2)."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def _locale(text: str) -> str:
+    """A locale Babel knows, such as en_GB or cy_GB."""
+    if text == DEFAULT_LOCALE:  # argparse converts the default too: keep start-up free of Babel
+        return text
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(text)
+    except (UnknownLocaleError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown locale {text!r} (for example en_GB, cy_GB, fr_FR)") from None
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="copro-costing",
+        description="Cost co-production into research funding applications.",
+    )
+    parser.add_argument("--version", action="version", version=f"copro-costing {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    rates_help = "rates folder (default: $COPRO_COSTING_RATES, else the bundled tables)"
+
+    quote = commands.add_parser("quote", help="price a costing file", description="Price a costing file.")
+    quote.add_argument("spec", type=Path, metavar="SPEC", help="costing file (TOML)")
+    quote.add_argument("--format", "-f", choices=FORMATS, help="output format (default: from -o's extension, else text)")
+    quote.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    quote.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    quote.add_argument("--priced-on", type=_date, metavar="DATE", help="price with the rates in force on DATE (YYYY-MM-DD)")
+    quote.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale,
+                       help="locale for amounts shown to people (default en_GB)")
+
+    services = commands.add_parser("services", help="list the service catalogue", description="List the service catalogue.")
+    services.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    services.add_argument("--on", type=_date, metavar="DATE", help="the catalogue in force on DATE (default today)")
+    services.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
+
+    _rates_parser(commands, rates_help)
+
+    offer = commands.add_parser(
+        "offer", help="the unit's offer: every service with its prices",
+        description="Publish the unit's offer from the rate tables: every service, what it includes, its "
+        "external and internal price and internal policy, and the co-producer payment rate.",
+    )
+    offer.add_argument("--on", type=_date, metavar="DATE", help="prices in force on DATE (default today)")
+    offer.add_argument("--format", "-f", choices=OFFER_FORMATS, help="output format (default: from -o's extension, else md)")
+    offer.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    offer.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    offer.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
+
+    guide = commands.add_parser(
+        "guide", help="how to cost co-production into an application to a funder",
+        description="A guide to costing co-production into an application to one funder, generated from its "
+        "rules in the rate tables: headings, what it pays, VAT, prices and inflation, co-producer payments.",
+    )
+    guide.add_argument("--funder", required=True, metavar="ID", help="funder id, e.g. ukri or nihr (see `rates show`)")
+    guide.add_argument("--on", type=_date, metavar="DATE", help="rates in force on DATE (default today)")
+    guide.add_argument("--format", "-f", choices=GUIDE_FORMATS, help="output format (default: from -o's extension, else md)")
+    guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    guide.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
+    return parser
+
+
+OFFER_FORMATS = ("md", "html", "xlsx")
+GUIDE_FORMATS = ("md", "html")
+DOC_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+def _rates_parser(commands: argparse._SubParsersAction, rates_help: str) -> None:
+    rates = commands.add_parser(
+        "rates", help="check, show, compare, export and import the rate tables",
+        description="Work with the rate tables (the rates folder): check them, show the rates in force on a "
+        "date, see what changed between two dates, and edit them in Excel.",
+    )
+    sub = rates.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
+    folder_help = "rates folder (default: $COPRO_COSTING_RATES, else the bundled tables)"
+
+    check = sub.add_parser("check", help="report every problem in a rates folder",
+                           description="Validate a rates folder and report every problem as FILE:LINE: field: message.")
+    check.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
+    check.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
+
+    show = sub.add_parser("show", help="the rates in force on a date", description="Show the rates in force on a date.")
+    show.add_argument("--on", type=_date, metavar="DATE", help="default today")
+    show.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    show.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+
+    diff = sub.add_parser("diff", help="what changed between the rates in force on two dates",
+                          description="Compare the rates in force on two dates: item, field, old, new, change in %%.")
+    diff.add_argument("--from", dest="from_date", type=_date, required=True, metavar="DATE")
+    diff.add_argument("--to", dest="to_date", type=_date, metavar="DATE", help="default today")
+    diff.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
+    diff.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
+    export = sub.add_parser("export", help="write the rate tables to an Excel workbook",
+                            description="Write every rate table, history included, to a workbook: one sheet per table.")
+    export.add_argument("workbook", type=Path, metavar="FILE.xlsx")
+    export.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+
+    imp = sub.add_parser("import", help="validate a workbook and write it back to the rates folder",
+                         description="Validate a rates workbook exactly like `rates check`; write the TOML files "
+                         "only if there is no problem at all. New rows are always welcome; changing or removing "
+                         "a row already in the folder is refused unless --allow-history-edit is given.")
+    imp.add_argument("workbook", type=Path, metavar="FILE.xlsx")
+    imp.add_argument("folder", type=Path, metavar="DIR",
+                     help="the rates folder to write (required, so an installed package is never changed)")
+    imp.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
+    imp.add_argument("--allow-history-edit", action="store_true",
+                     help="allow changing or removing rows already in the folder (a deliberate correction: "
+                     "costings priced with those rows will no longer reproduce)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "quote":
+            return _quote(args)
+        if args.command == "services":
+            return _services(args)
+        if args.command == "rates":
+            return _rates(args)
+        if args.command in ("offer", "guide"):
+            return _document(args)
+        parser.error(f"unknown command {args.command!r}")
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        noun = "problem" if len(exc.problems) == 1 else "problems"
+        print(f"copro-costing: {len(exc.problems)} {noun}; nothing was written", file=sys.stderr)
+        return EXIT_INPUT
+    except (UsageError, RateLookupError) as exc:  # RateLookupError: no rate in force on the date asked
+        print(f"copro-costing: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug, not the user's mistake
+        if os.environ.get("COPRO_COSTING_DEBUG"):
+            raise
+        print(
+            f"copro-costing: unexpected error: {type(exc).__name__}: {exc}\n"
+            "This is a fault in copro-costing; set COPRO_COSTING_DEBUG=1 for details and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_FAULT
+    return EXIT_OK
+
+
+def _book(folder: Path | None):
+    from ..ratebook.folder import load_rates
+
+    return load_rates(folder)
+
+
+def _output_format(
+    args: argparse.Namespace, formats: Sequence[str], extensions: dict[str, str], default: str
+) -> str:
+    """--format if given, else the format named by -o's extension, else ``default``."""
+    if args.format:
+        return str(args.format)
+    if args.output is not None:
+        fmt = extensions.get(args.output.suffix.lower())
+        if fmt not in formats:
+            raise UsageError(
+                f"{args.output}: cannot tell the format from the extension "
+                f"{args.output.suffix or '(none)'}; use --format {{{','.join(formats)}}}"
+            )
+        return str(fmt)
+    return default
+
+
+def _quote(args: argparse.Namespace) -> int:
+    from ..pricing.engine import estimate
+    from ..pricing.spec import load_spec
+    from .render import render
+
+    fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
+    if fmt == "xlsx" and args.output is None:
+        raise UsageError("an xlsx workbook needs an output file: add -o costing.xlsx")
+    if args.output is not None:
+        _check_output(args.output)
+    book, spec = _both(lambda: _book(args.rates), lambda: load_spec(args.spec))
+    if args.priced_on is not None:
+        # model_copy keeps the file name and line index, so problems still point at lines
+        spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": args.priced_on})})
+    costing = estimate(spec, book)
+    if costing.illustrative:
+        print(
+            "copro-costing: warning: contains illustrative rates: confirm with finance before submitting",
+            file=sys.stderr,
+        )
+    for warning in costing.warnings:
+        print(f"copro-costing: warning: {warning}", file=sys.stderr)
+    with _writing(args.output):
+        render(costing, fmt, args.output, locale=args.locale)
+    return EXIT_OK
+
+
+def _services(args: argparse.Namespace) -> int:
+    from ..pricing.catalogue import catalogue_table
+
+    book = _book(args.rates)
+    sys.stdout.write(catalogue_table(book, args.on or date.today(), locale=args.locale))
+    return EXIT_OK
+
+
+def _rates_folder(folder: Path | None) -> Path:
+    from ..ratebook.folder import default_rates_dir
+
+    return folder if folder is not None else default_rates_dir()
+
+
+def _rates(args: argparse.Namespace) -> int:
+    action = args.rates_command
+    if action == "check":
+        return _rates_check(args)
+    if action == "show":
+        from ..ratebook.view import show, show_json
+
+        book = _book(args.rates)
+        on = args.on or date.today()
+        sys.stdout.write(show_json(book, on) if args.format == "json" else show(book, on))
+        return EXIT_OK
+    if action == "diff":
+        from ..ratebook.view import diff_json, diff_text
+
+        book = _book(args.folder)
+        to_date = args.to_date or date.today()
+        render = diff_json if args.format == "json" else diff_text
+        sys.stdout.write(render(book, args.from_date, to_date))
+        return EXIT_OK
+    if action == "export":
+        return _rates_export(args)
+    if action == "import":
+        return _rates_import(args)
+    raise UsageError(f"unknown rates action {action!r}")
+
+
+def _rates_check(args: argparse.Namespace) -> int:
+    from ..ratebook.check import check_folder
+
+    result = check_folder(_rates_folder(args.folder), today=args.today)
+    if result.problems:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print(f"copro-costing: {result.summary()}", file=sys.stderr)
+        return EXIT_INPUT
+    print(result.summary())
+    return EXIT_OK
+
+
+def _check_output(output: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if not output.parent.is_dir():
+        raise InputError([Problem(str(output), None, "", "output folder does not exist")])
+    if output.is_dir():
+        raise InputError([Problem(str(output), None, "", "is a folder: give a file name")])
+
+
+@contextmanager
+def _writing(output: Path | None) -> Iterator[None]:
+    """Report a failure to write the output (no permission, disk full) as the user's problem."""
+    try:
+        yield
+    except OSError as exc:
+        if output is None or isinstance(exc, BrokenPipeError):
+            raise
+        raise InputError([Problem(str(output), None, "", f"cannot write: {exc.strerror or exc}")]) from None
+
+
+def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Run two readers and report the problems of both at once."""
+    problems: list[Problem] = []
+    results: list[object] = []
+    for read in (first, second):
+        try:
+            results.append(read())
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return results[0], results[1]  # type: ignore[return-value]
+
+
+def _rates_export(args: argparse.Namespace) -> int:
+    from ..export.rates_writer import write_rates_workbook
+
+    if args.workbook.suffix.lower() != ".xlsx":
+        raise UsageError(f"{args.workbook}: the workbook must end in .xlsx")
+    _check_output(args.workbook)
+    book = _book(args.rates)
+    with _writing(args.workbook):
+        write_rates_workbook(book, args.workbook)
+    rows = sum(len(book.rows(t)) for t in book.tables)
+    print(f"Wrote {args.workbook}: {len(book.tables)} sheets, {rows} rows (the whole history).")
+    print(f"Edit it, then: copro-costing rates import {args.workbook} DIR  (DIR: the rates folder to update)")
+    return EXIT_OK
+
+
+def _rates_import(args: argparse.Namespace) -> int:
+    from ..export.rates_import import history_warnings, import_workbook
+
+    with _writing(args.folder):
+        result = import_workbook(
+            args.workbook, _rates_folder(args.folder), today=args.today, allow_history_edit=args.allow_history_edit,
+        )
+    for warning in history_warnings(result):
+        print(f"copro-costing: warning: {warning}", file=sys.stderr)
+    sys.stdout.write(result.summary())
+    return EXIT_OK
+
+
+def _document(args: argparse.Namespace) -> int:
+    formats = OFFER_FORMATS if args.command == "offer" else GUIDE_FORMATS
+    fmt = _output_format(args, formats, DOC_EXTENSIONS, "md")
+    if fmt == "xlsx" and args.output is None:
+        raise UsageError("an xlsx workbook needs an output file: add -o offer.xlsx")
+    if args.output is not None:
+        _check_output(args.output)
+    from ..publishing import document, guides, offer
+
+    book = _book(args.rates)
+    on = args.on or date.today()
+    text: str | None = None
+    if args.command == "offer" and fmt == "xlsx":
+        from ..export.offer_xlsx import write_offer_xlsx
+
+        the_offer = offer.build_offer(book, on)
+        with _writing(args.output):
+            write_offer_xlsx(the_offer, args.output, locale=args.locale)
+        illustrative = the_offer.illustrative
+    else:
+        if args.command == "offer":
+            doc = offer.offer_document(book, on, args.locale)
+        else:
+            if args.funder not in book.keys("funders"):
+                raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
+            doc = guides.guide_document(book, args.funder, on, args.locale)
+        text = document.to_html(doc) if fmt == "html" else document.to_markdown(doc)
+        illustrative = doc.illustrative
+    if illustrative:
+        print("copro-costing: warning: contains illustrative figures (marked *): replace them with "
+              "finance-approved rates before relying on them", file=sys.stderr)
+    if text is not None:
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            from ..atomic import write_text_atomic
+
+            with _writing(args.output):
+                write_text_atomic(args.output, text)
+    if args.output is not None:
+        print(f"Wrote {args.output}", file=sys.stderr)
+    return EXIT_OK

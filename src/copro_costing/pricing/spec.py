@@ -1,0 +1,338 @@
+"""The costing spec: what a user writes (project, services, involvement, expenses).
+
+A spec is read from TOML by :func:`load_spec` or built in code; either way it is the
+same frozen pydantic model with the same checks. Checks that need only the spec (a year
+outside the project, a decision without a reason) live here; checks that need the rate
+tables (an unknown service or funder, a rate below the co-producer rate) are the
+engine's. Both report problems located at ``file:line: field``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from ..errors import InputError, Problem
+from ..fields import MODEL_CONFIG, Count, FreeText, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
+from ..tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
+
+Client = Literal["internal", "external"]
+FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+"""Dates a bid can plausibly have; anything else is a typing mistake."""
+Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
+
+
+class Project(BaseModel):
+    """The bid: who the client is, which funder, when and for how long."""
+
+    model_config = MODEL_CONFIG
+
+    title: Text
+    client: Client
+    organisation: FreeText = ""
+    funder: Ident
+    start: date
+    months: Months = Field(description="Length of the project in months (1 to 120).")
+    priced_on: date | None = Field(
+        None, description="The date whose rates apply; default: the day the costing is made."
+    )
+    vat: bool | None = Field(
+        None, description="Set false, with vat_reason, when finance confirms no VAT is due."
+    )
+    vat_reason: FreeText | None = None
+    reference: FreeText = ""
+
+    @property
+    def years(self) -> int:
+        """Number of project years (a part year counts as a year)."""
+        return math.ceil(self.months / 12)
+
+    @field_validator("start", "priced_on")
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(
+                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _vat_override(self) -> Project:
+        if self.vat is True:
+            raise ValueError("vat = true is the default; set vat = false (with vat_reason) or leave it out")
+        if self.vat is False and not (self.vat_reason or "").strip():
+            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
+        if self.vat_reason and self.vat is None:
+            raise ValueError("vat_reason is only used with vat = false")
+        if self.vat is False and self.client == "internal":
+            raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
+        return self
+
+
+class Entry(BaseModel):
+    """Common to every line of a spec: which project years it applies to."""
+
+    model_config = MODEL_CONFIG
+
+    year: Year | None = None
+    years: tuple[Year, ...] | None = None
+    note: FreeText = ""
+
+    @model_validator(mode="after")
+    def _one_way_of_saying_years(self) -> Entry:
+        if self.year is not None and self.years is not None:
+            raise ValueError("give either year or years, not both")
+        if self.year is None and self.years is None:
+            raise ValueError("give the project year(s): year = 1 or years = [1, 2]")
+        if self.years is not None:
+            if not self.years:
+                raise ValueError("years must list at least one project year")
+            if len(set(self.years)) != len(self.years):
+                raise ValueError(f"years must not repeat a year (got {list(self.years)})")
+        return self
+
+    @property
+    def year_list(self) -> tuple[int, ...]:
+        return (self.year,) if self.year is not None else tuple(self.years or ())
+
+
+class ServiceEntry(Entry):
+    """A service from the catalogue, ``quantity`` units in each listed year."""
+
+    service: Ident
+    quantity: Quantity
+    decision: Literal["charge", "waive"] | None = None
+    reason: FreeText | None = None
+
+    @model_validator(mode="after")
+    def _decision_has_reason(self) -> ServiceEntry:
+        if self.decision is not None and not (self.reason or "").strip():
+            raise ValueError("a decision needs a reason: say who decided and why")
+        if self.reason and self.decision is None:
+            raise ValueError('reason is only used with decision = "charge" or "waive"')
+        return self
+
+
+class InvolvementEntry(Entry):
+    """Co-producers' paid time: people × sessions × (hours + prep_hours) at the hourly rate."""
+
+    activity: Text
+    people: Count
+    sessions: Count = Field(description="Sessions in each listed year.")
+    hours: Quantity = Field(description="Hours per person per session.")
+    prep_hours: NonNegativeQuantity = Decimal(0)
+    expenses: Money | None = Field(
+        None, description="Expenses per person per session; default from the rate tables."
+    )
+    rate: Money | None = Field(
+        None, description="Hourly rate, if above the co-producer rate in force."
+    )
+    decision: Any = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _always_paid(self) -> InvolvementEntry:
+        if self.decision is not None:
+            raise ValueError(
+                "co-producers are always paid: involvement cannot be waived or decided case by case"
+            )
+        return self
+
+
+class ExpenseEntry(Entry):
+    """Any other cost: an interpreter, room hire, a benefits-advice session."""
+
+    item: Text
+    cost: Money | None = Field(None, description="Cost of one item; or name a `default`.")
+    default: Ident | None = Field(None, description="An expense default id from the rate tables.")
+    quantity: Quantity = Decimal(1)
+    heading: FreeText | None = Field(None, description="A funder heading, if not the usual one.")
+
+    @model_validator(mode="after")
+    def _cost_or_default(self) -> ExpenseEntry:
+        if self.cost is None and self.default is None:
+            raise ValueError("give a cost, or a default from the rate tables' expense defaults")
+        if self.cost is not None and self.default is not None:
+            raise ValueError("give either cost or default, not both")
+        return self
+
+
+class Spec(BaseModel):
+    """A whole costing spec."""
+
+    model_config = MODEL_CONFIG
+
+    project: Project
+    services: tuple[ServiceEntry, ...] = ()
+    involvement: tuple[InvolvementEntry, ...] = ()
+    expenses: tuple[ExpenseEntry, ...] = ()
+
+    _origin: str = PrivateAttr("<spec>")
+    _lines: LineIndex | None = PrivateAttr(None)
+
+    @property
+    def origin(self) -> str:
+        """The file this spec was read from, or ``<spec>`` when built in code."""
+        return self._origin
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        """A problem located in this spec's source, with a line when it was read from a file."""
+        line = self._lines.line(loc) if self._lines else None
+        return Problem(self._origin, line, field_path(loc), message)
+
+    def with_origin(self, origin: str, lines: LineIndex | None) -> Spec:
+        self._origin = origin
+        self._lines = lines
+        return self
+
+    # Building in code (notebooks). A Spec is immutable: each method returns a new,
+    # fully re-validated Spec, so `spec = spec.add_service(...)` reads as a recipe.
+
+    def add_service(
+        self,
+        service: str,
+        *,
+        quantity: object = 1,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        decision: str | None = None,
+        reason: str | None = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more catalogue service (``quantity`` units in each year)."""
+        entry = _given(service=service, quantity=quantity, year=year, years=years,
+                       decision=decision, reason=reason, note=note)
+        return self._with("services", entry)
+
+    def add_involvement(
+        self,
+        activity: str,
+        *,
+        people: int,
+        sessions: int,
+        hours: object,
+        prep_hours: object = 0,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        expenses: object = None,
+        rate: object = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more co-producer activity (paid: people × sessions × hours)."""
+        entry = _given(activity=activity, people=people, sessions=sessions, hours=hours,
+                       prep_hours=prep_hours, year=year, years=years, expenses=expenses,
+                       rate=rate, note=note)
+        return self._with("involvement", entry)
+
+    def add_expense(
+        self,
+        item: str,
+        *,
+        cost: object = None,
+        default: str | None = None,
+        quantity: object = 1,
+        year: int | None = None,
+        years: list[int] | tuple[int, ...] | None = None,
+        heading: str | None = None,
+        note: str = "",
+    ) -> Spec:
+        """A copy with one more expense (a ``cost`` per item, or a ``default`` from the rates)."""
+        entry = _given(item=item, cost=cost, default=default, quantity=quantity, year=year,
+                       years=years, heading=heading, note=note)
+        return self._with("expenses", entry)
+
+    def with_project(self, **changes: object) -> Spec:
+        """A copy with project fields changed, e.g. ``spec.with_project(client="external")``."""
+        data = self.as_data()
+        data["project"] = {**data["project"], **changes}
+        return parse_spec(data, self._origin)
+
+    def __eq__(self, other: object) -> bool:
+        """Specs are equal when their contents are, wherever they were read from."""
+        if not isinstance(other, Spec):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+    def as_data(self) -> dict[str, Any]:
+        """The spec as plain data, in the shape of a costing file (defaults left out)."""
+        data = self.model_dump(exclude_none=True, exclude_defaults=True)
+        for section in ("services", "involvement", "expenses"):
+            if section in data:  # each entry's own fields first, then its years and note
+                data[section] = [
+                    {**{k: v for k, v in e.items() if k not in _ENTRY_FIELDS},
+                     **{k: v for k, v in e.items() if k in _ENTRY_FIELDS}}
+                    for e in data[section]
+                ]
+        return data
+
+    def to_toml(self) -> str:
+        """The spec as a costing file; ``load_spec`` reads it back unchanged."""
+        data = self.as_data()
+        return dump_toml(data, header=f"# Costing file for: {self.project.title}\n")
+
+    def save(self, path: Path | str) -> Path:
+        """Write the spec as a costing TOML file (atomically)."""
+        from ..atomic import write_text_atomic
+
+        return write_text_atomic(Path(path), self.to_toml())
+
+    def _with(self, section: str, entry: dict[str, Any]) -> Spec:
+        data = self.as_data()
+        data[section] = [*data.get(section, []), entry]
+        return parse_spec(data, self._origin)
+
+
+_ENTRY_FIELDS = ("year", "years", "note")
+
+
+def _given(**fields: object) -> dict[str, Any]:
+    """Keyword arguments that were actually given (None and "" mean: use the default)."""
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
+
+
+def year_problems(spec: Spec) -> list[Problem]:
+    """Every entry's years must fall inside the project."""
+    problems = []
+    last = spec.project.years
+    for section in ("services", "involvement", "expenses"):
+        for i, entry in enumerate(getattr(spec, section)):
+            field = "year" if entry.year is not None else "years"
+            for year in entry.year_list:
+                if year > last:
+                    problems.append(spec.problem(
+                        (section, i, field),
+                        f"year {year} is outside the project, which has {last} year"
+                        f"{'s' if last != 1 else ''} ({spec.project.months} months)",
+                    ))
+    return problems
+
+
+def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | None = None) -> Spec:
+    """Validate spec data (as read from TOML); raise InputError with every problem."""
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(sorted(problems_from(exc, origin, lines), key=_order)) from None
+    spec.with_origin(origin, lines)
+    problems = year_problems(spec)
+    if problems:
+        raise InputError(problems)
+    return spec
+
+
+def load_spec(path: Path | str) -> Spec:
+    """Read a costing TOML file into a Spec."""
+    path = Path(path)
+    data, lines = read_toml(path, str(path))
+    return parse_spec(data, str(path), lines)
+
+
+def _order(problem: Problem) -> tuple[int, str]:
+    return (problem.line or 0, problem.field)

@@ -1,0 +1,220 @@
+"""Rate rows as flat columns: the one field order used by TOML, Excel, ``rates show`` and ``diff``.
+
+A rate row is mostly flat; three fields are nested and are spread over columns so a
+person can edit them in a spreadsheet without learning a syntax:
+
+- ``effort`` (staff days per unit, by role) becomes one column per role,
+  ``effort.<role id>``; an empty cell means the service does not use that role.
+- ``coproducers`` becomes ``coproducers.people``, ``coproducers.hours`` and
+  ``coproducers.prep_hours``; all three empty means no co-producer time is included.
+- ``headings`` (a funder's budget headings, in order) becomes ``headings.1``,
+  ``headings.2`` …; ``heading_for`` becomes one column per kind of line.
+
+The same column names appear in problem messages, so a problem found in a workbook
+names the column a person sees.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .models import ROW_TYPES, CoproducersIncluded, HeadingMap, Row
+
+MONEY_FIELDS = frozenset({"internal_day_rate", "external_day_rate", "hourly_rate", "amount"})
+PERCENT_FIELDS = frozenset({"percent", "pays_percent", "indirect_percent"})
+
+ORDER: dict[str, tuple[str, ...]] = {
+    "roles": ("id", "name", "effective", "internal_day_rate", "external_day_rate", "currency", "source"),
+    "coproducer_rate": ("effective", "hourly_rate", "currency", "source"),
+    "expense_defaults": ("id", "name", "effective", "amount", "unit", "currency", "source"),
+    "vat": ("effective", "percent", "source"),
+    "uplift": ("effective", "percent", "source"),
+    "funders": (
+        "id", "name", "effective", "prices", "pays_percent", "indirect_percent",
+        "headings", "heading_for", "notes", "source",
+    ),
+    "services": (
+        "id", "name", "description", "unit", "effective", "effort", "coproducers", "internal_policy", "source",
+    ),
+}
+"""Field order per table, as the shipped TOML files write them (any new model field goes last)."""
+
+COPRODUCER_PARTS = tuple(CoproducersIncluded.model_fields)
+HEADING_KINDS = tuple(HeadingMap.model_fields)
+
+
+def field_order(table: str) -> tuple[str, ...]:
+    """The fields of ``table`` in display order: the preferred order, then any others."""
+    fields = tuple(ROW_TYPES[table].model_fields)
+    preferred = tuple(f for f in ORDER.get(table, ()) if f in fields)
+    return preferred + tuple(f for f in fields if f not in preferred)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One flat column of a table: its header, what kind of value it holds, its help text."""
+
+    name: str
+    kind: str  # text, money, number, percent, int, date, choice
+    choices: tuple[str, ...] = ()
+    description: str = ""
+    dynamic: bool = False  # effort.<role> and headings.<n>: present as the data needs
+
+
+def _choices(annotation: object) -> tuple[str, ...]:
+    """The allowed values of a Literal field (also inside Annotated)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(str(a) for a in typing.get_args(annotation))
+    return ()
+
+
+def _kind(name: str, annotation: object) -> str:
+    if name in MONEY_FIELDS:
+        return "money"
+    if name in PERCENT_FIELDS:
+        return "percent"
+    if _choices(annotation):
+        return "choice"
+    if annotation is date:
+        return "date"
+    if annotation is Decimal:
+        return "number"
+    if annotation is int:
+        return "int"
+    return "text"
+
+
+def _description(model: type, name: str) -> str:
+    info = model.model_fields[name]  # type: ignore[attr-defined]
+    return info.description or ""
+
+
+def columns(table: str, roles: Sequence[str] = (), headings: int = 1) -> list[Column]:
+    """The flat columns of ``table``; ``roles`` and ``headings`` size the dynamic ones."""
+    model = ROW_TYPES[table]
+    out: list[Column] = []
+    for name in field_order(table):
+        info = model.model_fields[name]
+        if name == "effort":
+            for role in roles:
+                out.append(Column(f"effort.{role}", "number", dynamic=True,
+                                  description=f"Staff days per unit for role {role!r}; empty if not used."))
+        elif name == "coproducers":
+            for part in COPRODUCER_PARTS:
+                kind = "int" if part == "people" else "number"
+                out.append(Column(f"coproducers.{part}", kind,
+                                  description=_description(CoproducersIncluded, part) or {
+                                      "people": "Co-producers included in one unit (empty: none).",
+                                      "hours": "Hours each co-producer works per unit.",
+                                      "prep_hours": "Preparation hours each co-producer is paid per unit.",
+                                  }[part]))
+        elif name == "headings":
+            for n in range(1, max(headings, 1) + 1):
+                out.append(Column(f"headings.{n}", "text", dynamic=True,
+                                  description=f"Budget heading number {n} of the funder's form."))
+        elif name == "heading_for":
+            for kind in HEADING_KINDS:
+                out.append(Column(f"heading_for.{kind}", "text",
+                                  description=f"Which of the headings {kind.replace('_', ' ')} lines go to."))
+        else:
+            out.append(Column(name, _kind(name, info.annotation), _choices(info.annotation), info.description or ""))
+    return out
+
+
+def table_columns(table: str, rows: Iterable[Row], role_ids: Sequence[str] = ()) -> list[Column]:
+    """Columns wide enough for ``rows``: every role in ``role_ids`` or used, every heading."""
+    rows = list(rows)
+    roles = list(dict.fromkeys(role_ids))
+    headings = 1
+    for row in rows:
+        for role in getattr(row, "effort", {}) or {}:
+            if role not in roles:
+                roles.append(role)
+        headings = max(headings, len(getattr(row, "headings", ()) or ()))
+    return columns(table, roles, headings)
+
+
+def flatten(row: Row) -> dict[str, Any]:
+    """A row as ``{column name: value}``; values keep their exact Python types (Decimal, date)."""
+    out: dict[str, Any] = {}
+    for name in field_order(_table_of(row)):
+        value = getattr(row, name)
+        if name == "effort":
+            for role, days in value.items():
+                out[f"effort.{role}"] = days
+        elif name == "coproducers":
+            if value is not None:
+                for part in COPRODUCER_PARTS:
+                    out[f"coproducers.{part}"] = getattr(value, part)
+        elif name == "headings":
+            for n, heading in enumerate(value, start=1):
+                out[f"headings.{n}"] = heading
+        elif name == "heading_for":
+            for kind in HEADING_KINDS:
+                out[f"heading_for.{kind}"] = getattr(value, kind)
+        else:
+            out[name] = value
+    return out
+
+
+def _table_of(row: Row) -> str:
+    for table, model in ROW_TYPES.items():
+        if type(row) is model:
+            return table
+    raise TypeError(f"not a rate row: {type(row).__name__}")
+
+
+_HEADING = re.compile(r"^headings\.(\d+)$")
+
+
+def unflatten(table: str, cells: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values (blank cells left out) back into the nested data a row model reads."""
+    data: dict[str, Any] = {}
+    headings: list[tuple[int, Any]] = []
+    for name, value in cells.items():
+        if name.startswith("effort."):
+            data.setdefault("effort", {})[name[len("effort."):]] = value
+        elif name.startswith("coproducers."):
+            data.setdefault("coproducers", {})[name[len("coproducers."):]] = value
+        elif match := _HEADING.match(name):
+            headings.append((int(match.group(1)), value))
+        elif name.startswith("heading_for."):
+            data.setdefault("heading_for", {})[name[len("heading_for."):]] = value
+        else:
+            data[name] = value
+    if "effort" in field_order(table) and "effort" not in data:
+        data["effort"] = {}
+    if headings:
+        data["headings"] = [value for _, value in sorted(headings)]
+    return data
+
+
+def column_for(loc: Sequence[str | int], names: Sequence[str]) -> str | None:
+    """The column a pydantic error location points at (``("headings", 2)`` → ``headings.3``)."""
+    if not loc:
+        return None
+    head = str(loc[0])
+    if head == "headings":
+        if len(loc) > 1 and isinstance(loc[1], int):
+            return f"headings.{loc[1] + 1}"
+        return "headings.1"
+    if len(loc) > 1 and head in ("effort", "coproducers", "heading_for"):
+        name = f"{head}.{loc[1]}"
+        return name
+    if head in names:
+        return head
+    prefixed = [n for n in names if n.startswith(f"{head}.")]
+    return prefixed[0] if prefixed else None
+
+
+def item_label(table: str, row: Row) -> str:
+    """How an item is named to people: ``roles/director``, or ``vat`` for one-row tables."""
+    return f"{table}/{row.key}" if row.key else table

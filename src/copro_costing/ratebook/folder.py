@@ -1,0 +1,269 @@
+"""Reading a rates folder (TOML files) into a RateBook, reporting every problem at once.
+
+Each table's rows are validated one by one, so a bad row never hides the problems in
+the rows after it; cross-table consistency checks (unknown roles, unknown headings,
+two versions on one date) run over whatever did validate. The result is either a
+RateBook or one InputError listing every ``FILE:LINE: field: message``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from ..tomlfile import LineIndex, field_path, problems_from, read_toml
+from .models import ROW_TYPES, Funder, RateBook, Row, Service
+
+ENV_VAR = "COPRO_COSTING_RATES"
+
+FILES: dict[str, tuple[str, ...]] = {
+    "roles.toml": ("roles",),
+    "coproducer.toml": ("coproducer_rate",),
+    "expenses.toml": ("expense_defaults",),
+    "tax.toml": ("vat", "uplift"),
+    "funders.toml": ("funders",),
+    "services.toml": ("services",),
+}
+"""Which file holds which tables. Every file is required."""
+
+TABLE_FILE = {table: file for file, tables in FILES.items() for table in tables}
+
+
+def empty_table_message(table: str) -> str:
+    return f"{table} has no rows: every table needs at least one, or a costing that needs it cannot be priced"
+
+
+def bundled_rates_dir() -> Path:
+    """The rate tables shipped with the package (or the checkout's ``rates/``)."""
+    package = Path(__file__).resolve().parent.parent  # copro_costing/
+    for candidate in (package / "rates", package.parent.parent / "rates"):
+        if (candidate / "services.toml").is_file():
+            return candidate
+    raise InputError.one(str(package / "rates"), "the bundled rate tables are missing from this install")
+
+
+def default_rates_dir() -> Path:
+    """``$COPRO_COSTING_RATES`` if set, else the bundled tables."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else bundled_rates_dir()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a row was written: its file, its index in the table, its line."""
+
+    file: str
+    table: str
+    index: int
+    index_lines: LineIndex
+
+    def line(self, *fields: str) -> int | None:
+        return self.index_lines.line((self.table, self.index, *fields))
+
+    def position(self, *fields: str) -> str:
+        """Where a field is, in words a person can follow (``line 12``)."""
+        line = self.line(*fields)
+        return f"line {line}" if line is not None else f"{self.table}[{self.index}]"
+
+    def problem(self, field: str, message: str) -> Problem:
+        parts = tuple(field.split(".")) if field else ()
+        return Problem(
+            self.file,
+            self.line(*parts),
+            field_path((self.table, self.index, *parts)),
+            message,
+        )
+
+
+def _display(folder: Path, name: str) -> str:
+    return str(folder / name)
+
+
+@dataclass
+class FolderRead:
+    """Everything read from a rates folder: valid rows with where they were written,
+    every problem, the files that could not be read at all, and the ids of rows that
+    failed validation (so a reference to them is not also reported as unknown)."""
+
+    rows: dict[str, list[tuple[Row, Located]]]
+    problems: list[Problem]
+    unreadable: list[str]
+    invalid_keys: dict[str, set[str]]
+
+
+def read_folder_details(folder: Path | str) -> FolderRead:
+    """Like :func:`read_folder`, with the unreadable files and invalid rows' ids too."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    rows: dict[str, list[tuple[Row, Located]]] = {table: [] for table in ROW_TYPES}
+    invalid: dict[str, set[str]] = {table: set() for table in ROW_TYPES}
+    if not folder.exists():
+        return FolderRead(rows, [Problem(str(folder), None, "", "rates folder not found")], list(FILES), invalid)
+    if not folder.is_dir():
+        return FolderRead(rows, [Problem(str(folder), None, "", "expected a rates folder, found a file")], list(FILES), invalid)
+    unreadable: list[str] = []
+    for file, tables in FILES.items():
+        path = folder / file
+        name = _display(folder, file)
+        if not path.exists():
+            problems.append(
+                Problem(name, None, "", f"required rates file is missing (it holds: {', '.join(tables)})")
+            )
+            unreadable.append(file)
+            continue
+        try:
+            data, index = read_toml(path, name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            unreadable.append(file)
+            continue
+        problems.extend(_read_tables(data, index, name, tables, rows, invalid))
+    return FolderRead(rows, problems, unreadable, invalid)
+
+
+def _read_tables(
+    data: dict[str, Any],
+    index: LineIndex,
+    name: str,
+    tables: tuple[str, ...],
+    rows: dict[str, list[tuple[Row, Located]]],
+    invalid: dict[str, set[str]] | None = None,
+) -> list[Problem]:
+    problems = []
+    for key in data:
+        if key not in tables:
+            problems.append(
+                Problem(name, index.line((key,)), key,
+                        f"unknown table (expected {' or '.join(f'[[{t}]]' for t in tables)})")
+            )
+    for table in tables:
+        entries = data.get(table)
+        if entries is None:
+            problems.append(Problem(name, None, table, f"no [[{table}]] rows in this file"))
+            continue
+        if entries == []:
+            problems.append(Problem(name, index.line((table,)), table, empty_table_message(table)))
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            problems.append(Problem(name, index.line((table,)), table,
+                                    f"expected [[{table}]] rows (got {type(entries).__name__})"))
+            continue
+        model = ROW_TYPES[table]
+        for i, entry in enumerate(entries):
+            try:
+                row = model.model_validate(entry)
+            except ValidationError as exc:
+                problems.extend(problems_from(exc, name, index, prefix=(table, i)))
+                if invalid is not None and isinstance(entry.get("id"), str):
+                    invalid[table].add(entry["id"].strip())
+                continue
+            rows[table].append((row, Located(name, table, i, index)))
+    return problems
+
+
+def duplicate_problems(rows: dict[str, list[tuple[Row, Located]]]) -> list[Problem]:
+    """No two versions of one item may take effect on the same date."""
+    problems: list[Problem] = []
+    for table, entries in rows.items():
+        seen: dict[tuple[str, date], Located] = {}
+        for row, where in entries:
+            marker = (row.key, row.effective)
+            if marker in seen:
+                first = seen[marker]
+                what = f"{row.key!r}" if row.key else table
+                problems.append(where.problem(
+                    "effective",
+                    f"two versions of {what} take effect on {row.effective.isoformat()} "
+                    f"(the other is at {first.position('effective')}); add a new date instead",
+                ))
+            else:
+                seen[marker] = where
+    return problems
+
+
+def reference_problems(
+    rows: dict[str, list[tuple[Row, Located]]], also_known: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """Every role a service names exists; every heading a funder maps to is one of its own.
+
+    ``also_known`` holds ids of rows that exist but failed validation (already reported).
+    """
+    problems: list[Problem] = []
+    role_ids = {row.key for row, _ in rows["roles"]}
+    known_roles = role_ids | (also_known or {}).get("roles", set())
+    for row, where in rows["services"]:
+        assert isinstance(row, Service)
+        for role in row.effort:
+            if role not in known_roles:
+                problems.append(where.problem(
+                    f"effort.{role}",
+                    f"unknown role {role!r} (roles are: {', '.join(sorted(role_ids)) or 'none'})",
+                ))
+    for row, where in rows["funders"]:
+        assert isinstance(row, Funder)
+        for category, heading in row.heading_for.model_dump().items():
+            if heading not in row.headings:
+                problems.append(where.problem(
+                    f"heading_for.{category}",
+                    f"heading {heading!r} is not one of this funder's headings",
+                ))
+    return problems
+
+
+_LOADED: dict[tuple[object, ...], RateBook] = {}
+
+
+def _file_state(folder: Path) -> tuple[object, ...]:
+    """What identifies a folder's contents cheaply: each rates file's size and mtime."""
+    state: list[object] = [str(folder.resolve())]
+    for name in FILES:
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            return ()  # something is missing: read it properly and report
+        state.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(state)
+
+
+def load_rates(folder: Path | str | None = None) -> RateBook:
+    """Read and validate a rates folder (default: ``$COPRO_COSTING_RATES`` or the bundled one).
+
+    Raises InputError listing every problem in every file. A folder whose files have not
+    changed since it was last read is not read again (notebooks price many scenarios).
+    """
+    folder = Path(folder) if folder is not None else default_rates_dir()
+    state = _file_state(folder)
+    if state and state in _LOADED:
+        return _LOADED[state]
+    book = _read_and_check(folder)
+    if state:
+        _LOADED[state] = book
+    return book
+
+
+def _read_and_check(folder: Path) -> RateBook:
+    read = read_folder_details(folder)
+    rows, problems = read.rows, list(read.problems)
+    if not any(p.file == str(folder) for p in problems):
+        problems.extend(duplicate_problems(rows))
+        if not read.unreadable:  # a file that could not be read would make its ids look unknown
+            problems.extend(reference_problems(rows, read.invalid_keys))
+    if problems:
+        raise InputError(sorted_problems(problems))
+    return RateBook(
+        tables={table: tuple(row for row, _ in entries) for table, entries in rows.items()},
+        origin=str(folder),
+        files=dict(TABLE_FILE),
+    )
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """File order, then line order; problems without a line first within their file."""
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.field, p.message))
