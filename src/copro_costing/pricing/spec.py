@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationE
 from ..errors import InputError, Problem
 from ..fields import MODEL_CONFIG, Count, FreeText, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
 from ..tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
+from .status import Status
 
 Client = Literal["internal", "external"]
 FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
@@ -167,6 +168,7 @@ class Spec(BaseModel):
     model_config = MODEL_CONFIG
 
     project: Project
+    status: Status | None = Field(None, description="Where the bid stands; a file without [status] is a draft.")
     services: tuple[ServiceEntry, ...] = ()
     involvement: tuple[InvolvementEntry, ...] = ()
     expenses: tuple[ExpenseEntry, ...] = ()

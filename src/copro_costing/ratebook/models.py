@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -197,20 +200,38 @@ class RateBook:
         return self.tables.get(table, ())
 
     def keys(self, table: str) -> list[str]:
-        return sorted({row.key for row in self.rows(table)})
+        return list(self._keys.get(table, ()))
 
     def versions(self, table: str, key: str = "") -> list[Row]:
-        return sorted((r for r in self.rows(table) if r.key == key), key=lambda r: r.effective)
+        return list(self._index.get((table, key), ()))
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], tuple[Row, ...]]:
+        """Every item's versions, oldest first: built once, so a lookup does not sort the table."""
+        grouped: dict[tuple[str, str], list[Row]] = {}
+        for table, rows in self.tables.items():
+            for row in rows:
+                grouped.setdefault((table, row.key), []).append(row)
+        return {k: tuple(sorted(v, key=lambda r: r.effective)) for k, v in grouped.items()}
+
+    @cached_property
+    def _keys(self) -> dict[str, list[str]]:
+        return {table: sorted({row.key for row in rows}) for table, rows in self.tables.items()}
 
     def in_force(self, table: str, key: str, on: date) -> Row:
         """The latest version of ``table``/``key`` effective on or before ``on``."""
-        found = [r for r in self.versions(table, key) if r.effective <= on]
-        if not found:
+        versions = self._index.get((table, key), ())
+        found = None
+        for row in versions:
+            if row.effective > on:
+                break
+            found = row
+        if found is None:
             what = f"{SINGULAR.get(table, table)} {key!r}" if key else SINGULAR.get(table, table)
-            if not self.versions(table, key):
+            if not versions:
                 raise RateLookupError(f"unknown {what}: not in the rate tables")
             raise RateLookupError(f"no {what} is in force on {on.isoformat()}")
-        return found[-1]
+        return found
 
     def role(self, key: str, on: date) -> Role:
         return self.in_force("roles", key, on)  # type: ignore[return-value]
@@ -252,11 +273,34 @@ def row_record(table: str, row: Row) -> dict[str, object]:
     return {"table": table, **row.model_dump(mode="json")}
 
 
+_RECORDS: OrderedDict[tuple[str, int], tuple[Row, str]] = OrderedDict()
+_RECORDS_KEPT = 4096
+_RECORDS_LOCK = threading.Lock()
+
+
+def _record_text(table: str, row: Row) -> str:
+    """A row's canonical JSON text, remembered for the rows used most recently.
+
+    Rows are immutable, so the text never changes; the cache keeps the row itself beside
+    its text, so an id is never mistaken for a newer row's.
+    """
+    key = (table, id(row))
+    with _RECORDS_LOCK:  # a web server may price in several threads
+        cached = _RECORDS.get(key)
+        if cached is not None and cached[0] is row:
+            _RECORDS.move_to_end(key)
+            return cached[1]
+    text = json.dumps(row_record(table, row), sort_keys=True, separators=(",", ":"))
+    with _RECORDS_LOCK:
+        _RECORDS[key] = (row, text)
+        if len(_RECORDS) > _RECORDS_KEPT:
+            _RECORDS.popitem(last=False)
+    return text
+
+
 def fingerprint(rows: Iterable[tuple[str, Row]]) -> str:
     """SHA-256 of rows, independent of their order."""
-    records = sorted(
-        (json.dumps(row_record(t, r), sort_keys=True, separators=(",", ":")) for t, r in rows),
-    )
+    records = sorted(_record_text(t, r) for t, r in rows)
     digest = hashlib.sha256()
     for record in records:
         digest.update(record.encode("utf-8"))

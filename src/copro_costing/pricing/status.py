@@ -1,0 +1,74 @@
+"""Where a costing stands: the optional ``[status]`` table of a costing file.
+
+A costing file without ``[status]`` is a draft. The status is what the unit's portfolio
+report adds up (counts and values by stage, the pipeline, the success rate); it never
+changes a price. Checked like every other field: an unknown stage, a date in the wrong
+order or a decision date on a bid still waiting is a located problem.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from ..fields import MODEL_CONFIG, FreeText
+
+Stage = Literal["draft", "submitted", "awarded", "declined", "withdrawn", "delivered"]
+STAGES: tuple[Stage, ...] = ("draft", "submitted", "awarded", "declined", "withdrawn", "delivered")
+"""Every stage, in the order a bid goes through them."""
+
+WON: frozenset[str] = frozenset({"awarded", "delivered"})
+"""Stages whose price is income: the funder said yes (and the work may be done)."""
+DECIDED: frozenset[str] = frozenset({"awarded", "declined", "delivered"})
+"""Stages where the funder decided: the denominator of the success rate."""
+PIPELINE: frozenset[str] = frozenset({"submitted"})
+"""Submitted and not yet decided."""
+
+_NEEDS_SUBMITTED = frozenset({"submitted", "awarded", "declined", "delivered"})
+_NEEDS_DECIDED = frozenset({"awarded", "declined", "delivered"})
+_NO_DECIDED = frozenset({"draft", "submitted"})
+FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+
+
+class Status(BaseModel):
+    """A costing's stage, its dates and who it is for inside the university."""
+
+    model_config = MODEL_CONFIG
+
+    stage: Stage = Field(description="draft, submitted, awarded, declined, withdrawn or delivered.")
+    submitted: date | None = Field(None, description="The day the bid (or quote) went to the funder or client.")
+    decided: date | None = Field(None, description="The day the funder or client said yes or no.")
+    department: FreeText = ""
+    faculty: FreeText = ""
+    contact: FreeText = Field("", description="Who to ask about this costing (a name or an email address).")
+
+    @field_validator("submitted", "decided")
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(
+                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_fit_the_stage(self) -> Status:
+        if self.stage in _NEEDS_SUBMITTED and self.submitted is None:
+            raise ValueError(f'stage = "{self.stage}" needs the submitted date (submitted = YYYY-MM-DD)')
+        if self.stage == "draft" and self.submitted is not None:
+            raise ValueError('a draft has not been submitted: remove submitted, or set stage = "submitted"')
+        if self.stage in _NEEDS_DECIDED and self.decided is None:
+            raise ValueError(f'stage = "{self.stage}" needs the date of the decision (decided = YYYY-MM-DD)')
+        if self.stage in _NO_DECIDED and self.decided is not None:
+            raise ValueError(f'a {self.stage} costing has no decision yet: remove decided, or change the stage')
+        if self.submitted and self.decided and self.decided < self.submitted:
+            raise ValueError(
+                f"decided ({self.decided.isoformat()}) is before submitted ({self.submitted.isoformat()})"
+            )
+        return self
+
+
+DRAFT = Status(stage="draft")
+"""The status of a costing file without a ``[status]`` table."""
