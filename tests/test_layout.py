@@ -21,7 +21,7 @@ GROUND = {"money", "errors", "atomic", "tomlfile", "fields", "dates", "__init__"
 """The shared ground floor; the package's ``__init__`` only names (lazily) what users import."""
 WINGS = ["ground", "ratebook", "pricing", "publishing", "export", "faces"]
 """Lowest first: a wing may import, at import time, only its own and lower wings."""
-FACES = {"cli", "notebook", "web", "portfolio", "__main__"}
+FACES = {"cli", "notebook", "web", "portfolio", "portfolio_report", "__main__"}
 SPREADSHEET_LIBRARIES = {"openpyxl", "xlsxwriter", "pandas", "matplotlib"}
 MAX_LINES = 400
 TOO_BIG_FOR_NOW = {"export/xlsx.py"}

@@ -1,0 +1,212 @@
+"""``portfolio(paths)``: the unit's portfolio, with its views and its Jupyter display.
+
+The package is named ``portfolio_report`` so that importing it never shadows the function
+``copro_costing.portfolio`` (the same reason ``compare`` lives in ``comparison``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..money import CURRENCY, money_str, plain_number
+from ..ratebook.models import RateBook
+from .reading import LeftOut, Reading, read_records
+from .record import Record
+from .report import Report, rate_str
+
+
+def portfolio(
+    paths: Iterable[Path | str] | Path | str,
+    *,
+    rates: RateBook | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    keep_going: bool = False,
+    today: date | None = None,
+) -> Portfolio:
+    """Read every costing file under ``paths`` (folders or files) and add them up.
+
+    Each costing is priced with its own ``priced_on`` and the rate tables (the bundled or
+    configured ones unless ``rates`` is given), so its figures are those of its own
+    ``quote``. Raises InputError with every problem in every file, unless ``keep_going``:
+    then the report is built from the valid files and lists the others in ``left_out``.
+    ``date_from``/``date_to`` keep the costings whose project runs on any day between them.
+    """
+    from ..ratebook.folder import load_rates
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    book = rates if rates is not None else load_rates()
+    reading = read_records(paths, book, date_from=date_from, date_to=date_to, today=today)
+    if reading.left_out and not keep_going:
+        raise InputError(reading.problems)
+    return Portfolio(reading, date_from, date_to)
+
+
+@dataclass(frozen=True, repr=False)
+class Portfolio:
+    """Many costings added up: by stage, financial year, client, faculty, funder and service."""
+
+    reading: Reading
+    date_from: date | None = None
+    date_to: date | None = None
+    reports: dict[str, Report] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_currency: dict[str, list[Record]] = {}
+        for r in self.reading.records:
+            by_currency.setdefault(r.currency, []).append(r)
+        by_currency.setdefault(CURRENCY, [])
+        reports = {c: Report(rs, c) for c, rs in sorted(by_currency.items(), key=lambda cr: cr[0] != CURRENCY)}
+        object.__setattr__(self, "reports", reports)
+
+    @property
+    def report(self) -> Report:
+        """The figures in pounds (costings in another currency are reported apart, never added)."""
+        return self.reports[CURRENCY]
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        return self.reading.records
+
+    @property
+    def left_out(self) -> tuple[LeftOut, ...]:
+        return self.reading.left_out
+
+    @property
+    def as_of(self) -> date:
+        """The latest date in the report (pricing, submission, decision): its document date."""
+        days = [d for r in self.records for d in (r.priced_on, r.submitted, r.decided) if d is not None]
+        return max(days, default=self.date_to or date(2000, 1, 1))
+
+    def warnings(self) -> list[str]:
+        """Things a reader must know: illustrative rates, costings priced on today's rates."""
+        out = []
+        if any(r.illustrative for r in self.records):
+            out.append("contains illustrative rates: confirm with finance before relying on the figures")
+        if self.reading.unpriced:
+            out.append(
+                f"{len(self.reading.unpriced)} costing(s) have no priced_on and were priced with today's rates, "
+                "so their figures change over time: " + ", ".join(self.reading.unpriced)
+            )
+        if self.reading.outside_dates:
+            out.append(f"{self.reading.outside_dates} costing(s) left out: their projects do not run in the dates asked")
+        for currency in self.reports:
+            if currency != CURRENCY:
+                out.append(f"costings in {currency} are reported apart: they are never added to pounds")
+        return out
+
+    # Views ----------------------------------------------------------------------------------
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the ``--format json`` contract; money as strings)."""
+        data = report_json(self.report)
+        data["left_out"] = [item.as_json() for item in self.left_out]
+        data["from"] = self.date_from.isoformat() if self.date_from else None
+        data["to"] = self.date_to.isoformat() if self.date_to else None
+        data["warnings"] = self.warnings()
+        data["other_currencies"] = {c: report_json(r) for c, r in self.reports.items() if c != CURRENCY}
+        return data
+
+    def to_json(self, path: Path | str | None = None) -> str:
+        """The JSON text (as printed by ``copro-costing portfolio --format json``); written if given a path."""
+        return _maybe_write(json.dumps(self.as_json(), indent=2, ensure_ascii=False) + "\n", path)
+
+    def to_markdown(self, path: Path | str | None = None, locale: str = "en_GB") -> str:
+        """The report as Markdown tables; written atomically if given a path."""
+        from .text import to_markdown
+
+        return _maybe_write(to_markdown(self, locale), path)
+
+    def to_html(self, path: Path | str | None = None, locale: str = "en_GB") -> str:
+        """A self-contained HTML page with inline SVG charts; written atomically if given a path."""
+        from .html import to_html
+
+        return _maybe_write(to_html(self, locale), path)
+
+    def to_excel(self, path: Path | str, locale: str = "en_GB") -> Path:
+        """The portfolio workbook: live formulas with cached values, a chart, print setup."""
+        from .workbook import write_workbook
+
+        return write_workbook(self, Path(path), locale)
+
+    def to_dataframe(self, table: str = "costings") -> Any:
+        """``costings`` (one row each), ``financial_years`` or ``services``, as a pandas DataFrame."""
+        from .frames import dataframe
+
+        return dataframe(self, table)
+
+    def _repr_html_(self) -> str:
+        from .html import fragment
+
+        return fragment(self, "en_GB")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        t = self.report.total
+        return (
+            f"<Portfolio: {t.costings} costings, price {money_str(t.price)} {CURRENCY}, "
+            f"awarded {money_str(t.awarded)}, pipeline {money_str(t.pipeline)}, {len(self.left_out)} left out>"
+        )
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """One currency's figures, contract keys first."""
+    data: dict[str, Any] = {
+        "costings": report.total.costings,
+        "by_stage": {g.name: {"count": g.costings, "price": str(g.price)} for g in report.by_stage},
+        "by_financial_year": {
+            fy.label: {"awarded": str(fy.awarded), "pipeline": str(fy.pipeline), "given_free": str(fy.given_free)}
+            for fy in report.financial_years
+        },
+        "by_client": {g.name: str(g.price) for g in report.by_client},
+        "given_free_internal": str(report.given_free_internal),
+        "coproducer_payments": {"budgeted": str(report.coproducer_budgeted), "awarded": str(report.coproducer_awarded)},
+        "success_rate": rate_str(report.success_rate),
+    }
+    data["left_out"] = []
+    data["currency"] = report.currency
+    data["coproducer_person_sessions"] = {
+        "budgeted": plain_number(report.person_sessions[0]), "awarded": plain_number(report.person_sessions[1]),
+    }
+    data["clients"] = {g.name: g.as_json() for g in report.by_client}
+    data["by_faculty"] = {g.name: g.as_json() for g in report.by_faculty}
+    data["by_department"] = {g.name: g.as_json() for g in report.by_department}
+    data["by_funder"] = {g.name: {"name": report.funder_names.get(g.name, g.name), **g.as_json()} for g in report.by_funder}
+    data["by_service"] = {
+        s.service: {"name": s.name, "costings": s.costings, "value": str(s.value),
+                    "given_free": str(s.given_free), "price": str(s.price)}
+        for s in report.by_service
+    }
+    data["given_free_by_department"] = {
+        dept: {fy_label_of(fy): str(v) for fy, v in row.items()} for dept, row in report.given_free_by_department.items()
+    }
+    data["files"] = [
+        {"file": r.file, "title": r.title, "client": r.client, "stage": r.stage, "funder": r.funder,
+         "department": r.department, "faculty": r.faculty, "price": str(r.price), "given_free": str(r.given_free),
+         "coproducer_payments": str(r.coproducer)}
+        for r in report.records
+    ]
+    return data
+
+
+def fy_label_of(fy: int) -> str:
+    from .years import fy_label
+
+    return fy_label(fy)
+
+
+def _maybe_write(text: str, path: Path | str | None) -> str:
+    if path is not None:
+        from ..atomic import write_text_atomic
+
+        write_text_atomic(Path(path), text)
+    return text

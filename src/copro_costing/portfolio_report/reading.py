@@ -1,0 +1,115 @@
+"""Reading folders of costing files into records, one file at a time.
+
+Every ``*.toml`` file in each folder and its subfolders is one costing (names starting
+with a dot are skipped: editors' and atomic writers' temporary files). Each file is read,
+validated and priced with its own pricing date and the rate tables, exactly as
+``copro-costing quote`` would, then reduced to a small Record and dropped, so memory
+does not grow with the number of files beyond the report itself. Problems are collected
+per file; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..pricing.engine import estimate
+from ..pricing.spec import load_spec
+from ..ratebook.models import RateBook
+from .record import Record, record_of
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A file the report could not use, with every problem found in it."""
+
+    file: str
+    problems: tuple[Problem, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "problems": [str(p) for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading the folders gave: the records, the files left out and why, and notes."""
+
+    records: tuple[Record, ...]
+    left_out: tuple[LeftOut, ...]
+    outside_dates: int
+    unpriced: tuple[str, ...]  # files without priced_on: priced on today's rates, like `quote`
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(p for item in self.left_out for p in item.problems)
+
+
+def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
+    """Every costing file under ``paths`` (folders or files), sorted, each once."""
+    found: dict[Path, Path] = {}
+    problems = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            inside = [p for p in path.rglob("*.toml") if p.is_file() and not _hidden(p.relative_to(path))]
+            if not inside:
+                problems.append(Problem(str(path), None, "", "no costing files (*.toml) in this folder"))
+            for p in inside:
+                found.setdefault(p.resolve(), p)
+        elif path.is_file():
+            found.setdefault(path.resolve(), path)
+        else:
+            problems.append(Problem(str(path), None, "", "no such folder or file"))
+    return sorted(found.values(), key=lambda p: p.as_posix()), problems
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def read_records(
+    paths: Iterable[Path | str],
+    book: RateBook,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
+) -> Reading:
+    """Read, validate and price every costing file under ``paths`` into records.
+
+    A costing is kept when its project runs on any day from ``date_from`` to ``date_to``
+    (both inclusive; either may be left open). Files that cannot be read or priced are
+    returned in ``left_out`` with all their problems; the caller decides whether that stops
+    the report.
+    """
+    files, problems = costing_files(paths)
+    left_out = [LeftOut(p.file, (p,)) for p in problems]
+    records: list[Record] = []
+    outside = 0
+    unpriced: list[str] = []
+    for path, result in _each(files, book, today):
+        if isinstance(result, InputError):
+            left_out.append(LeftOut(str(path), result.problems))
+            continue
+        record, had_date = result
+        if (date_to is not None and record.start > date_to) or (date_from is not None and record.end <= date_from):
+            outside += 1
+            continue
+        if not had_date:
+            unpriced.append(record.file)
+        records.append(record)
+    return Reading(tuple(records), tuple(left_out), outside, tuple(unpriced))
+
+
+def _each(files: list[Path], book: RateBook, today: date | None) -> Iterator[tuple[Path, tuple[Record, bool] | InputError]]:
+    for path in files:
+        try:
+            spec = load_spec(path)
+            costing = estimate(spec, book, today=today)
+        except InputError as exc:
+            yield path, exc
+            continue
+        yield path, (record_of(costing, str(path)), spec.project.priced_on is not None)

@@ -1,0 +1,182 @@
+"""One costing as the portfolio sees it: its status and its own figures, nothing recomputed.
+
+A :class:`Record` is built from a priced Costing and keeps only what the report adds up
+(the totals, what was given free, the co-producer payments, each service, and each of
+those spread over financial years), so a report on thousands of files holds thousands
+of small records, never thousands of Costings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ..money import ZERO
+from ..pricing.costing import Costing, Line, sum_money
+from ..pricing.status import DECIDED, DRAFT, PIPELINE, WON
+from .years import days_by_financial_year, project_end, project_years, spread
+
+COPRODUCER_CATEGORIES = frozenset({"involvement", "involvement_expenses"})
+"""Lines whose money goes to co-producers: their fees and their reimbursed expenses."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFigures:
+    """One catalogue service in one costing, all its years together."""
+
+    service: str
+    name: str
+    value: Decimal
+    given_free: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class YearFigures:
+    """A costing's figures falling in one financial year (spread pro rata by days)."""
+
+    fy: int
+    price: Decimal
+    given_free: Decimal
+    coproducer: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A costing file's status and figures, exactly as its own ``quote`` output gives them."""
+
+    file: str
+    title: str
+    reference: str
+    client: str
+    organisation: str
+    funder: str
+    funder_name: str
+    stage: str
+    submitted: date | None
+    decided: date | None
+    department: str
+    faculty: str
+    contact: str
+    start: date
+    months: int
+    priced_on: date
+    currency: str
+    illustrative: bool
+    value: Decimal
+    given_free: Decimal
+    vat: Decimal
+    price: Decimal
+    funder_contribution: Decimal
+    requested: Decimal
+    coproducer_fees: Decimal
+    coproducer_expenses: Decimal
+    person_sessions: Decimal
+    services: tuple[ServiceFigures, ...]
+    years: tuple[YearFigures, ...]
+
+    @property
+    def end(self) -> date:
+        """The day after the project's last day."""
+        return project_end(self.start, self.months)
+
+    @property
+    def coproducer(self) -> Decimal:
+        """Money to co-producers: their fees and their expenses (never VAT)."""
+        return self.coproducer_fees + self.coproducer_expenses
+
+    @property
+    def won(self) -> bool:
+        return self.stage in WON
+
+    @property
+    def decided_stage(self) -> bool:
+        return self.stage in DECIDED
+
+    @property
+    def pipeline(self) -> bool:
+        return self.stage in PIPELINE
+
+    @property
+    def internal(self) -> bool:
+        return self.client == "internal"
+
+
+def given_free(line: Line) -> Decimal:
+    """The part of a line the unit gives: free and waived work, and any requested work not charged.
+
+    Exactly the line's ``waived`` share, so the report's figure is each costing's own
+    ``totals.waived``; a contribution requested "if there is budget" is in the price, and
+    so counts as given only where the costing does not charge it.
+    """
+    return line.amount - line.charged if line.charge in ("free", "waived", "requested") else ZERO
+
+
+def record_of(costing: Costing, file: str) -> Record:
+    """The portfolio's view of one priced costing."""
+    spec = costing.spec
+    project = spec.project
+    status = spec.status or DRAFT
+    lines = costing.lines
+    totals = costing.totals
+    services: dict[str, list[Line]] = {}
+    for line in lines:
+        if line.kind == "service" and line.ref.startswith("services["):
+            entry = spec.services[int(line.ref[len("services["):-1])]
+            services.setdefault(entry.service, []).append(line)
+    by_year: dict[int, list[Decimal]] = {}
+    for n, first, after in project_years(project.start, project.months):
+        in_year = [line for line in lines if line.year == n]
+        figures = (
+            totals.by_year.get(n, ZERO),
+            sum_money(given_free(line) for line in in_year),
+            sum_money(line.amount for line in in_year if line.category in COPRODUCER_CATEGORIES),
+        )
+        days = days_by_financial_year(first, after)
+        parts = [spread(amount, days) for amount in figures]
+        for fy, _ in days:
+            sums = by_year.setdefault(fy, [ZERO, ZERO, ZERO])
+            for i in range(3):
+                sums[i] += parts[i][fy]
+    return Record(
+        file=file,
+        title=project.title,
+        reference=project.reference,
+        client=project.client,
+        organisation=project.organisation,
+        funder=costing.funder.id,
+        funder_name=costing.funder.name,
+        stage=status.stage,
+        submitted=status.submitted,
+        decided=status.decided,
+        department=status.department,
+        faculty=status.faculty,
+        contact=status.contact,
+        start=project.start,
+        months=project.months,
+        priced_on=costing.stamp.priced_on,
+        currency=costing.currency,
+        illustrative=costing.illustrative,
+        value=totals.value,
+        given_free=sum_money(given_free(line) for line in lines),
+        vat=totals.vat,
+        price=totals.price,
+        funder_contribution=totals.funder_contribution,
+        requested=sum_money(line.amount for line in lines if line.charge == "requested"),
+        coproducer_fees=sum_money(line.amount for line in lines if line.category == "involvement"),
+        coproducer_expenses=sum_money(line.amount for line in lines if line.category == "involvement_expenses"),
+        person_sessions=sum(
+            (line.quantity for line in lines if line.category == "involvement"), Decimal(0)
+        ),
+        services=tuple(
+            ServiceFigures(
+                service=sid, name=group[0].description,
+                value=sum_money(ln.amount for ln in group),
+                given_free=sum_money(given_free(ln) for ln in group),
+                price=sum_money(ln.price for ln in group),
+            )
+            for sid, group in services.items()
+        ),
+        years=tuple(YearFigures(fy, *sums) for fy, sums in sorted(by_year.items())),
+    )

@@ -1,0 +1,90 @@
+"""Financial years (1 August – 31 July) and spreading project years over them, to the penny.
+
+A project year rarely matches a financial year: a project starting on 1 October has
+ten months of its first year in one financial year and two in the next. Each project
+year's figure is spread over the financial years it falls in, pro rata by days.
+
+The remainder rule, so a costing's spread sums exactly to its total: work in whole
+pennies; each financial year first gets its share rounded down (``pennies × days ÷
+year's days``); the pennies left over (fewer than the number of financial years the
+project year touches) go one each to the financial years with the largest fractional
+remainders, the earlier financial year first on a tie.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..dates import year_start
+from ..money import PENNY
+
+FY_START_MONTH = 8
+"""Financial years start on 1 August."""
+
+
+def financial_year(day: date) -> int:
+    """The calendar year a day's financial year starts in (1 August 2026 – 31 July 2027 is 2026)."""
+    return day.year if day.month >= FY_START_MONTH else day.year - 1
+
+
+def fy_label(start_year: int) -> str:
+    """``2026-27`` for the financial year starting 1 August 2026."""
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def fy_bounds(start_year: int) -> tuple[date, date]:
+    """First day and the day after the last day of a financial year."""
+    return date(start_year, FY_START_MONTH, 1), date(start_year + 1, FY_START_MONTH, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months; a day past the end of the month falls back to its last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def project_end(start: date, months: int) -> date:
+    """The day after the project's last day."""
+    return add_months(start, months)
+
+
+def project_years(start: date, months: int) -> Iterator[tuple[int, date, date]]:
+    """Each project year as (number, first day, day after the last day); the last may be short."""
+    end = project_end(start, months)
+    years = -(-months // 12)
+    for n in range(1, years + 1):
+        first = year_start(start, n)
+        after = end if n == years else year_start(start, n + 1)
+        yield n, first, max(after, first + timedelta(days=1))
+
+
+def days_by_financial_year(first: date, after: date) -> list[tuple[int, int]]:
+    """(financial year, days of [first, after) in it), earliest first."""
+    out = []
+    fy = financial_year(first)
+    while True:
+        begin, end = fy_bounds(fy)
+        days = (min(after, end) - max(first, begin)).days
+        if days > 0:
+            out.append((fy, days))
+        if end >= after:
+            return out
+        fy += 1
+
+
+def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
+    """``amount`` split over financial years pro rata by days; the parts sum exactly to it."""
+    if not days:
+        return {}
+    pennies = int((abs(amount) / PENNY).to_integral_value())
+    total_days = sum(d for _, d in days)
+    shares = [(fy, pennies * d // total_days, pennies * d % total_days) for fy, d in days]
+    left = pennies - sum(share for _, share, _ in shares)
+    order = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
+    extra = set(order[:left])
+    sign = -1 if amount < 0 else 1
+    return {fy: sign * (share + (1 if i in extra else 0)) * PENNY for i, (fy, share, _) in enumerate(shares)}
