@@ -30,6 +30,11 @@ from .record import Record
 from .years import fy_label
 
 NOT_RECORDED = "(not recorded)"
+EXTERNAL = "(external client)"
+
+
+def _external(record: Record) -> str:
+    return EXTERNAL if not record.internal else ""
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,15 @@ class Report:
         self.total = group("All costings", rs)
         self.by_stage = _by(rs, lambda r: r.stage, STAGES)
         self.by_client = _by(rs, lambda r: r.client, ("internal", "external"))
-        self.by_faculty = _by(rs, lambda r: r.faculty)
-        self.by_department = _by(rs, lambda r: r.department)
+        self.by_faculty = _by(rs, lambda r: r.faculty or _external(r))
+        self.by_department = _by(rs, lambda r: r.department or _external(r))
         funder_names = {r.funder: r.funder_name for r in rs}
         self.by_funder = _by(rs, lambda r: r.funder)
         self.funder_names = funder_names
         self.financial_years = self._financial_years()
         self.by_service = self._services()
         self.given_free_internal = sum_money(r.given_free for r in rs if r.won and r.internal)
+        self.requested_internal = sum_money(r.requested for r in rs if r.won and r.internal)
         self.given_free_by_department = self._free_by_department()
         won = [r for r in rs if r.won]
         self.coproducer_budgeted = sum_money(r.coproducer for r in rs)

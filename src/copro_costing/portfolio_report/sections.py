@@ -1,0 +1,120 @@
+"""The report as titled tables of text, shared by the Markdown and HTML views.
+
+Each figure is formatted here from the Report's Decimals (Babel, in the locale asked);
+no view adds anything up itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..money import format_money, plain_number
+from .report import Group, Report
+from .years import fy_label
+
+if TYPE_CHECKING:
+    from .core import Portfolio
+
+DEFINITIONS = (
+    "Price: what a bid asks for (value − waived + VAT). Awarded: the price of awarded and delivered "
+    "costings. Pipeline: submitted, not yet decided. Given free: free and waived work in awarded and "
+    "delivered costings. Co-producer payments: fees and expenses paid to co-producers, budgeted in every "
+    "costing, awarded in awarded and delivered ones. Success rate: awarded and delivered ÷ decided, by count. "
+    "Financial years run 1 August – 31 July; each project year is spread over them pro rata by days."
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    intro: str = ""
+    numeric_from: int = 1
+
+
+def _rate(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _groups(title: str, label: str, groups: list[Group], m, intro: str = "", success: bool = False) -> Section:
+    header = (label, "Costings", "Price", "Awarded", "Pipeline", "Given free", "Co-producer payments")
+    if success:
+        header += ("Success rate",)
+    rows = []
+    for g in groups:
+        row = (g.name, str(g.costings), m(g.price), m(g.awarded), m(g.pipeline), m(g.given_free), m(g.coproducer))
+        rows.append(row + ((_rate(g.success_rate),) if success else ()))
+    return Section(title, header, tuple(rows), intro)
+
+
+def headline(p: Portfolio, locale: str) -> list[tuple[str, str]]:
+    """The first figures a reader sees."""
+    r = p.report
+    m = _money(locale, r.currency)
+    return [
+        ("Costings", str(r.total.costings)),
+        ("Awarded income (awarded and delivered)", m(r.total.awarded)),
+        ("Pipeline (submitted, not decided)", m(r.total.pipeline)),
+        ("Given free to the university's own staff", m(r.given_free_internal)),
+        ("Contributions requested from them, if there is budget (in the price)", m(r.requested_internal)),
+        ("Co-producer payments budgeted", m(r.coproducer_budgeted)),
+        ("Co-producer payments awarded", m(r.coproducer_awarded)),
+        ("Success rate (awarded ÷ decided)", _rate(r.success_rate)),
+    ]
+
+
+def _money(locale: str, currency: str):
+    return lambda v: format_money(v, locale, currency)
+
+
+def sections(report: Report, locale: str) -> Iterator[Section]:
+    """Every table of the report, in reading order."""
+    m = _money(locale, report.currency)
+    yield Section(
+        "By stage", ("Stage", "Costings", "Price", "Co-producer payments"),
+        tuple((g.name, str(g.costings), m(g.price), m(g.coproducer)) for g in report.by_stage),
+    )
+    yield Section(
+        "By financial year", ("Financial year", "Awarded", "Pipeline", "Given free", "Co-producer payments awarded"),
+        tuple((fy.label, m(fy.awarded), m(fy.pipeline), m(fy.given_free), m(fy.coproducer_awarded))
+              for fy in report.financial_years),
+        "Each project year spread over the financial years (1 August – 31 July) it falls in, pro rata by days.",
+    )
+    yield _groups("By client", "Client", report.by_client, m,
+                  "Internal: the university's own staff; external: everyone else.", success=True)
+    yield _groups("By faculty", "Faculty", report.by_faculty, m)
+    yield _groups("By department", "Department", report.by_department, m)
+    funders = [Group(**{**g.__dict__, "name": report.funder_names.get(g.name, g.name)}) for g in report.by_funder]
+    yield _groups("By funder", "Funder", funders, m, success=True)
+    yield Section(
+        "By service", ("Service", "Costings", "Value", "Given free", "Price"),
+        tuple((s.name, str(s.costings), m(s.value), m(s.given_free), m(s.price)) for s in report.by_service),
+        "Unit services only; co-producer payments included in a service are under co-producer payments.",
+    )
+    years = [fy.fy for fy in report.financial_years]
+    yield Section(
+        "Given free to internal clients, by department and financial year",
+        ("Department", *(fy_label(y) for y in years), "Total"),
+        tuple((dept, *(m(row[y]) for y in years), m(sum(row.values(), Decimal("0.00"))))
+              for dept, row in report.given_free_by_department.items()),
+        f"Total given free to internal clients: {m(report.given_free_internal)}.",
+    )
+    fees, expenses = report.coproducer_fees, report.coproducer_expenses
+    yield Section(
+        "Co-producer payments: money to community members",
+        ("", "Budgeted (every costing)", "Awarded (awarded and delivered)"),
+        (("Fees", m(fees[0]), m(fees[1])), ("Expenses", m(expenses[0]), m(expenses[1])),
+         ("Total", m(report.coproducer_budgeted), m(report.coproducer_awarded)),
+         ("Person-sessions", plain_number(report.person_sessions[0]), plain_number(report.person_sessions[1]))),
+    )
+    yield Section(
+        "Costings", ("File", "Title", "Client", "Stage", "Funder", "Department", "Price", "Given free",
+                     "Co-producer payments"),
+        tuple((r.file, r.title, r.client, r.stage, r.funder, r.department, m(r.price), m(r.given_free),
+               m(r.coproducer)) for r in report.records),
+        numeric_from=6,
+    )
