@@ -31,6 +31,9 @@ _EXPORTS: dict[str, str] = {
     "round_money": "money",
     "to_money": "money",
     "RateBook": "ratebook.models",
+    "Portfolio": "portfolio_report.core",
+    "portfolio": "portfolio_report.core",
+    "Status": "pricing.status",
     "ExpenseEntry": "pricing.spec",
     "InvolvementEntry": "pricing.spec",
     "Project": "pricing.spec",
@@ -50,12 +53,14 @@ __all__ = [
     "InvolvementEntry",
     "Line",
     "MoneyError",
+    "Portfolio",
     "Problem",
     "Project",
     "RateBook",
     "ServiceEntry",
     "Spec",
     "Stamp",
+    "Status",
     "Totals",
     "__version__",
     "bundled_rates_dir",
@@ -65,6 +70,7 @@ __all__ = [
     "load_rates",
     "load_spec",
     "parse_spec",
+    "portfolio",
     "round_money",
     "to_money",
 ]
@@ -72,10 +78,12 @@ __all__ = [
 if TYPE_CHECKING:
     from .errors import InputError, Problem
     from .money import MoneyError, format_money, round_money, to_money
+    from .portfolio_report.core import Portfolio, portfolio
     from .pricing.comparison import Comparison, compare
     from .pricing.costing import Costing, Line, Stamp, Totals
     from .pricing.engine import estimate
     from .pricing.spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry, Spec, load_spec, parse_spec
+    from .pricing.status import Status
     from .ratebook.folder import bundled_rates_dir, load_rates
     from .ratebook.models import RateBook
 

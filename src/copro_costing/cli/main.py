@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     guide.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
+    from . import portfolio
+    portfolio.add_parser(commands, _date, _locale, rates_help)  # sets args.run
     return parser
 
 
@@ -165,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rates(args)
         if args.command in ("offer", "guide"):
             return _document(args)
+        if "run" in args:  # subcommands in their own modules
+            return int(args.run(args))
         parser.error(f"unknown command {args.command!r}")
     except InputError as exc:
         for problem in exc.problems:
@@ -249,7 +253,6 @@ def _services(args: argparse.Namespace) -> int:
 
 def _rates_folder(folder: Path | None) -> Path:
     from ..ratebook.folder import default_rates_dir
-
     return folder if folder is not None else default_rates_dir()
 
 

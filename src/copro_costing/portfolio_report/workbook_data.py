@@ -1,0 +1,148 @@
+"""The workbook's data sheets: the rows every Summary and Breakdown formula adds up.
+
+**Costings** holds one row per costing with its own figures (as its ``quote`` gives
+them) and three flag formulas (awarded or delivered, decided, pipeline) from its stage,
+so changing a stage in Excel moves its figures between the totals. **Financial years**
+and **Services** refer back to the costing's row for its stage, client and department.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from .report import EXTERNAL, NOT_RECORDED, Report
+from .years import fy_label
+
+COSTING_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("file", "File", 30), ("title", "Title", 40), ("reference", "Reference", 12), ("client", "Client", 9),
+    ("organisation", "Organisation", 28), ("department", "Department", 24), ("faculty", "Faculty", 22),
+    ("funder", "Funder", 12), ("funder_name", "Funder name", 28), ("stage", "Stage", 10),
+    ("submitted", "Submitted", 11), ("decided", "Decided", 11), ("start", "Start", 11), ("months", "Months", 7),
+    ("priced_on", "Priced on", 11), ("value", "Value", 13), ("given_free", "Given free (waived)", 13),
+    ("vat", "VAT", 12), ("price", "Price", 13), ("funder_contribution", "Funder contribution", 13),
+    ("requested", "Requested contributions", 13), ("coproducer_fees", "Co-producer fees", 13),
+    ("coproducer_expenses", "Co-producer expenses", 13), ("coproducer", "Co-producer payments", 13),
+    ("person_sessions", "Person-sessions", 10), ("won", "Awarded or delivered", 10), ("decided", "Decided (1/0)", 9),
+    ("pipeline", "Pipeline (1/0)", 9), ("contact", "Contact", 28), ("illustrative", "Illustrative rates", 10),
+)
+YEAR_COLUMNS = (("file", "File", 30), ("stage", "Stage", 10), ("client", "Client", 9), ("department", "Department", 24),
+                ("fy", "Financial year", 10), ("price", "Price", 13), ("given_free", "Given free", 13),
+                ("coproducer", "Co-producer payments", 13), ("won", "Awarded or delivered", 10),
+                ("pipeline", "Pipeline (1/0)", 9))
+SERVICE_COLUMNS = (("file", "File", 30), ("service", "Service", 24), ("name", "Name", 36), ("value", "Value", 13),
+                   ("given_free", "Given free", 13), ("price", "Price", 13), ("won", "Awarded or delivered", 10))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Where a data sheet's columns are, for formulas on other sheets."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: int
+
+    def letter(self, key: str) -> str:
+        # "decided" appears twice in Costings (the date and the flag): the flag is the later one
+        index = len(self.columns) - 1 - self.columns[::-1].index(key)
+        return xl_col_to_name(index)
+
+    def col(self, key: str) -> str:
+        """The absolute range of a column's data rows, e.g. ``'Costings'!$S$2:$S$11``."""
+        letter = self.letter(key)
+        return f"'{self.name}'!${letter}$2:${letter}${max(self.rows, 1) + 1}"
+
+
+@dataclass(frozen=True)
+class DataSheets:
+    costings: Sheet
+    years: Sheet
+    services: Sheet
+
+
+def _header(ws: Any, columns: tuple, fmt: dict) -> None:
+    for i, (_, _title, width) in enumerate(columns):
+        ws.set_column(i, i, width)
+    ws.write_row(0, 0, [title for _, title, _ in columns], fmt["head"])
+    ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_footer("&L&A&RPage &P of &N")
+
+
+def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
+    """Write Costings, Financial years and Services; return where their columns are."""
+    costings = wb.add_worksheet("Costings")
+    years = wb.add_worksheet("Financial years")
+    services = wb.add_worksheet("Services")
+    for ws, cols in ((costings, COSTING_COLUMNS), (years, YEAR_COLUMNS), (services, SERVICE_COLUMNS)):
+        _header(ws, cols, fmt)
+    keys = tuple(k for k, _, _ in COSTING_COLUMNS)
+    index = {k: i for i, k in enumerate(keys)}
+    flag = {k: xl_col_to_name(len(keys) - 1 - keys[::-1].index(k)) for k in ("won", "decided", "pipeline")}
+    col = {k: xl_col_to_name(i) for k, i in index.items()}
+    col["decided"] = flag["decided"]
+    y_row = s_row = 1
+    money, text, date, integer = fmt["money"], fmt["text"], fmt["date"], fmt["int"]
+    for n, r in enumerate(report.records, start=1):
+        x = n + 1  # the Excel row number of this costing
+        department = r.department or (EXTERNAL if not r.internal else NOT_RECORDED)
+        faculty = r.faculty or (EXTERNAL if not r.internal else NOT_RECORDED)
+        for i, value in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
+                                   r.funder, r.funder_name, r.stage)):
+            costings.write_string(n, i, value, text)
+        for i, day in ((10, r.submitted), (11, r.decided), (12, r.start), (14, r.priced_on)):
+            if day is not None:
+                costings.write_datetime(n, i, _datetime(day), date)
+        costings.write_number(n, 13, r.months, integer)
+        for key in ("value", "given_free", "vat", "price", "funder_contribution", "requested", "coproducer_fees",
+                    "coproducer_expenses"):
+            costings.write_number(n, index[key], getattr(r, key), money)
+        costings.write_formula(n, index["coproducer"], f"={col['coproducer_fees']}{x}+{col['coproducer_expenses']}{x}",
+                               money, r.coproducer)
+        costings.write_number(n, index["person_sessions"], r.person_sessions, fmt["num"])
+        st = f"{col['stage']}{x}"
+        costings.write_formula(n, index["won"], f'=IF(OR({st}="awarded",{st}="delivered"),1,0)', integer, int(r.won))
+        costings.write_formula(n, len(keys) - 1 - keys[::-1].index("decided"),
+                               f'=IF(OR({st}="awarded",{st}="delivered",{st}="declined"),1,0)', integer,
+                               int(r.decided_stage))
+        costings.write_formula(n, index["pipeline"], f'=IF({st}="submitted",1,0)', integer, int(r.pipeline))
+        costings.write_string(n, index["contact"], r.contact, text)
+        costings.write_string(n, index["illustrative"], "yes" if r.illustrative else "no", text)
+        ref = {k: f"=Costings!${col[k]}${x}" for k in ("file", "stage", "client", "department", "won", "pipeline")}
+        for y in r.years:
+            years.write_formula(y_row, 0, ref["file"], text, r.file)
+            years.write_formula(y_row, 1, ref["stage"], text, r.stage)
+            years.write_formula(y_row, 2, ref["client"], text, r.client)
+            years.write_formula(y_row, 3, ref["department"], text, department)
+            years.write_string(y_row, 4, fy_label(y.fy), text)
+            years.write_number(y_row, 5, y.price, money)
+            years.write_number(y_row, 6, y.given_free, money)
+            years.write_number(y_row, 7, y.coproducer, money)
+            years.write_formula(y_row, 8, ref["won"], integer, int(r.won))
+            years.write_formula(y_row, 9, ref["pipeline"], integer, int(r.pipeline))
+            y_row += 1
+        for s in r.services:
+            services.write_formula(s_row, 0, ref["file"], text, r.file)
+            services.write_string(s_row, 1, s.service, text)
+            services.write_string(s_row, 2, s.name, text)
+            services.write_number(s_row, 3, s.value, money)
+            services.write_number(s_row, 4, s.given_free, money)
+            services.write_number(s_row, 5, s.price, money)
+            services.write_formula(s_row, 6, ref["won"], integer, int(r.won))
+            s_row += 1
+    return DataSheets(
+        Sheet("Costings", keys, len(report.records)),
+        Sheet("Financial years", tuple(k for k, _, _ in YEAR_COLUMNS), y_row - 1),
+        Sheet("Services", tuple(k for k, _, _ in SERVICE_COLUMNS), s_row - 1),
+    )
+
+
+def _datetime(day):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time())
