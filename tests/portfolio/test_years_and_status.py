@@ -1,0 +1,97 @@
+"""Financial-year spreading is exact, and the [status] table is checked like every other field."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from copro_costing import InputError, load_spec, parse_spec
+from copro_costing.portfolio_report.years import (
+    add_months,
+    days_by_financial_year,
+    financial_year,
+    fy_label,
+    project_years,
+    spread,
+)
+
+pennies = st.integers(min_value=-10**9, max_value=10**11).map(lambda p: Decimal(p) / 100)
+starts = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
+
+
+@given(pennies, starts, st.integers(min_value=1, max_value=120))
+def test_each_project_years_spread_sums_exactly_and_is_pro_rata_within_a_penny(amount, start, months):
+    for _, first, after in project_years(start, months):
+        days = days_by_financial_year(first, after)
+        parts = spread(amount, days)
+        assert sum(parts.values(), Decimal("0.00")) == amount
+        total = sum(d for _, d in days)
+        for fy, d in days:
+            assert abs(parts[fy] - amount * d / total) < Decimal("0.01")
+            assert parts[fy] == parts[fy].quantize(Decimal("0.01"))
+
+
+@given(starts, st.integers(min_value=1, max_value=120))
+def test_project_years_cover_the_project_without_gaps(start, months):
+    periods = list(project_years(start, months))
+    assert periods[0][1] == start and periods[-1][2] == add_months(start, months)
+    assert all(a[2] == b[1] for a, b in zip(periods, periods[1:]))
+    assert len(periods) == -(-months // 12)
+
+
+def test_financial_years_turn_on_1_august():
+    assert financial_year(date(2026, 7, 31)) == 2025 and financial_year(date(2026, 8, 1)) == 2026
+    assert fy_label(2026) == "2026-27" and fy_label(2099) == "2099-00"
+    assert days_by_financial_year(date(2026, 7, 31), date(2026, 8, 2)) == [(2025, 1), (2026, 1)]
+    assert spread(Decimal("0.01"), [(2025, 1), (2026, 1)]) == {2025: Decimal("0.01"), 2026: Decimal("0.00")}
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert date(2026, 8, 1) - timedelta(days=1) == date(2026, 7, 31)
+
+
+def _spec(status: dict) -> dict:
+    return {"project": {"title": "T", "client": "internal", "funder": "ukri", "start": date(2026, 9, 1),
+                        "months": 12, "priced_on": date(2026, 8, 1)}, "status": status}
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    ({"stage": "won"}, "Input should be 'draft', 'submitted'"),
+    ({"stage": "submitted"}, "needs the submitted date"),
+    ({"stage": "awarded", "submitted": date(2026, 1, 1)}, "needs the date of the decision"),
+    ({"stage": "draft", "submitted": date(2026, 1, 1)}, "a draft has not been submitted"),
+    ({"stage": "submitted", "submitted": date(2026, 1, 1), "decided": date(2026, 2, 1)}, "no decision yet"),
+    ({"stage": "declined", "submitted": date(2026, 3, 1), "decided": date(2026, 2, 1)}, "is before submitted"),
+    ({"stage": "awarded", "submitted": date(1890, 3, 1), "decided": date(2026, 2, 1)}, "must be a date between"),
+    ({"stage": "draft", "contact": "a\x07b"}, "control character"),
+    ({"stage": "draft", "departmnt": "x"}, "unknown field"),
+    ({"department": "x"}, "required field is missing"),
+])
+def test_status_mistakes_are_located_problems(status, message):
+    with pytest.raises(InputError) as caught:
+        parse_spec(_spec(status))
+    assert any(p.field.startswith("status") and message in p.message for p in caught.value.problems), caught.value
+
+
+def test_a_withdrawn_bid_needs_no_dates_and_a_file_without_status_is_a_draft(examples_dir):
+    assert parse_spec(_spec({"stage": "withdrawn"})).status.stage == "withdrawn"
+    assert load_spec(examples_dir / "hearing-checks.toml").status is None
+
+
+def test_status_round_trips_through_save_and_load(tmp_path, examples_dir):
+    spec = load_spec(examples_dir / "portfolio" / "phd-training.toml")
+    assert spec.status is not None and spec.status.stage == "awarded"
+    path = spec.save(tmp_path / "again.toml")
+    assert load_spec(path) == spec
+    assert "[status]" in path.read_text(encoding="utf-8")
+
+
+def test_status_problems_name_their_line(tmp_path, examples_dir):
+    text = (examples_dir / "phd-training.toml").read_text(encoding="utf-8")
+    path = tmp_path / "bid.toml"
+    path.write_text(text + '\n[status]\nstage = "submitted"\nsubmitted = 2026-13-01\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_spec(path)
+    assert str(caught.value).startswith(f"{path}:")
