@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -39,7 +40,7 @@ def test_each_project_years_spread_sums_exactly_and_is_pro_rata_within_a_penny(a
 def test_project_years_cover_the_project_without_gaps(start, months):
     periods = list(project_years(start, months))
     assert periods[0][1] == start and periods[-1][2] == add_months(start, months)
-    assert all(a[2] == b[1] for a, b in zip(periods, periods[1:]))
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(periods))
     assert len(periods) == -(-months // 12)
 
 
