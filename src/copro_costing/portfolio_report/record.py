@@ -121,20 +121,31 @@ def record_of(costing: Costing, file: str) -> Record:
     lines = costing.lines
     totals = costing.totals
     services: dict[str, list[Line]] = {}
-    for line in lines:
+    per_year: dict[int, list[Decimal]] = {}  # given free, co-producer money, by project year
+    free = coproducer_fees = coproducer_expenses = requested = ZERO
+    person_sessions = Decimal(0)
+    for line in lines:  # one pass over the lines
+        sums = per_year.setdefault(line.year, [ZERO, ZERO])
+        gift = given_free(line)
+        free += gift
+        sums[0] += gift
+        if line.category in COPRODUCER_CATEGORIES:
+            sums[1] += line.amount
+            if line.category == "involvement":
+                coproducer_fees += line.amount
+                person_sessions += line.quantity
+            else:
+                coproducer_expenses += line.amount
+        if line.charge == "requested":
+            requested += line.amount
         if line.kind == "service" and line.ref.startswith("services["):
             entry = spec.services[int(line.ref[len("services["):-1])]
             services.setdefault(entry.service, []).append(line)
     by_year: dict[int, list[Decimal]] = {}
     for n, first, after in project_years(project.start, project.months):
-        in_year = [line for line in lines if line.year == n]
-        figures = (
-            totals.by_year.get(n, ZERO),
-            sum_money(given_free(line) for line in in_year),
-            sum_money(line.amount for line in in_year if line.category in COPRODUCER_CATEGORIES),
-        )
+        gift, coproducer = per_year.get(n, (ZERO, ZERO))
         days = days_by_financial_year(first, after)
-        parts = [spread(amount, days) for amount in figures]
+        parts = [spread(amount, days) for amount in (totals.by_year.get(n, ZERO), gift, coproducer)]
         for fy, _ in days:
             sums = by_year.setdefault(fy, [ZERO, ZERO, ZERO])
             for i in range(3):
@@ -159,16 +170,14 @@ def record_of(costing: Costing, file: str) -> Record:
         currency=costing.currency,
         illustrative=costing.illustrative,
         value=totals.value,
-        given_free=sum_money(given_free(line) for line in lines),
+        given_free=free,
         vat=totals.vat,
         price=totals.price,
         funder_contribution=totals.funder_contribution,
-        requested=sum_money(line.amount for line in lines if line.charge == "requested"),
-        coproducer_fees=sum_money(line.amount for line in lines if line.category == "involvement"),
-        coproducer_expenses=sum_money(line.amount for line in lines if line.category == "involvement_expenses"),
-        person_sessions=sum(
-            (line.quantity for line in lines if line.category == "involvement"), Decimal(0)
-        ),
+        requested=requested,
+        coproducer_fees=coproducer_fees,
+        coproducer_expenses=coproducer_expenses,
+        person_sessions=person_sessions,
         services=tuple(
             ServiceFigures(
                 service=sid, name=group[0].description,

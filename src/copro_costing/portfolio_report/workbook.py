@@ -173,11 +173,11 @@ def _summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict) -> Non
     for i, fy in enumerate(r.financial_years):
         rr = first + i
         ws.write_string(rr, 0, fy.label)
-        match = f'--({f.col("fy")}=$A${rr + 1})'
-        ws.write_formula(rr, 1, _sp(match, f.col("won"), f.col("price")), fmt["money"], fy.awarded)
-        ws.write_formula(rr, 2, _sp(match, f.col("pipeline"), f.col("price")), fmt["money"], fy.pipeline)
-        ws.write_formula(rr, 3, _sp(match, f.col("won"), f.col("given_free")), fmt["money"], fy.given_free)
-        ws.write_formula(rr, 4, _sp(match, f.col("won"), f.col("coproducer")), fmt["money"], fy.coproducer_awarded)
+        y = fy.fy
+        ws.write_formula(rr, 1, _sp(won, f.col(f"price:{y}")), fmt["money"], fy.awarded)
+        ws.write_formula(rr, 2, _sp(pipe, f.col(f"price:{y}")), fmt["money"], fy.pipeline)
+        ws.write_formula(rr, 3, _sp(won, f.col(f"given_free:{y}")), fmt["money"], fy.given_free)
+        ws.write_formula(rr, 4, _sp(won, f.col(f"coproducer:{y}")), fmt["money"], fy.coproducer_awarded)
     last = first + max(len(r.financial_years), 1) - 1
     chart = wb.add_chart({"type": "column"})
     for col, name, colour in ((1, "Awarded income", "#1F5F8B"), (3, "Given free", "#C8702A")):
@@ -205,11 +205,11 @@ def _breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
     for i, sg in enumerate(r.by_service):
         rr = row + 2 + i
         ws.write_string(rr, 0, sg.service)
-        match = f'--({s.col("service")}=$A${rr + 1})'
-        ws.write_formula(rr, 1, _sp(match), fmt["int"], sg.costings)
-        ws.write_formula(rr, 2, _sp(match, s.col("value")), fmt["money"], sg.value)
-        ws.write_formula(rr, 3, _sp(match, s.col("won"), s.col("given_free")), fmt["money"], sg.given_free)
-        ws.write_formula(rr, 4, _sp(match, s.col("price")), fmt["money"], sg.price)
+        sid = sg.service
+        ws.write_formula(rr, 1, _sp(f'--({s.col(f"value:{sid}")}>0)'), fmt["int"], sg.costings)
+        ws.write_formula(rr, 2, f'=SUM({s.col(f"value:{sid}")})', fmt["money"], sg.value)
+        ws.write_formula(rr, 3, _sp(data.costings.col("won"), s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
+        ws.write_formula(rr, 4, f'=SUM({s.col(f"price:{sid}")})', fmt["money"], sg.price)
         ws.write_string(rr, 5, sg.name)
     row += 3 + len(r.by_service)
     f = data.years
@@ -220,8 +220,9 @@ def _breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
         rr = row + 2 + i
         ws.write_string(rr, 0, dept)
         for j, fy in enumerate(years):
-            formula = _sp(f'--({f.col("fy")}="{fy.label}")', f'--({f.col("department")}=$A${rr + 1})',
-                          f'--({f.col("client")}="internal")', f.col("won"), f.col("given_free"))
+            c = data.costings
+            formula = _sp(f'--({c.col("department")}=$A${rr + 1})', f'--({c.col("client")}="internal")',
+                          c.col("won"), f.col(f"given_free:{fy.fy}"))
             ws.write_formula(rr, 1 + j, formula, fmt["money"], values[fy.fy])
 
 

@@ -3,7 +3,8 @@
 **Costings** holds one row per costing with its own figures (as its ``quote`` gives
 them) and three flag formulas (awarded or delivered, decided, pipeline) from its stage,
 so changing a stage in Excel moves its figures between the totals. **Financial years**
-and **Services** refer back to the costing's row for its stage, client and department.
+(each costing's figures spread over financial years) and **Services** have one row per
+costing, in the same order, so totals multiply their columns by the Costings flags.
 """
 
 from __future__ import annotations
@@ -28,14 +29,6 @@ COSTING_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("person_sessions", "Person-sessions", 10), ("won", "Awarded or delivered", 10), ("decided", "Decided (1/0)", 9),
     ("pipeline", "Pipeline (1/0)", 9), ("contact", "Contact", 28), ("illustrative", "Illustrative rates", 10),
 )
-YEAR_COLUMNS = (("file", "File", 30), ("stage", "Stage", 10), ("client", "Client", 9), ("department", "Department", 24),
-                ("fy", "Financial year", 10), ("price", "Price", 13), ("given_free", "Given free", 13),
-                ("coproducer", "Co-producer payments", 13), ("won", "Awarded or delivered", 10),
-                ("pipeline", "Pipeline (1/0)", 9))
-SERVICE_COLUMNS = (("file", "File", 30), ("service", "Service", 24), ("name", "Name", 36), ("value", "Value", 13),
-                   ("given_free", "Given free", 13), ("price", "Price", 13), ("won", "Awarded or delivered", 10))
-
-
 @dataclass(frozen=True)
 class Sheet:
     """Where a data sheet's columns are, for formulas on other sheets."""
@@ -75,18 +68,24 @@ def _header(ws: Any, columns: tuple, fmt: dict) -> None:
 
 
 def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
-    """Write Costings, Financial years and Services; return where their columns are."""
+    """Write Costings, Financial years and Services (row n of each is costing n); return where columns are."""
     costings = wb.add_worksheet("Costings")
     years = wb.add_worksheet("Financial years")
     services = wb.add_worksheet("Services")
-    for ws, cols in ((costings, COSTING_COLUMNS), (years, YEAR_COLUMNS), (services, SERVICE_COLUMNS)):
+    fys = [fy.fy for fy in report.financial_years]
+    year_cols = (("file", "File", 30), *((f"{k}:{fy}", f"{title} {fy_label(fy)}", 13) for fy in fys
+                                         for k, title in (("price", "Price"), ("given_free", "Given free"),
+                                                          ("coproducer", "Co-producer payments"))))
+    ids = [s.service for s in report.by_service]
+    service_cols = (("file", "File", 30), *((f"{k}:{sid}", f"{title}: {sid}", 14) for sid in ids
+                                            for k, title in (("value", "Value"), ("given_free", "Given free"),
+                                                             ("price", "Price"))))
+    for ws, cols in ((costings, COSTING_COLUMNS), (years, year_cols), (services, service_cols)):
         _header(ws, cols, fmt)
     keys = tuple(k for k, _, _ in COSTING_COLUMNS)
     index = {k: i for i, k in enumerate(keys)}
-    flag = {k: xl_col_to_name(len(keys) - 1 - keys[::-1].index(k)) for k in ("won", "decided", "pipeline")}
     col = {k: xl_col_to_name(i) for k, i in index.items()}
-    col["decided"] = flag["decided"]
-    y_row = s_row = 1
+    flag_decided = len(keys) - 1 - keys[::-1].index("decided")
     money, text, date, integer = fmt["money"], fmt["text"], fmt["date"], fmt["int"]
     for n, r in enumerate(report.records, start=1):
         x = n + 1  # the Excel row number of this costing
@@ -100,45 +99,33 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
                 costings.write_datetime(n, i, _datetime(day), date)
         costings.write_number(n, 13, r.months, integer)
         for key in ("value", "given_free", "vat", "price", "funder_contribution", "requested", "coproducer_fees",
-                    "coproducer_expenses"):
+                    "coproducer_expenses", "coproducer"):
             costings.write_number(n, index[key], getattr(r, key), money)
-        costings.write_formula(n, index["coproducer"], f"={col['coproducer_fees']}{x}+{col['coproducer_expenses']}{x}",
-                               money, r.coproducer)
         costings.write_number(n, index["person_sessions"], r.person_sessions, fmt["num"])
         st = f"{col['stage']}{x}"
         costings.write_formula(n, index["won"], f'=IF(OR({st}="awarded",{st}="delivered"),1,0)', integer, int(r.won))
-        costings.write_formula(n, len(keys) - 1 - keys[::-1].index("decided"),
-                               f'=IF(OR({st}="awarded",{st}="delivered",{st}="declined"),1,0)', integer,
-                               int(r.decided_stage))
+        costings.write_formula(n, flag_decided, f'=IF(OR({st}="awarded",{st}="delivered",{st}="declined"),1,0)',
+                               integer, int(r.decided_stage))
         costings.write_formula(n, index["pipeline"], f'=IF({st}="submitted",1,0)', integer, int(r.pipeline))
         costings.write_string(n, index["contact"], r.contact, text)
         costings.write_string(n, index["illustrative"], "yes" if r.illustrative else "no", text)
-        ref = {k: f"=Costings!${col[k]}${x}" for k in ("file", "stage", "client", "department", "won", "pipeline")}
-        for y in r.years:
-            years.write_formula(y_row, 0, ref["file"], text, r.file)
-            years.write_formula(y_row, 1, ref["stage"], text, r.stage)
-            years.write_formula(y_row, 2, ref["client"], text, r.client)
-            years.write_formula(y_row, 3, ref["department"], text, department)
-            years.write_string(y_row, 4, fy_label(y.fy), text)
-            years.write_number(y_row, 5, y.price, money)
-            years.write_number(y_row, 6, y.given_free, money)
-            years.write_number(y_row, 7, y.coproducer, money)
-            years.write_formula(y_row, 8, ref["won"], integer, int(r.won))
-            years.write_formula(y_row, 9, ref["pipeline"], integer, int(r.pipeline))
-            y_row += 1
-        for s in r.services:
-            services.write_formula(s_row, 0, ref["file"], text, r.file)
-            services.write_string(s_row, 1, s.service, text)
-            services.write_string(s_row, 2, s.name, text)
-            services.write_number(s_row, 3, s.value, money)
-            services.write_number(s_row, 4, s.given_free, money)
-            services.write_number(s_row, 5, s.price, money)
-            services.write_formula(s_row, 6, ref["won"], integer, int(r.won))
-            s_row += 1
+        years.write_string(n, 0, r.file, text)
+        by_fy = {y.fy: y for y in r.years}
+        for j, fy in enumerate(fys):
+            y = by_fy.get(fy)
+            for k, value in enumerate((y.price, y.given_free, y.coproducer) if y else (0, 0, 0)):
+                years.write_number(n, 1 + 3 * j + k, value, money)
+        services.write_string(n, 0, r.file, text)
+        by_id = {s.service: s for s in r.services}
+        for j, sid in enumerate(ids):
+            s = by_id.get(sid)
+            for k, value in enumerate((s.value, s.given_free, s.price) if s else (0, 0, 0)):
+                services.write_number(n, 1 + 3 * j + k, value, money)
+    rows = len(report.records)
     return DataSheets(
-        Sheet("Costings", keys, len(report.records)),
-        Sheet("Financial years", tuple(k for k, _, _ in YEAR_COLUMNS), y_row - 1),
-        Sheet("Services", tuple(k for k, _, _ in SERVICE_COLUMNS), s_row - 1),
+        Sheet("Costings", keys, rows),
+        Sheet("Financial years", tuple(k for k, _, _ in year_cols), rows),
+        Sheet("Services", tuple(k for k, _, _ in service_cols), rows),
     )
 
 

@@ -1,0 +1,131 @@
+"""The portfolio report on 5,000 generated costing files, against reading and validating them.
+
+    python benchmarks/bench_portfolio.py            # 5,000 files (about a minute)
+    python benchmarks/bench_portfolio.py --files 1000
+
+1. Time: ``portfolio(folder)`` plus each view (JSON, Markdown, HTML, workbook) against
+   reading and validating the same files in the same process (``load_spec`` on each).
+   Goal: the report in <= 2x the read-and-validate time. Median of 3 runs.
+2. Memory: tracemalloc peak while building the report for 1/5 of the files and for all
+   of them, and what the finished report keeps (its records). Goal: the peak beyond the
+   report itself does not grow with the number of files.
+
+The files are realistic bids (1-5 years, 5-60 lines, internal and external clients, every
+funder and stage), generated with a fixed seed. A benchmark, not a test: figures depend on
+the machine, and nothing here is timed in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from copro_costing import load_rates, load_spec, portfolio
+from copro_costing.tomlfile import dump_toml
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL = 2.0
+FUNDERS = ("ukri", "nihr", "wellcome", "amrc-charity", "other")
+ACTIVITIES = ("Advisory panel", "Co-design workshops", "Peer researchers' sessions", "Community events",
+              "Lived-experience reviewers")
+DEPARTMENTS = (("Ear Institute", "Brain Sciences"), ("Division of Psychiatry", "Brain Sciences"),
+               ("Institute of Health Informatics", "Population Health Sciences"), ("Policy Lab", "Social Sciences"),
+               ("Institute of Education", "IOE"))
+
+
+def generate(folder: Path, n: int, seed: int = 14) -> None:
+    """``n`` realistic costing files with a [status], written to ``folder``."""
+    rng = random.Random(seed)
+    book = load_rates(ROOT / "rates")
+    services = [s for s in book.keys("services") if s != "advisory-group-meeting"]
+    for i in range(n):
+        client = rng.choice(("internal", "external"))
+        months = rng.choice((6, 12, 18, 24, 36, 48, 60))
+        years = -(-months // 12)
+        start = date(2025, 9, 1) + timedelta(days=rng.randrange(0, 900))
+        priced = max(start - timedelta(days=rng.randrange(20, 120)), date(2025, 8, 1))
+        data: dict = {"project": {"title": f"Project {i}", "client": client, "organisation": f"Partner {i % 97}",
+                                  "funder": rng.choice(FUNDERS), "start": start, "months": months,
+                                  "priced_on": priced}}
+        stage = rng.choice(("draft", "submitted", "awarded", "awarded", "declined", "withdrawn", "delivered"))
+        status: dict = {"stage": stage}
+        if stage != "draft":
+            status["submitted"] = priced + timedelta(days=5)
+        if stage in ("awarded", "declined", "delivered"):
+            status["decided"] = priced + timedelta(days=60)
+        if client == "internal":
+            status["department"], status["faculty"] = rng.choice(DEPARTMENTS)
+        data["status"] = status
+        entries = rng.randrange(1, 5)
+        span = list(range(1, years + 1))
+        data["services"] = [{"service": rng.choice(services), "quantity": rng.randrange(1, 8), "years": span}
+                            for _ in range(entries)]
+        data["involvement"] = [{"activity": rng.choice(ACTIVITIES), "people": rng.randrange(3, 12),
+                                "sessions": rng.randrange(2, 8), "hours": 2, "prep_hours": 1, "years": span,
+                                "expenses": "15.00"} for _ in range(rng.randrange(1, 3))]
+        data["expenses"] = [{"item": "Interpreters", "default": "bsl-interpreter", "quantity": 2, "years": span}]
+        (folder / f"costing-{i:05d}.toml").write_text(dump_toml(data), encoding="utf-8")
+
+
+def timed(run: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def peak_and_kept(folder: Path, book) -> tuple[float, float]:
+    """MB: peak while building the report, and what the finished report keeps."""
+    gc.collect()
+    tracemalloc.start()
+    report = portfolio(folder, rates=book)
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del report
+    return peak / 1e6, kept / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=5000)
+    args = parser.parse_args()
+    book = load_rates(ROOT / "rates")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, small = Path(tmp) / "all", Path(tmp) / "fifth"
+        folder.mkdir()
+        small.mkdir()
+        generate(folder, args.files)
+        generate(small, args.files // 5)
+        files = sorted(folder.glob("*.toml"))
+        lines = [len(__import__("copro_costing").estimate(load_spec(f), book).lines) for f in files[:200]]
+        print(f"{len(files)} files; lines per costing (first 200): {min(lines)}-{max(lines)}")
+        read = timed(lambda: [load_spec(f) for f in files])
+        print(f"read and validate:        {read:6.2f} s")
+        out = Path(tmp) / "out"
+        out.mkdir()
+        for name, view in (
+            ("portfolio + JSON", lambda: portfolio(folder, rates=book).to_json()),
+            ("portfolio + Markdown", lambda: portfolio(folder, rates=book).to_markdown()),
+            ("portfolio + HTML", lambda: portfolio(folder, rates=book).to_html()),
+            ("portfolio + workbook", lambda: portfolio(folder, rates=book).to_excel(out / "p.xlsx")),
+        ):
+            t = timed(view)
+            print(f"{name:25} {t:6.2f} s  = {t / read:.2f}x read  (goal <= {GOAL}x: {'met' if t / read <= GOAL else 'NOT met'})")
+        (p1, k1), (p5, k5) = peak_and_kept(small, book), peak_and_kept(folder, book)
+        print(f"memory, {args.files // 5} files: peak {p1:6.1f} MB, report keeps {k1:6.1f} MB, beyond it {p1 - k1:5.1f} MB")
+        print(f"memory, {args.files} files: peak {p5:6.1f} MB, report keeps {k5:6.1f} MB, beyond it {p5 - k5:5.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
