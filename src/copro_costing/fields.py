@@ -39,6 +39,13 @@ def _percent(value: object) -> Decimal:
         raise ValueError(str(exc)) from None
 
 
+def _rate(value: object) -> Decimal:
+    try:
+        return to_quantity(value, what="exchange rate", max_places=6)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _not_negative(value: Decimal) -> Decimal:
     if value < 0:
         raise ValueError(f"must not be negative (got {value})")
@@ -57,21 +64,29 @@ def _percentage_range(value: Decimal) -> Decimal:
     return value
 
 
-def _currency(value: object) -> object:
-    """Only GBP is supported; say whether another value is a real ISO 4217 code or a typo."""
-    if value == "GBP":
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f'must be a currency code such as "GBP" (got {value!r})')
-    from babel.numbers import list_currencies
+def _currency_check(supported: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """A validator accepting ``supported`` codes, saying whether another value is a real ISO 4217 code or a typo."""
+    words = " and ".join(supported) + (" are" if len(supported) > 1 else " is")
 
-    code = value.strip()
-    known = list_currencies()
-    if code in known:
-        raise ValueError(f"only GBP is supported (got {value!r})")
-    if code.upper() in known:
-        raise ValueError(f"currency codes are written in capitals, and only GBP is supported (got {value!r})")
-    raise ValueError(f"not an ISO 4217 currency code; only GBP is supported (got {value!r})")
+    def check(value: object) -> object:
+        if value in supported:
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f'must be a currency code such as "GBP" (got {value!r})')
+        from babel.numbers import list_currencies
+
+        code = value.strip()
+        known = list_currencies()
+        if code in known:
+            raise ValueError(f"only {words} supported (got {value!r})")
+        if code.upper() in known:
+            raise ValueError(f"currency codes are written in capitals, and only {words} supported (got {value!r})")
+        raise ValueError(f"not an ISO 4217 currency code; only {words} supported (got {value!r})")
+
+    return check
+
+
+_currency = _currency_check(("GBP",))
 
 
 def whole_number(value: object) -> object:
@@ -97,7 +112,13 @@ Count = Annotated[int, BeforeValidator(whole_number), Field(gt=0, lt=1_000_000)]
 """A whole number of people or sessions, > 0."""
 
 Currency = Annotated[Literal["GBP"], BeforeValidator(_currency)]
-"""An ISO 4217 currency code; only GBP is supported."""
+"""The currency of the rate tables' figures: GBP."""
+
+BudgetCurrency = Annotated[Literal["GBP", "EUR"], BeforeValidator(_currency_check(("GBP", "EUR")))]
+"""A currency a costing can be budgeted in: GBP, or EUR (converted at a recorded rate)."""
+
+ExchangeRate = Annotated[Decimal, BeforeValidator(lambda v: _rate(v)), AfterValidator(_positive)]
+"""Units of another currency per pound: > 0, at most 6 decimal places."""
 
 Year = Annotated[int, BeforeValidator(whole_number), Field(ge=1)]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

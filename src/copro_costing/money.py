@@ -9,7 +9,7 @@ The engine never formats: :func:`format_money` (Babel) is for displays and expor
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
 CURRENCY = "GBP"
 PENNY = Decimal("0.01")
@@ -89,6 +89,13 @@ def round_money(value: Decimal) -> Decimal:
     if isinstance(value, float):  # defensive: nothing upstream should produce one
         raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
     return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def round_money_up(value: Decimal) -> Decimal:
+    """Up to the next penny: for what co-producers are paid, so no payment is below its rate."""
+    if isinstance(value, float):
+        raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
+    return value.quantize(PENNY, rounding=ROUND_UP)
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:

@@ -96,17 +96,17 @@ def costing_dataframe(costing: Costing) -> Any:
     pd = require("pandas")
     rows = [
         {
-            "year": line.year, "kind": line.kind, "category": line.category,
+            "year": line.year, "kind": line.kind, "cost_type": line.cost_type, "category": line.category,
             "description": line.description, "quantity": line.quantity, "unit": line.unit,
             "unit_price": line.unit_price, "amount": line.amount, "charge": line.charge,
-            "waived": line.waived, "vat": line.vat, "price": line.price,
-            "heading": line.heading, "note": line.note,
+            "waived": line.waived, "vat": line.vat, "price": line.price, "cost": line.cost,
+            "surplus": line.surplus, "heading": line.heading, "note": line.note,
         }
         for line in costing.lines
     ]
     return pd.DataFrame(rows, columns=[
-        "year", "kind", "category", "description", "quantity", "unit", "unit_price", "amount",
-        "charge", "waived", "vat", "price", "heading", "note",
+        "year", "kind", "cost_type", "description", "quantity", "unit", "unit_price", "amount",
+        "charge", "waived", "vat", "price", "cost", "surplus", "heading", "category", "note",
     ])
 
 
@@ -115,7 +115,7 @@ def price_by_year_and_kind(costing: Costing) -> dict[str, list[Decimal]]:
     out = {}
     for category in KIND_LABELS:
         out[category] = [
-            sum_money(ln.price for ln in costing.lines if ln.year == year and ln.category == category)
+            sum_money(ln.price for ln in costing.lines if ln.year == year and ln.cost_type == category)
             for year in range(1, costing.years + 1)
         ]
     return out

@@ -40,7 +40,7 @@ from ..tomlfile import problems_from
 from .rates_layout import ABOUT_SHEET, FLOAT_DIGITS
 
 _EFFORT = re.compile(r"^effort\.(.+)$")
-_HEADING = re.compile(r"^headings\.([1-9][0-9]*)$")
+_HEADING = re.compile(r"^headings\.([1-9][0-9]*)(?:\.(category|base))?$")
 
 
 
@@ -201,13 +201,11 @@ def _check_header(
             found.append((c, static[head]))
         elif table == "services" and _EFFORT.match(head):
             found.append((c, Column(head, "number", dynamic=True)))
-        elif table == "funders" and _HEADING.match(head):
-            found.append((c, Column(head, "text", dynamic=True)))
+        elif table == "funders" and (match := _HEADING.match(head)):
+            found.append((c, Column(head, "choice" if match.group(2) else "text", dynamic=True)))
         else:
             unknown.append((c, head))
     missing = [n for n in static if n not in seen]
-    if table == "funders" and not any(_HEADING.match(h) for h in seen):
-        missing.append("headings.1")
     for c, head in unknown:
         hint = _rename_hint(head, missing, [h for _, h in unknown])
         problems.append(Problem(f"{name}:{table}!{get_column_letter(c)}1", None, head,

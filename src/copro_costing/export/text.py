@@ -128,7 +128,7 @@ def _group(lines: tuple[Line, ...]) -> list[tuple[str, str, list[Line]]]:
     """Lines of one service, activity or expense, kept apart when charged differently."""
     groups: dict[tuple[str, str, str, str], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.category, line.description, line.charge, line.note)].append(line)
+        groups[(line.cost_type, line.description, line.charge, line.note)].append(line)
     return [(category, description, group) for (category, description, _, _), group in groups.items()]
 
 

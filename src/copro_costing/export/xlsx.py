@@ -232,7 +232,7 @@ def _plan(costing: Costing) -> _Plan:
             linked[i] = k
             if expense_row:
                 linked[expense_row - BUDGET_FIRST_ROW] = -k
-    headings = list(costing.funder.headings)
+    headings = list(costing.funder.heading_names)
     headings += list(dict.fromkeys(line.heading for line in lines if line.heading not in headings))
     return _Plan(
         lines=lines,
@@ -247,7 +247,7 @@ def _plan(costing: Costing) -> _Plan:
 def _pairs(pay: Line, expenses: Line) -> bool:
     """Are these an activity's payments and expenses lines in one year (the engine writes them in turn)?"""
     return (
-        pay.category == "involvement" and expenses.category == "involvement_expenses"
+        pay.cost_type == "involvement" and expenses.cost_type == "involvement_expenses"
         and bool(pay.ref) and pay.ref == expenses.ref and pay.year == expenses.year
     )
 
@@ -264,7 +264,7 @@ def _coproducer_row(costing: Costing, i: int) -> _CoproducerRow | None:
         return None
     before = lines[i - 1] if i else None
     after = lines[i + 1] if i + 1 < len(lines) else None
-    if line.category == "involvement_expenses":
+    if line.cost_type == "involvement_expenses":
         if before is not None and _pairs(before, line):
             return None  # shown on its payments line's row
         return _CoproducerRow(line.description, line.year, None, BUDGET_FIRST_ROW + i, note=line.note, group=2)
@@ -279,7 +279,7 @@ def _coproducer_row(costing: Costing, i: int) -> _CoproducerRow | None:
         _link_involvement(row, costing, ref[1], line, expenses)
     elif ref is not None and ref[0] == "services":
         row.group, row.index = 1, ref[1]
-        if before is not None and before.category == "service" and before.ref == line.ref and before.year == line.year:
+        if before is not None and before.cost_type == "service" and before.ref == line.ref and before.year == line.year:
             _link_service(row, costing, ref[1], line, before, BUDGET_FIRST_ROW + i - 1)
     return row
 
@@ -567,9 +567,6 @@ class _Builder:
             vat_note = "No VAT for internal clients"
         r = put(t(ws, "VAT rate"), self._percent(ws, vat), t(ws, vat_note))
         self.name("VATRate", SUMMARY, f"B{r}")
-        pays = _fraction(c.funder.pays_percent)
-        r = put(t(ws, "Funder pays (share of the price)"), self._percent(ws, pays), t(ws, c.funder.name))
-        self.name("FunderPays", SUMMARY, f"B{r}")
         indirect = _fraction(c.funder.indirect_percent)
         r = put(t(ws, "Indirect costs the funder adds"), self._percent(ws, indirect))
         self.name("FunderIndirect", SUMMARY, f"B{r}")
@@ -819,18 +816,22 @@ class _Builder:
         c, ws, plan = self.costing, self.sheets[FUNDER], self.plan
         years = c.years
         header = 5
-        widths = [44, 14, 13, 13, 14] + [13] * years
+        widths = [44, 14, 13, 13, 14] + [13] * years + [12, 14]
         self.setup(ws, widths, freeze=f"B{header + 1}", title_rows=f"{header}:{header}")
         t, n, f = self.text, self.number, self.formula
         ws.append([t(ws, "Funder view", "copro title")])
         ws.append([t(ws, c.funder.name, "copro section")])
         ws.append([t(ws, c.funder.notes)] if c.funder.notes else [])
         ws.append([])
+        share_col, pays_col = get_column_letter(6 + years), get_column_letter(7 + years)
         ws.append(
             [t(ws, h, "copro header") for h in ("Heading", "Value", "Waived", "VAT", "Price")]
             + [n(ws, year, "copro year header") for year in range(1, years + 1)]
+            + [t(ws, h, "copro header") for h in ("Share paid", "Funder pays")]
         )
         first = header + 1
+        vat_counts = c.funder.vat == "all" or (c.funder.vat == "irrecoverable" and c.applicant != "business")
+        base_rows = []
         for k, heading in enumerate(plan.headings):
             r = first + k
             match = f"(BudgetHeading=$A{r})"
@@ -841,25 +842,36 @@ class _Builder:
             for year in range(1, years + 1):
                 col = get_column_letter(5 + year)
                 cells.append(f(ws, f"=SUMPRODUCT({match}*(BudgetYear={col}${header})*BudgetPrice)", "copro money"))
+            spec = c.funder.heading(heading)
+            share = c.share.percent(spec.category) if (c.share is not None and spec is not None) else Decimal(0)
+            if spec is not None and spec.base and spec.category != "indirect":
+                base_rows.append(r)
+            eligible = f"E{r}" if vat_counts else f"(B{r}-C{r})"
+            cells.append(self._percent(ws, _fraction(share), style=None))
+            cells.append(f(ws, f"=ROUND({eligible}*{share_col}{r},2)", "copro money"))
             ws.append(cells)
         last = first + len(plan.headings) - 1
         total = last + 1
         ws.append([t(ws, "Total", "copro total")] + [
             f(ws, f"=SUM({col}{first}:{col}{last})", "copro money total")
             for col in (get_column_letter(i) for i in range(2, 6 + years))
-        ])
+        ] + [None, f(ws, f"=SUM({pays_col}{first}:{pays_col}{last})", "copro money total")])
         ws.append([t(ws, "Reconciles with the Budget total price"), None, None, None, f(
             ws, f'=IF(ROUND(E{total}-TotalPrice,2)=0,"yes","NO: a Budget heading is not listed here")'
         )])
         ws.append([])
         # Percentages, as on the Summary sheet they follow (not 0.8 for 80%).
-        ws.append([t(ws, "Funder pays (share of the price)"), None, None, None, self._percent(
-            ws, _fraction(c.funder.pays_percent), style=None, formula="=FunderPays")])
-        ws.append([t(ws, "Indirect costs the funder adds"), None, None, None, self._percent(
+        ws.append([t(ws, "Flat indirect rate the funder adds on its base"), None, None, None, self._percent(
             ws, _fraction(c.funder.indirect_percent), style=None, formula="=FunderIndirect")])
-        contribution = total + 5
+        base = "+".join(f"{'E' if vat_counts else 'B'}{r}" + ("" if vat_counts else f"-C{r}") for r in base_rows) or "0"
+        indirect_row = total + 4
+        ws.append([t(ws, "Indirect costs the funder adds"), None, None, None,
+                   f(ws, f"=ROUND(({base})*FunderIndirect,2)", "copro money")])
+        indirect_share = c.share.percent("indirect") if c.share is not None else Decimal(0)
+        ws.append([t(ws, "Share of indirect costs paid"), None, None, None, self._percent(ws, _fraction(indirect_share), style=None)])
+        contribution = total + 6
         ws.append([t(ws, "Funder contribution", "copro label"), None, None, None, f(
-            ws, "=ROUND(TotalPrice*FunderPays*(1+FunderIndirect),2)", "copro money total"
+            ws, f"=ROUND({pays_col}{total}+ROUND(E{indirect_row}*E{indirect_row + 1},2),2)", "copro money total"
         )])
         self.name("FunderContribution", FUNDER, f"E{contribution}")
         ws.append([t(ws, "Remainder: price the funder does not pay"), None, None, None, f(
@@ -928,9 +940,16 @@ def _figures(table: str, row: Any) -> list[tuple[str, Decimal | None, str, str]]
         return [("Annual uplift", _fraction(row.percent), "", "percent")]
     if table == "funders":
         return [
-            (f"{row.name}: share of the price paid", _fraction(row.pays_percent), "", "percent"),
-            (f"{row.name}: indirect costs added", _fraction(row.indirect_percent), "", "percent"),
+            (f"{row.name}: flat indirect rate added", _fraction(row.indirect_percent), "", "percent"),
         ]
+    if table == "funder_shares":
+        return [
+            (f"{row.funder} pays a {row.applicant} applicant: {category.replace('-', ' ')} costs",
+             _fraction(row.percent(category)), "", "percent")
+            for category in ("directly-incurred", "directly-allocated", "indirect", "exception")
+        ]
+    if table == "exchange_rates":
+        return [(f"Budgeting exchange rate: {row.currency} per GBP 1", row.rate, row.currency, "number")]
     if table == "services":
         out: list[tuple[str, Decimal | None, str, str]] = [
             (f"{row.name}: {role} staff days per {row.unit}", days, "day", "number") for role, days in row.effort.items()

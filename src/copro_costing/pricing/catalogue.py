@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..money import ZERO, format_money, round_money
 from ..ratebook.models import RateBook, Service
 from ..ratebook.view import text_table
-from .engine import session_payment, staff_cost
+from .lines import session_payment, staff_cost
 from .policy import POLICY_WORDS
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..money import CURRENCY, ZERO, money_str, plain_number
-from ..ratebook.models import Funder, LineCategory, Row, row_record
+from ..ratebook.models import CostType, Funder, FunderShare, Row, row_record
 from .policy import WAIVED_CHARGES, Charge, funder_contribution
 from .spec import Spec
 
@@ -29,7 +29,7 @@ class Line:
     """One priced line: quantity × unit price, rounded to the penny."""
 
     kind: Kind
-    category: LineCategory
+    cost_type: CostType
     description: str
     year: int
     quantity: Decimal
@@ -38,6 +38,8 @@ class Line:
     amount: Decimal
     charge: Charge
     heading: str
+    category: str = ""  # the heading's cost category (directly-incurred, ...); "" for a direct commission
+    cost: Decimal = ZERO  # cost to the university: the unit's time at full economic cost, payments as paid
     vat: Decimal = ZERO
     note: str = ""
     ref: str = ""  # the spec entry it came from, e.g. "services[0]"
@@ -58,6 +60,16 @@ class Line:
         """What this line adds to the bid: charged amount plus VAT."""
         return self.charged + self.vat
 
+    @property
+    def requested(self) -> Decimal:
+        """The part asked for only "if there is budget" (internal requested contributions)."""
+        return self.charged if self.charge == "requested" else ZERO
+
+    @property
+    def surplus(self) -> Decimal:
+        """What the unit is paid (VAT aside) minus what the line costs it; negative is a deficit."""
+        return self.charged - self.cost
+
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -69,6 +81,9 @@ class Line:
             "amount": money_str(self.amount),
             "charge": self.charge,
             "heading": self.heading,
+            "category": self.category or None,
+            "cost": money_str(self.cost),
+            "surplus": money_str(self.surplus),
             "vat": money_str(self.vat),
             "note": self.note,
         }
@@ -93,6 +108,19 @@ class Totals:
     by_year: dict[int, Decimal]
     by_heading: dict[str, Decimal]
     funder_contribution: Decimal
+    cost: Decimal = ZERO
+    requested: Decimal = ZERO
+    indirect: Decimal = ZERO  # a flat indirect rate the funder adds on its base (Horizon Europe)
+
+    @property
+    def surplus(self) -> Decimal:
+        """What the unit is paid (VAT aside) minus its cost; negative is a deficit (free work shows here)."""
+        return self.price - self.vat - self.cost
+
+    @property
+    def must_pay(self) -> Decimal:
+        """The price less the contributions requested only if there is budget."""
+        return self.price - self.requested
 
     @property
     def remainder(self) -> Decimal:
@@ -108,6 +136,10 @@ class Totals:
             "by_year": {str(y): money_str(v) for y, v in self.by_year.items()},
             "by_heading": {h: money_str(v) for h, v in self.by_heading.items()},
             "funder_contribution": money_str(self.funder_contribution),
+            "cost": money_str(self.cost),
+            "surplus": money_str(self.surplus),
+            "requested": money_str(self.requested),
+            "indirect": money_str(self.indirect),
         }
 
 
@@ -129,6 +161,11 @@ class Costing:
     rates_used: tuple[tuple[str, Row], ...] = ()
     warnings: tuple[str, ...] = field(default=())
     currency: str = CURRENCY
+    applicant: str = "university"
+    unit_time: str = "charge-out"
+    share: FunderShare | None = None  # what the funder pays of each cost category (None: no funder)
+    exchange_rate: Decimal | None = None  # units of the currency per GBP 1, when not GBP
+    exchange_rate_source: str = ""
     #: By project year, the co-producer hourly rate in force: the floor no payment goes below.
     coproducer_floors: dict[int, Decimal] = field(default_factory=dict)
 
@@ -154,8 +191,9 @@ class Costing:
         }
         by_heading = {
             heading: sum_money(line.price for line in self.lines if line.heading == heading)
-            for heading in self.funder.headings
+            for heading in self.funder.heading_names
         }
+        contribution, indirect = funder_contribution(self.lines, self.funder, self.share, self.applicant)
         return Totals(
             value=value,
             waived=waived,
@@ -163,7 +201,10 @@ class Costing:
             price=price,
             by_year=by_year,
             by_heading=by_heading,
-            funder_contribution=funder_contribution(price, self.funder),
+            funder_contribution=contribution,
+            cost=sum_money(line.cost for line in self.lines),
+            requested=sum_money(line.requested for line in self.lines),
+            indirect=indirect,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -177,6 +218,9 @@ class Costing:
                 "organisation": project.organisation,
                 "funder": self.funder.id,
                 "funder_name": self.funder.name,
+                "applicant": self.applicant,
+                "currency": self.currency,
+                "unit_time": self.unit_time,
                 "start": project.start.isoformat(),
                 "months": project.months,
                 "years": self.years,
@@ -185,6 +229,8 @@ class Costing:
                 "priced_on": self.stamp.priced_on.isoformat(),
                 "sha256": self.stamp.sha256,
                 "illustrative": self.illustrative,
+                **({"exchange_rate": plain_number(self.exchange_rate),
+                    "exchange_rate_source": self.exchange_rate_source} if self.exchange_rate is not None else {}),
             },
             "lines": [line.as_json() for line in self.lines],
             "totals": self.totals.as_json(),

@@ -7,11 +7,15 @@ decides a charge itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..money import round_money
-from ..ratebook.models import Funder, Policy
+from ..money import ZERO, round_money
+from ..ratebook.models import Funder, FunderShare, Policy
+
+if TYPE_CHECKING:
+    from .costing import Line
 
 Charge = Literal["charged", "free", "requested", "waived"]
 
@@ -74,8 +78,37 @@ def vat_applies(client: str, vat_override: bool | None) -> bool:
     return client == "external" and vat_override is not False
 
 
-def funder_contribution(price: Decimal, funder: Funder) -> Decimal:
-    """What the funder pays of ``price``: its share, plus any flat indirect costs on top."""
-    share = funder.pays_percent / Decimal(100)
-    indirect = funder.indirect_percent / Decimal(100)
-    return round_money(price * share * (1 + indirect))
+def funder_contribution(
+    lines: Iterable[Line], funder: Funder, share: FunderShare | None, applicant: str = "university"
+) -> tuple[Decimal, Decimal]:
+    """(What the funder pays, the flat indirect costs it adds), from its rules in the tables.
+
+    Each heading's price is paid at the share of its cost category, rounded per heading;
+    a flat indirect rate is worked out on the headings in its base and paid at the
+    indirect share. A direct commission (no funder) pays nothing: the client pays.
+    VAT counts where the funder's rules say it does.
+    """
+    if share is None or funder.direct_commission:
+        return ZERO, ZERO
+    lines = list(lines)
+    contribution = ZERO
+    base = ZERO
+    for heading in funder.headings:
+        price = sum((eligible_price(line, funder, applicant) for line in lines if line.heading == heading.name), ZERO)
+        contribution += round_money(price * share.percent(heading.category) / Decimal(100))
+        if heading.base and heading.category != "indirect":
+            base += price
+    indirect = round_money(base * funder.indirect_percent / Decimal(100))
+    contribution += round_money(indirect * share.percent("indirect") / Decimal(100))
+    return contribution, indirect
+
+
+RECOVERS_VAT = frozenset({"business"})
+"""Applicants that usually recover the VAT they pay, so it is not an irrecoverable cost."""
+
+
+def eligible_price(line: Line, funder: Funder, applicant: str) -> Decimal:
+    """The part of a line's price the funder's rules count: its charged amount, with VAT as they say."""
+    if funder.vat == "all" or (funder.vat == "irrecoverable" and applicant not in RECOVERS_VAT):
+        return line.price
+    return line.charged

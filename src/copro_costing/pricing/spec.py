@@ -18,11 +18,26 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, Problem
-from ..fields import MODEL_CONFIG, Count, FreeText, Ident, Money, NonNegativeQuantity, Quantity, Text, Year, whole_number
+from ..fields import (
+    MODEL_CONFIG,
+    BudgetCurrency,
+    Count,
+    ExchangeRate,
+    FreeText,
+    Ident,
+    Money,
+    NonNegativeQuantity,
+    Quantity,
+    Text,
+    Year,
+    whole_number,
+)
 from ..tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
 from .status import Status
 
 Client = Literal["internal", "external"]
+Applicant = Literal["university", "nhs", "charity", "business", "public-body"]
+UnitTime = Literal["charge-out", "staff"]
 FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
 """Dates a bid can plausibly have; anything else is a typing mistake."""
 Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
@@ -36,7 +51,18 @@ class Project(BaseModel):
     title: Text
     client: Client
     organisation: FreeText = ""
-    funder: Ident
+    funder: Ident = Field(description='The funder id, or "none" for work the client pays for itself.')
+    applicant: Applicant | None = Field(
+        None, description="Who applies to the funder: university (default), nhs, charity, business, public-body."
+    )
+    currency: BudgetCurrency = Field("GBP", description="The costing's currency: GBP, or EUR.")
+    exchange_rate: ExchangeRate | None = Field(
+        None, description="Units of the currency per GBP 1, if not the rate in the tables (with exchange_rate_source)."
+    )
+    exchange_rate_source: FreeText | None = None
+    unit_time: UnitTime | None = Field(
+        None, description="How the unit's time is booked: charge-out (a day rate) or staff (timesheeted)."
+    )
     start: date
     months: Months = Field(description="Length of the project in months (1 to 120).")
     priced_on: date | None = Field(
@@ -72,6 +98,17 @@ class Project(BaseModel):
             raise ValueError("vat_reason is only used with vat = false")
         if self.vat is False and self.client == "internal":
             raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
+        return self
+
+    @model_validator(mode="after")
+    def _exchange_rate(self) -> Project:
+        if self.exchange_rate is not None:
+            if self.currency == "GBP":
+                raise ValueError("exchange_rate is only used with currency = \"EUR\": a GBP costing needs no rate")
+            if not (self.exchange_rate_source or "").strip():
+                raise ValueError("exchange_rate needs an exchange_rate_source: say where the rate comes from")
+        elif self.exchange_rate_source:
+            raise ValueError("exchange_rate_source is only used with exchange_rate")
         return self
 
 
@@ -131,8 +168,9 @@ class InvolvementEntry(Entry):
         None, description="Expenses per person per session; default from the rate tables."
     )
     rate: Money | None = Field(
-        None, description="Hourly rate, if above the co-producer rate in force."
+        None, description="Hourly rate, if above the co-producer rate in force for the tier."
     )
+    tier: Ident = Field("standard", description="The co-producer payment tier (see coproducer.toml).")
     decision: Any = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -152,6 +190,7 @@ class ExpenseEntry(Entry):
     default: Ident | None = Field(None, description="An expense default id from the rate tables.")
     quantity: Quantity = Decimal(1)
     heading: FreeText | None = Field(None, description="A funder heading, if not the usual one.")
+    uplift: bool = Field(False, description="Uplift a typed cost in later years, as the tables' rates are.")
 
     @model_validator(mode="after")
     def _cost_or_default(self) -> ExpenseEntry:
@@ -222,12 +261,13 @@ class Spec(BaseModel):
         years: list[int] | tuple[int, ...] | None = None,
         expenses: object = None,
         rate: object = None,
+        tier: str = "standard",
         note: str = "",
     ) -> Spec:
         """A copy with one more co-producer activity (paid: people × sessions × hours)."""
         entry = _given(activity=activity, people=people, sessions=sessions, hours=hours,
                        prep_hours=prep_hours, year=year, years=years, expenses=expenses,
-                       rate=rate, note=note)
+                       rate=rate, tier=tier, note=note)
         return self._with("involvement", entry)
 
     def add_expense(
@@ -240,11 +280,12 @@ class Spec(BaseModel):
         year: int | None = None,
         years: list[int] | tuple[int, ...] | None = None,
         heading: str | None = None,
+        uplift: bool = False,
         note: str = "",
     ) -> Spec:
         """A copy with one more expense (a ``cost`` per item, or a ``default`` from the rates)."""
         entry = _given(item=item, cost=cost, default=default, quantity=quantity, year=year,
-                       years=years, heading=heading, note=note)
+                       years=years, heading=heading, uplift=uplift, note=note)
         return self._with("expenses", entry)
 
     def with_project(self, **changes: object) -> Spec:

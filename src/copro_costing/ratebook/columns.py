@@ -8,7 +8,9 @@ person can edit them in a spreadsheet without learning a syntax:
 - ``coproducers`` becomes ``coproducers.people``, ``coproducers.hours`` and
   ``coproducers.prep_hours``; all three empty means no co-producer time is included.
 - ``headings`` (a funder's budget headings, in order) becomes ``headings.1``,
-  ``headings.2`` …; ``heading_for`` becomes one column per kind of line.
+  ``headings.2`` … (the heading's name), with ``headings.1.category`` and
+  ``headings.1.base`` beside each; ``heading_for`` and ``heading_for_external`` become one
+  column per kind of line.
 
 The same column names appear in problem messages, so a problem found in a workbook
 names the column a person sees.
@@ -24,21 +26,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .models import ROW_TYPES, CoproducersIncluded, HeadingMap, Row
+from .models import CATEGORIES, ROW_TYPES, CoproducersIncluded, HeadingMap, Row
 
-MONEY_FIELDS = frozenset({"internal_day_rate", "external_day_rate", "hourly_rate", "amount"})
-PERCENT_FIELDS = frozenset({"percent", "pays_percent", "indirect_percent"})
+MONEY_FIELDS = frozenset({"internal_day_rate", "external_day_rate", "direct_day_rate", "hourly_rate", "amount"})
+PERCENT_FIELDS = frozenset({"percent", "indirect_percent", "directly_incurred", "directly_allocated", "indirect", "exception"})
 
 ORDER: dict[str, tuple[str, ...]] = {
-    "roles": ("id", "name", "effective", "internal_day_rate", "external_day_rate", "currency", "source"),
-    "coproducer_rate": ("effective", "hourly_rate", "currency", "source"),
+    "roles": ("id", "name", "effective", "internal_day_rate", "external_day_rate", "direct_day_rate", "currency", "source"),
+    "coproducer_rate": ("tier", "name", "effective", "hourly_rate", "currency", "source"),
     "expense_defaults": ("id", "name", "effective", "amount", "unit", "currency", "source"),
     "vat": ("effective", "percent", "source"),
     "uplift": ("effective", "percent", "source"),
     "funders": (
-        "id", "name", "effective", "prices", "pays_percent", "indirect_percent",
-        "headings", "heading_for", "notes", "source",
+        "id", "name", "effective", "inflation", "day_rate", "unit_time", "indirect_percent", "currency", "vat",
+        "headings", "heading_for", "heading_for_external", "notes", "source",
     ),
+    "funder_shares": (
+        "funder", "applicant", "effective", "directly_incurred", "directly_allocated", "indirect", "exception", "source",
+    ),
+    "exchange_rates": ("currency", "effective", "rate", "source"),
     "services": (
         "id", "name", "description", "unit", "effective", "effort", "coproducers", "internal_policy", "source",
     ),
@@ -47,6 +53,8 @@ ORDER: dict[str, tuple[str, ...]] = {
 
 COPRODUCER_PARTS = tuple(CoproducersIncluded.model_fields)
 HEADING_KINDS = tuple(HeadingMap.model_fields)
+HEADING_MAPS = ("heading_for", "heading_for_external")
+YES_NO = ("yes", "no")
 
 
 def field_order(table: str) -> tuple[str, ...]:
@@ -120,10 +128,15 @@ def columns(table: str, roles: Sequence[str] = (), headings: int = 1) -> list[Co
             for n in range(1, max(headings, 1) + 1):
                 out.append(Column(f"headings.{n}", "text", dynamic=True,
                                   description=f"Budget heading number {n} of the funder's form."))
-        elif name == "heading_for":
+                out.append(Column(f"headings.{n}.category", "choice", CATEGORIES, dynamic=True,
+                                  description=f"The cost category of heading {n}."))
+                out.append(Column(f"headings.{n}.base", "choice", YES_NO, dynamic=True,
+                                  description=f"Whether heading {n} counts in the base of a flat indirect rate (yes or no)."))
+        elif name in HEADING_MAPS:
             for kind in HEADING_KINDS:
-                out.append(Column(f"heading_for.{kind}", "text",
-                                  description=f"Which of the headings {kind.replace('_', ' ')} lines go to."))
+                whose = "external clients' " if name == "heading_for_external" else ""
+                out.append(Column(f"{name}.{kind}", "text",
+                                  description=f"Which of the headings {whose}{kind.replace('_', ' ')} lines go to."))
         else:
             out.append(Column(name, _kind(name, info.annotation), _choices(info.annotation), info.description or ""))
     return out
@@ -156,10 +169,14 @@ def flatten(row: Row) -> dict[str, Any]:
                     out[f"coproducers.{part}"] = getattr(value, part)
         elif name == "headings":
             for n, heading in enumerate(value, start=1):
-                out[f"headings.{n}"] = heading
-        elif name == "heading_for":
-            for kind in HEADING_KINDS:
-                out[f"heading_for.{kind}"] = getattr(value, kind)
+                out[f"headings.{n}"] = heading.name
+                out[f"headings.{n}.category"] = heading.category
+                out[f"headings.{n}.base"] = "yes" if heading.base else "no"
+        elif name in HEADING_MAPS:
+            if value is not None:
+                for kind in HEADING_KINDS:
+                    if getattr(value, kind) is not None:
+                        out[f"{name}.{kind}"] = getattr(value, kind)
         else:
             out[name] = value
     return out
@@ -172,28 +189,32 @@ def _table_of(row: Row) -> str:
     raise TypeError(f"not a rate row: {type(row).__name__}")
 
 
-_HEADING = re.compile(r"^headings\.(\d+)$")
+_HEADING = re.compile(r"^headings\.(\d+)(?:\.(category|base))?$")
 
 
 def unflatten(table: str, cells: Mapping[str, Any]) -> dict[str, Any]:
     """Column values (blank cells left out) back into the nested data a row model reads."""
     data: dict[str, Any] = {}
-    headings: list[tuple[int, Any]] = []
+    headings: dict[int, dict[str, Any]] = {}
     for name, value in cells.items():
         if name.startswith("effort."):
             data.setdefault("effort", {})[name[len("effort."):]] = value
         elif name.startswith("coproducers."):
             data.setdefault("coproducers", {})[name[len("coproducers."):]] = value
         elif match := _HEADING.match(name):
-            headings.append((int(match.group(1)), value))
-        elif name.startswith("heading_for."):
-            data.setdefault("heading_for", {})[name[len("heading_for."):]] = value
+            part = match.group(2) or "name"
+            if part == "base" and isinstance(value, str) and value.strip().lower() in YES_NO:
+                value = value.strip().lower() == "yes"
+            headings.setdefault(int(match.group(1)), {})[part] = value
+        elif name.split(".", 1)[0] in HEADING_MAPS and "." in name:
+            head, kind = name.split(".", 1)
+            data.setdefault(head, {})[kind] = value
         else:
             data[name] = value
     if "effort" in field_order(table) and "effort" not in data:
         data["effort"] = {}
     if headings:
-        data["headings"] = [value for _, value in sorted(headings)]
+        data["headings"] = [value for _, value in sorted(headings.items())]
     return data
 
 
@@ -204,9 +225,10 @@ def column_for(loc: Sequence[str | int], names: Sequence[str]) -> str | None:
     head = str(loc[0])
     if head == "headings":
         if len(loc) > 1 and isinstance(loc[1], int):
-            return f"headings.{loc[1] + 1}"
+            part = f".{loc[2]}" if len(loc) > 2 and loc[2] in ("category", "base") else ""
+            return f"headings.{loc[1] + 1}{part}"
         return "headings.1"
-    if len(loc) > 1 and head in ("effort", "coproducers", "heading_for"):
+    if len(loc) > 1 and head in ("effort", "coproducers", *HEADING_MAPS):
         name = f"{head}.{loc[1]}"
         return name
     if head in names:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, Problem
 from ..tomlfile import LineIndex, field_path, problems_from, read_toml
-from .models import ROW_TYPES, Funder, RateBook, Row, Service
+from .models import ROW_TYPES, Funder, FunderShare, RateBook, Row, Service
 
 ENV_VAR = "COPRO_COSTING_RATES"
 
@@ -28,7 +28,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "coproducer.toml": ("coproducer_rate",),
     "expenses.toml": ("expense_defaults",),
     "tax.toml": ("vat", "uplift"),
-    "funders.toml": ("funders",),
+    "currency.toml": ("exchange_rates",),
+    "funders.toml": ("funders", "funder_shares"),
     "services.toml": ("services",),
 }
 """Which file holds which tables. Every file is required."""
@@ -206,14 +207,25 @@ def reference_problems(
                     f"effort.{role}",
                     f"unknown role {role!r} (roles are: {', '.join(sorted(role_ids)) or 'none'})",
                 ))
+    shared = {row.funder for row, _ in rows["funder_shares"] if isinstance(row, FunderShare)}
+    funder_ids = {row.key for row, _ in rows["funders"]}
+    known_funders = funder_ids | (also_known or {}).get("funders", set())
     for row, where in rows["funders"]:
         assert isinstance(row, Funder)
-        for category, heading in row.heading_for.model_dump().items():
-            if heading not in row.headings:
-                problems.append(where.problem(
-                    f"heading_for.{category}",
-                    f"heading {heading!r} is not one of this funder's headings",
-                ))
+        for mistake in row.unknown_headings():
+            column, message = mistake.split(": ", 1)
+            problems.append(where.problem(column, message))
+        if not row.direct_commission and row.id not in shared:
+            problems.append(where.problem("headings", (
+                f"funder {row.id!r} has headings but no [[funder_shares]] row: add one for each kind of "
+                "applicant it funds (university, nhs, charity, business, public-body)"
+            )))
+    for row, where in rows["funder_shares"]:
+        assert isinstance(row, FunderShare)
+        if row.funder not in known_funders:
+            problems.append(where.problem("funder", (
+                f"unknown funder {row.funder!r} (funders are: {', '.join(sorted(funder_ids)) or 'none'})"
+            )))
     return problems
 
 

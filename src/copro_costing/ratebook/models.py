@@ -20,39 +20,35 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from ..errors import RateLookupError  # re-exported: where lookups fail
-from ..fields import MODEL_CONFIG, Count, Currency, FreeText, Ident, Money, NonNegativeQuantity, Percent, Quantity, Text
+from ..fields import (
+    MODEL_CONFIG,
+    BudgetCurrency,
+    Count,
+    ExchangeRate,
+    Ident,
+    Money,
+    NonNegativeQuantity,
+    Percent,
+    PositiveMoney,
+    Quantity,
+    Text,
+)
+from .funders import APPLICANTS as APPLICANTS  # re-exported: the rate book's names in one place
+from .funders import CATEGORIES as CATEGORIES
+from .funders import Applicant as Applicant
+from .funders import CostCategory as CostCategory
+from .funders import CostType as CostType
+from .funders import Funder, FunderShare
+from .funders import Heading as Heading
+from .funders import HeadingMap as HeadingMap
+from .funders import HeadingOverrides as HeadingOverrides
+from .funders import UnitTime as UnitTime
+from .rows import CurrencyRow, Row
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
-LineCategory = Literal["service", "involvement", "involvement_expenses", "expense"]
-
-
-class Row(BaseModel):
-    """One effective-dated version of a rate-table item."""
-
-    model_config = MODEL_CONFIG
-
-    effective: date = Field(description="The first day this version is in force (YYYY-MM-DD).")
-    source: Text = Field(
-        description='Where the figure comes from; start with "illustrative" for a placeholder.'
-    )
-
-    @property
-    def key(self) -> str:
-        """The item this row is a version of (rows with the same key are versions)."""
-        return getattr(self, "id", "")
-
-    @property
-    def illustrative(self) -> bool:
-        return self.source.lower().startswith("illustrative")
-
-
-class CurrencyRow(Row):
-    currency: Currency = Field(
-        "GBP", description="ISO 4217 currency code. Only GBP is supported."
-    )
 
 
 class Role(CurrencyRow):
@@ -60,14 +56,25 @@ class Role(CurrencyRow):
 
     id: Ident
     name: Text
-    internal_day_rate: Money = Field(description="Day rate charged to internal clients.")
+    internal_day_rate: Money = Field(
+        description="Day rate at full economic cost: charged to internal clients, and the unit's cost."
+    )
     external_day_rate: Money = Field(description="Day rate charged to external clients.")
+    direct_day_rate: Money | None = Field(
+        None, description="Salary and on-costs per day, no overheads: for funders that pay direct costs only."
+    )
 
 
 class CoproducerRate(CurrencyRow):
-    """The hourly rate co-producers are paid: the floor for every involvement line."""
+    """An hourly rate co-producers are paid, by tier: the floor for every involvement line of that tier."""
 
-    hourly_rate: Money
+    tier: Ident = Field("standard", description='The payment tier, e.g. "standard" or "enhanced".')
+    name: Text = Field("Standard", description="The tier in words, and what it is for.")
+    hourly_rate: PositiveMoney
+
+    @property
+    def key(self) -> str:
+        return self.tier
 
 
 class ExpenseDefault(CurrencyRow):
@@ -89,50 +96,16 @@ class Uplift(Row):
     percent: Percent
 
 
-class HeadingMap(BaseModel):
-    """Which funder budget heading each kind of line goes to."""
+class ExchangeRateRow(Row):
+    """A budgeting exchange rate: how many units of ``currency`` one pound buys."""
 
-    model_config = MODEL_CONFIG
+    currency: BudgetCurrency = Field(description="The currency converted to (EUR).")
+    rate: ExchangeRate = Field(description="Units of the currency per GBP 1.")
 
-    service: Text
-    involvement: Text
-    involvement_expenses: Text
-    expense: Text
+    @property
+    def key(self) -> str:
+        return self.currency
 
-    def for_category(self, category: LineCategory) -> str:
-        return str(getattr(self, category))
-
-
-class Funder(Row):
-    """A funder's costing rules."""
-
-    id: Ident
-    name: Text
-    prices: Literal["current", "inflation"] = Field(
-        description='"current": cost every year at today\'s prices; "inflation": uplift later years.'
-    )
-    pays_percent: Percent = Field(description="Share of the costed price the funder pays.")
-    indirect_percent: Percent = Field(
-        Decimal(0), description="Flat indirect costs the funder adds on direct costs."
-    )
-    headings: tuple[Text, ...] = Field(min_length=1)
-    heading_for: HeadingMap
-    notes: FreeText = ""
-
-    def unknown_headings(self) -> list[str]:
-        """``heading_for`` entries that name a heading this funder does not have."""
-        return [
-            f"heading_for.{category}: heading {heading!r} is not one of this funder's headings"
-            for category, heading in self.heading_for.model_dump().items()
-            if heading not in self.headings
-        ]
-
-    @field_validator("headings")
-    @classmethod
-    def _unique_headings(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError("headings must not repeat")
-        return value
 
 
 class CoproducersIncluded(BaseModel):
@@ -170,6 +143,8 @@ ROW_TYPES: dict[str, type[Row]] = {
     "vat": Vat,
     "uplift": Uplift,
     "funders": Funder,
+    "funder_shares": FunderShare,
+    "exchange_rates": ExchangeRateRow,
     "services": Service,
 }
 """Every table, by the TOML array name that holds its rows."""
@@ -182,6 +157,8 @@ SINGULAR = {
     "vat": "VAT rate",
     "uplift": "uplift",
     "funders": "funder",
+    "funder_shares": "funder share",
+    "exchange_rates": "exchange rate",
     "services": "service",
 }
 
@@ -219,18 +196,21 @@ class RateBook:
         return {table: sorted({row.key for row in rows}) for table, rows in self.tables.items()}
 
     def in_force(self, table: str, key: str, on: date) -> Row:
-        """The latest version of ``table``/``key`` effective on or before ``on``."""
+        """The latest version of ``table``/``key`` effective on or before ``on``, unless retired by then."""
         versions = self._index.get((table, key), ())
         found = None
         for row in versions:
             if row.effective > on:
                 break
             found = row
+        what = f"{SINGULAR.get(table, table)} {key!r}" if key else SINGULAR.get(table, table)
         if found is None:
-            what = f"{SINGULAR.get(table, table)} {key!r}" if key else SINGULAR.get(table, table)
             if not versions:
                 raise RateLookupError(f"unknown {what}: not in the rate tables")
             raise RateLookupError(f"no {what} is in force on {on.isoformat()}")
+        if found.until is not None and found.until < on:
+            instead = f"; use {found.replaced_by!r} instead" if found.replaced_by else ""
+            raise RateLookupError(f"{what} was retired after {found.until.isoformat()}{instead}")
         return found
 
     def role(self, key: str, on: date) -> Role:
@@ -245,8 +225,14 @@ class RateBook:
     def expense_default(self, key: str, on: date) -> ExpenseDefault:
         return self.in_force("expense_defaults", key, on)  # type: ignore[return-value]
 
-    def coproducer_rate(self, on: date) -> CoproducerRate:
-        return self.in_force("coproducer_rate", "", on)  # type: ignore[return-value]
+    def coproducer_rate(self, on: date, tier: str = "standard") -> CoproducerRate:
+        return self.in_force("coproducer_rate", tier, on)  # type: ignore[return-value]
+
+    def funder_share(self, funder: str, applicant: str, on: date) -> FunderShare:
+        return self.in_force("funder_shares", f"{funder}/{applicant}", on)  # type: ignore[return-value]
+
+    def exchange_rate(self, currency: str, on: date) -> ExchangeRateRow:
+        return self.in_force("exchange_rates", currency, on)  # type: ignore[return-value]
 
     def vat(self, on: date) -> Vat:
         return self.in_force("vat", "", on)  # type: ignore[return-value]

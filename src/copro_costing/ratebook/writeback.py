@@ -27,6 +27,7 @@ DEFAULT_HEADERS: dict[str, str] = {
     "tax.toml": "# VAT charged to external clients, and the annual uplift used for funders whose\n"
     "# applications include inflation. Percentages are written as percent: 20 means 20%.",
     "funders.toml": "# Funders and how co-production is costed into their applications.",
+    "currency.toml": "# Budgeting exchange rates: how many units of another currency GBP 1 buys.",
     "services.toml": "# The unit's offer: one [[services]] row is one version of a service.",
 }
 """Headers for files that do not exist yet (an existing file's own header is kept)."""
@@ -63,14 +64,27 @@ def _row_lines(table: str, row: Row) -> list[str]:
         if value is None or (name == "notes" and value == ""):
             continue
         if hasattr(value, "model_dump"):
-            value = {k: getattr(value, k) for k in type(value).model_fields}
-        if name == "headings" and len(value) > 1:
+            value = _plain(value)
+        if name == "headings":
+            if not value:
+                continue
             lines.append(f"{name} = [")
-            lines += [f"  {toml_value(v)}," for v in value]
+            lines += [f"  {toml_value(_plain(v))}," for v in value]
             lines.append("]")
         else:
             lines.append(f"{toml_key(name)} = {toml_value(value)}")
     return lines
+
+
+def _plain(model: object) -> dict[str, object]:
+    """A nested model as a TOML inline table: its fields in order, empty and default flags left out."""
+    out: dict[str, object] = {}
+    for key in type(model).model_fields:  # type: ignore[attr-defined]
+        value = getattr(model, key)
+        if value is None or (key == "base" and value is True):
+            continue
+        out[key] = value
+    return out
 
 
 def render_file(file: str, tables: Mapping[str, Sequence[Row]], header: str) -> str:

@@ -1,0 +1,317 @@
+"""Pricing each entry of a spec into lines: services, co-producer involvement, other expenses.
+
+Every line is quantity × a unit price rounded once (to the penny, or the cent after
+conversion), so totals are sums of rounded lines. Each line also carries its cost to the
+university (the unit's time at full economic cost; payments and expenses as they are),
+its funder heading and that heading's cost category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from ..errors import Problem
+from ..money import ZERO, format_money, plain_number, round_money
+from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
+from .costing import Line
+from .policy import decision_not_allowed, needs_decision, service_charge
+from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec
+from .years import Conversion, YearPricing
+
+DayRate = Literal["internal", "external", "direct"]
+ROLE_RATE: dict[str, str] = {
+    "internal": "internal_day_rate", "external": "external_day_rate", "direct": "direct_day_rate",
+}
+"""Which of a role's day rates each basis uses: full economic cost, price, direct cost."""
+
+
+def staff_cost(
+    service: Service, roles: Mapping[str, Role], basis: str, pricing: YearPricing | None = None
+) -> Decimal:
+    """Unrounded staff cost of one unit of ``service``: days by role at one day rate, each uplifted."""
+    total = ZERO
+    for role_id, days in service.effort.items():
+        role = roles[role_id]
+        rate = getattr(role, ROLE_RATE[basis])
+        factor = pricing.factor(role.effective) if pricing is not None else Decimal(1)
+        total += days * rate * factor
+    return total
+
+
+def session_payment(hours: Decimal, hourly_rate: Decimal) -> Decimal:
+    """What one co-producer is paid for one session (or one unit of a service).
+
+    Rounded once, here, so every fee is exactly proportional to people and sessions,
+    and the catalogue, the offer and the costing agree to the penny.
+    """
+    return round_money(hours * hourly_rate)
+
+
+Fetch = Callable[..., Any]
+
+
+@dataclass
+class Context:
+    """What every line pricer needs: the spec, the tables and the funder's rules for this costing."""
+
+    spec: Spec
+    book: RateBook
+    funder: Funder
+    years: Mapping[int, YearPricing]
+    convert: Conversion
+    unit_time: str
+    fetch: Fetch
+    problems: list[Problem]
+    warnings: list[str] = field(default_factory=list)
+    lines: list[tuple[tuple[int, int, int, int], Line]] = field(default_factory=list)
+    unrecovered: Decimal = ZERO  # overheads of the unit's time a direct-costs-only funder does not pay
+    retain: Callable[[Line], Line] = lambda line: line
+
+    @property
+    def client(self) -> str:
+        return self.spec.project.client
+
+    @property
+    def day_rate(self) -> DayRate:
+        """The day rate the unit's time is priced at for this client and funder."""
+        if self.client == "external":
+            return "external"
+        return "direct" if self.funder.day_rate == "direct" else "internal"
+
+    def heading(self, cost_type: CostType) -> tuple[str, str]:
+        """(heading, its cost category) for a kind of line; ("", "") for a direct commission."""
+        name = self.funder.heading_for_line(cost_type, self.client, self.unit_time)  # type: ignore[arg-type]
+        heading = self.funder.heading(name)
+        return name, heading.category if heading is not None else ""
+
+    def add(self, order: tuple[int, int, int, int], line: Line) -> None:
+        self.lines.append((order, self.retain(line)))
+
+    def money(self, gbp: Decimal, *, payment: bool = False) -> str:
+        """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""
+        text = format_money(gbp, currency="GBP")
+        if self.convert.converts:
+            text += f" ({format_money(self.convert(gbp, payment=payment), currency=self.convert.currency)})"
+        return text
+
+
+def _amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    return round_money(quantity * unit_price)
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
+    loc: tuple[str | int, ...] = ("services", i)
+    book, spec = cx.book, cx.spec
+    for year in entry.year_list:
+        pricing = cx.years[year]
+        service = cx.fetch((*loc, "service"), "services", lambda d: book.service(entry.service, d), pricing.on)
+        if service is None:
+            return
+        policy = service.internal_policy
+        if needs_decision(cx.client, policy, entry.decision):
+            cx.problems.append(spec.problem(loc, (
+                f"{service.id!r} is decided case by case for internal clients: add "
+                'decision = "charge" or "waive", and a reason saying who decided and why'
+            )))
+            return
+        if decision_not_allowed(cx.client, policy, entry.decision):
+            cx.problems.append(spec.problem((*loc, "decision"), (
+                f"decision is only for case-by-case services; {service.id!r} is "
+                f"{policy!r} for internal clients (got {entry.decision!r})"
+            )))
+            return
+        roles = {
+            role_id: cx.fetch((*loc, "service"), "roles", lambda d, r=role_id: book.role(r, d), pricing.on)
+            for role_id in service.effort
+        }
+        if None in roles.values():
+            return
+        basis = cx.day_rate
+        if basis == "direct":
+            missing = [r.id for r in roles.values() if r.direct_day_rate is None]  # type: ignore[union-attr]
+            if missing:
+                cx.problems.append(spec.problem((*loc, "service"), (
+                    f"{cx.funder.name} pays direct costs only, but role {', '.join(map(repr, missing))} has no "
+                    "direct_day_rate in the rate tables (salary and on-costs per day): ask finance to add it"
+                )))
+                return
+        charge, note = service_charge(cx.client, policy, entry.decision, entry.reason)
+        if cx.client == "external" and entry.decision is not None:
+            cx.warnings.append(f"services[{i}]: decision is ignored for external clients: every service is charged")
+        unit_price = cx.convert(round_money(staff_cost(service, roles, basis, pricing)))  # type: ignore[arg-type]
+        unit_cost = cx.convert(round_money(staff_cost(service, roles, "internal", pricing)))  # type: ignore[arg-type]
+        heading, category = cx.heading("service")
+        if basis == "direct":
+            note = _join(note, "at the unit's direct day rates (salary and on-costs, no overheads)")
+            cx.unrecovered += _amount(entry.quantity, unit_cost) - _amount(entry.quantity, unit_price)
+        cx.add((year, 0, i, 0), Line(
+            kind="service", cost_type="service", description=service.name, year=year,
+            quantity=entry.quantity, unit=service.unit, unit_price=unit_price,
+            amount=_amount(entry.quantity, unit_price), charge=charge, heading=heading, category=category,
+            cost=_amount(entry.quantity, unit_cost), note=_join(note, entry.note), ref=f"services[{i}]",
+        ))
+        if service.coproducers is not None:
+            _included_coproducers(i, entry, service, pricing, cx)
+
+
+def _included_coproducers(i: int, entry: ServiceEntry, service: Service, pricing: YearPricing, cx: Context) -> None:
+    cp = service.coproducers
+    assert cp is not None
+    rate = cx.fetch(("services", i, "service"), "coproducer_rate", cx.book.coproducer_rate, pricing.on)
+    if rate is None:
+        return
+    hourly_gbp = round_money(rate.hourly_rate * pricing.factor(rate.effective))
+    hourly = cx.convert(hourly_gbp, payment=True)
+    per_unit = session_payment(cp.hours_per_person, hourly)
+    quantity = entry.quantity * cp.people
+    heading, category = cx.heading("involvement")
+    amount = _amount(quantity, per_unit)
+    cx.add((entry_year := pricing.year, 0, i, 1), Line(
+        kind="involvement", cost_type="involvement",
+        description=f"{service.name}: co-producer payments", year=entry_year,
+        quantity=quantity, unit=f"person-{service.unit}", unit_price=per_unit,
+        amount=amount, charge="charged", heading=heading, category=category, cost=amount,
+        note=(
+            f"{cp.people} co-producers per {service.unit}; {plain_number(cp.hours_per_person)} h each "
+            f"({plain_number(cp.hours)} h + {plain_number(cp.prep_hours)} h preparation) "
+            f"at {cx.money(hourly_gbp, payment=True)} per hour; co-producers are always paid"
+        ),
+        ref=f"services[{i}]", hours=cp.hours_per_person, hourly_rate=hourly,
+    ))
+
+
+def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
+    loc: tuple[str | int, ...] = ("involvement", i)
+    book, spec = cx.book, cx.spec
+    for year in inv.year_list:
+        pricing = cx.years[year]
+        floor = cx.fetch((*loc, "tier") if inv.tier != "standard" else loc, "coproducer_rate",
+                         lambda d: book.coproducer_rate(d, inv.tier), pricing.on)
+        if floor is None:
+            return
+        base_rate, effective = floor.hourly_rate, floor.effective
+        if inv.rate is not None:
+            if inv.rate < floor.hourly_rate:
+                cx.problems.append(spec.problem((*loc, "rate"), (
+                    f"co-producers are always paid at least the co-producer rate in force for the "
+                    f"{floor.name.lower()} tier ({floor.hourly_rate} per hour from {floor.effective.isoformat()}) "
+                    f"in {inv.activity!r} (got {inv.rate})"
+                )))
+                return
+            base_rate, effective = inv.rate, pricing.priced_on
+        # Priced per person per session (hours x hourly rate, rounded once), so the
+        # fee is exactly proportional to people and sessions.
+        hourly_gbp = round_money(base_rate * pricing.factor(effective))
+        hourly = cx.convert(hourly_gbp, payment=True)
+        hours = inv.hours + inv.prep_hours
+        per_session = session_payment(hours, hourly)
+        quantity = Decimal(inv.people * inv.sessions)
+        heading, category = cx.heading("involvement")
+        amount = _amount(quantity, per_session)
+        tier = f" ({floor.name.lower()} tier)" if inv.tier != "standard" else ""
+        cx.add((year, 1, i, 0), Line(
+            kind="involvement", cost_type="involvement", description=inv.activity, year=year,
+            quantity=quantity, unit="person-session", unit_price=per_session,
+            amount=amount, charge="charged", heading=heading, category=category, cost=amount,
+            note=_join(
+                f"{inv.people} people x {inv.sessions} sessions; {plain_number(hours)} h each "
+                f"({plain_number(inv.hours)} h + {plain_number(inv.prep_hours)} h preparation) "
+                f"at {cx.money(hourly_gbp, payment=True)} per hour{tier}",
+                inv.note,
+            ),
+            ref=f"involvement[{i}]", hours=hours, hourly_rate=hourly,
+        ))
+        _involvement_expenses(i, inv, pricing, cx)
+
+
+def _involvement_expenses(i: int, inv: InvolvementEntry, pricing: YearPricing, cx: Context) -> None:
+    loc: tuple[str | int, ...] = ("involvement", i)
+    if inv.expenses is None:
+        default = cx.fetch(loc, "expense_defaults", lambda d: cx.book.expense_default("coproducer-expenses", d),
+                           pricing.on)
+        if default is None:
+            return
+        per_session = round_money(default.amount * pricing.factor(default.effective))
+        source_note = "default expenses from the rate tables"
+    else:
+        per_session, source_note = inv.expenses, ""
+    if per_session <= 0:
+        return
+    unit_price = cx.convert(per_session)
+    sessions = Decimal(inv.people * inv.sessions)
+    heading, category = cx.heading("involvement_expenses")
+    amount = _amount(sessions, unit_price)
+    cx.add((pricing.year, 1, i, 1), Line(
+        kind="involvement", cost_type="involvement_expenses",
+        description=f"{inv.activity}: expenses", year=pricing.year, quantity=sessions,
+        unit="person-session", unit_price=unit_price, amount=amount, cost=amount,
+        charge="charged", heading=heading, category=category,
+        note=_join("travel, care and access costs reimbursed on top of payment", source_note),
+        ref=f"involvement[{i}]",
+    ))
+
+
+def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
+    loc: tuple[str | int, ...] = ("expenses", i)
+    funder = cx.funder
+    if exp.heading is not None and funder.direct_commission:
+        cx.problems.append(cx.spec.problem((*loc, "heading"), (
+            f"{funder.name} has no budget headings: remove heading"
+        )))
+        return
+    heading, category = cx.heading("expense")
+    if exp.heading is not None:
+        chosen = funder.heading(exp.heading)
+        if chosen is None and funder.id != STAND_IN:
+            cx.problems.append(cx.spec.problem((*loc, "heading"), (
+                f"{exp.heading!r} is not a heading of {funder.name} (headings: {', '.join(funder.heading_names)})"
+            )))
+            return
+        heading, category = exp.heading, chosen.category if chosen is not None else ""
+    for year in exp.year_list:
+        pricing = cx.years[year]
+        unit, note = "item", exp.note
+        row: Row | None = None
+        if exp.default is not None:
+            row = cx.fetch((*loc, "default"), "expense_defaults",
+                           lambda d: cx.book.expense_default(exp.default, d), pricing.on)
+            if row is None:
+                return
+            gbp = round_money(row.amount * pricing.factor(row.effective))  # type: ignore[attr-defined]
+            unit = row.unit  # type: ignore[attr-defined]
+        else:
+            assert exp.cost is not None
+            factor = pricing.typed_factor if exp.uplift else Decimal(1)
+            gbp = round_money(exp.cost * factor)
+            if exp.uplift and factor != 1:
+                note = _join(note, "uplifted as the unit's rates are (uplift = true)")
+        unit_price = cx.convert(gbp)
+        amount = _amount(exp.quantity, unit_price)
+        cx.add((year, 2, i, 0), Line(
+            kind="expense", cost_type="expense", description=exp.item, year=year,
+            quantity=exp.quantity, unit=unit, unit_price=unit_price, amount=amount, cost=amount,
+            charge="charged", heading=heading, category=category, note=note, ref=f"expenses[{i}]",
+        ))
+
+
+STAND_IN = "unknown-funder"
+
+
+def stand_in_funder(on: date) -> Funder:
+    """A neutral funder used only to keep checking a spec whose funder is unknown."""
+    from ..ratebook.models import Heading, HeadingMap
+
+    heading = "(unknown funder)"
+    return Funder(
+        id=STAND_IN, name=heading, effective=on, source="stand-in", inflation="none",
+        headings=(Heading(name=heading, category="directly-incurred"),),
+        heading_for=HeadingMap(service=heading, involvement=heading, involvement_expenses=heading, expense=heading),
+    )
