@@ -11,8 +11,9 @@ from .safe import csv_safe
 
 COLUMNS = (
     "year", "kind", "description", "quantity", "unit", "unit_price", "amount",
-    "charge", "waived", "vat", "price", "heading", "note",
+    "charge", "waived", "vat", "price", "heading", "note", "category", "cost", "surplus", "currency",
 )
+"""The columns, in order; columns added later go last, so programs reading by position keep working."""
 
 
 def to_csv(costing: Costing) -> str:
@@ -25,6 +26,7 @@ def to_csv(costing: Costing) -> str:
             line.year, line.kind, csv_safe(line.description), plain_number(line.quantity),
             csv_safe(line.unit), money_str(line.unit_price), money_str(line.amount), line.charge,
             money_str(line.waived), money_str(line.vat), money_str(line.price),
-            csv_safe(line.heading), csv_safe(line.note),
+            csv_safe(line.heading), csv_safe(line.note), line.category, money_str(line.cost),
+            money_str(line.surplus), costing.currency,
         ))
     return out.getvalue()

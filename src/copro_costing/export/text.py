@@ -21,19 +21,55 @@ CHARGE_WORDS = {
 }
 
 
-def _m(value: Decimal, locale: str) -> str:
-    return format_money(value, locale)
+def _m(value: Decimal, locale: str, currency: str = "GBP") -> str:
+    return format_money(value, locale, currency)
+
+
+def finance_rows(costing: Costing) -> list[tuple[str, Decimal]]:
+    """The headline figures as finance reads them, in order: what every text view shows."""
+    t = costing.totals
+    rows = [
+        ("Value (full rates)", t.value),
+        ("Waived (given free)", t.waived),
+        (f"VAT ({plain_number(costing.vat_percent)}%)" if costing.vat_applies else "VAT", t.vat),
+        ("Price (the bid asks for)", t.price),
+    ]
+    if t.requested:
+        rows += [("  of which requested only if there is budget", t.requested), ("  of which must be paid", t.must_pay)]
+    rows.append(("Cost to the university (full economic cost)", t.cost))
+    rows.append(("Surplus (deficit if negative)", t.surplus))
+    if costing.funder.direct_commission:
+        rows.append(("The client pays", t.price))
+    else:
+        if t.indirect:
+            rows.append((f"Indirect costs the funder adds ({plain_number(costing.funder.indirect_percent)}% of its base)",
+                         t.indirect))
+        rows.append(("Funder contribution", t.funder_contribution))
+        rows.append(("Not paid by the funder", t.remainder))
+    return rows
+
+
+def who_and_rates(costing: Costing) -> list[str]:
+    """The lines that say who applies, in which currency, at which rate."""
+    out = []
+    if not costing.funder.direct_commission:
+        out.append(f"Applicant: {costing.applicant}; the unit's time booked as {costing.unit_time}")
+    if costing.exchange_rate is not None:
+        out.append(f"Currency: {costing.currency} at {plain_number(costing.exchange_rate)} per GBP 1 "
+                   f"(source: {costing.exchange_rate_source})")
+    return out
 
 
 def to_text(costing: Costing, locale: str = "en_GB") -> str:
     """A fixed-width table of lines and totals."""
+    cur = costing.currency
     t = costing.totals
     project = costing.spec.project
     rows = [("Yr", "Description", "Qty", "Unit", "Unit price", "Amount", "Charge")]
     for line in costing.lines:
         rows.append((
             str(line.year), line.description, plain_number(line.quantity), line.unit,
-            _m(line.unit_price, locale), _m(line.amount, locale), line.charge,
+            _m(line.unit_price, locale, cur), _m(line.amount, locale, cur), line.charge,
         ))
     widths = [min(max(len(r[i]) for r in rows), 60) for i in range(len(rows[0]))]
     right = {0, 2, 4, 5}
@@ -41,6 +77,7 @@ def to_text(costing: Costing, locale: str = "en_GB") -> str:
         f"{project.title}",
         f"{project.client} client{', ' + project.organisation if project.organisation else ''}; "
         f"{costing.funder.name}; {project.months} months from {project.start.isoformat()}",
+        *who_and_rates(costing),
         f"Rates in force on {costing.stamp.priced_on.isoformat()} (sha256 {costing.stamp.sha256[:16]}...)",
         "",
     ]
@@ -53,18 +90,12 @@ def to_text(costing: Costing, locale: str = "en_GB") -> str:
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     out.append("")
-    summary = [
-        ("Value (full rates)", t.value),
-        ("Waived (given free)", t.waived),
-        (f"VAT ({plain_number(costing.vat_percent)}%)" if costing.vat_applies else "VAT", t.vat),
-        ("Price (the bid asks for)", t.price),
-        ("Funder contribution", t.funder_contribution),
-    ]
+    summary = finance_rows(costing)
     label_width = max(len(label) for label, _ in summary)
     for label, amount in summary:
-        out.append(f"{label.ljust(label_width)}  {_m(amount, locale):>14}")
+        out.append(f"{label.ljust(label_width)}  {_m(amount, locale, cur):>14}")
     out.append("")
-    out.append("By year: " + ", ".join(f"year {y} {_m(v, locale)}" for y, v in t.by_year.items()))
+    out.append("By year: " + ", ".join(f"year {y} {_m(v, locale, cur)}" for y, v in t.by_year.items()))
     if costing.illustrative:
         out.append("")
         out.append("WARNING: contains illustrative rates: confirm with finance before submitting.")
@@ -77,6 +108,7 @@ def _md_cell(text: str) -> str:
 
 def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     """A summary a researcher can paste into an email or a document."""
+    cur = costing.currency
     t = costing.totals
     p = costing.spec.project
     out = [f"# Co-production costing: {_md_cell(p.title)}", ""]
@@ -87,26 +119,26 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
         f"- **Funder:** {_md_cell(costing.funder.name)}",
         f"- **Project:** {p.months} months from {p.start.isoformat()} ({costing.years} year"
         f"{'s' if costing.years != 1 else ''})",
+        *(f"- **{_md_cell(line.split(': ', 1)[0])}:** {_md_cell(line.split(': ', 1)[1])}" for line in who_and_rates(costing)),
         f"- **Rates:** in force on {costing.stamp.priced_on.isoformat()} (sha256 `{costing.stamp.sha256}`)",
         "",
         "## Totals",
         "",
         "| | Amount |",
         "|---|---:|",
-        f"| Value at full rates | {_m(t.value, locale)} |",
-        f"| Waived (given free) | {_m(t.waived, locale)} |",
-        f"| VAT | {_m(t.vat, locale)} |",
-        f"| **Price: what the bid asks for** | **{_m(t.price, locale)}** |",
-        f"| Funder contribution | {_m(t.funder_contribution, locale)} |",
+        *(f"| {_md_cell(label.strip())} | {_m(amount, locale, cur)} |" if not label.startswith("Price") else
+          f"| **{label}** | **{_m(amount, locale, cur)}** |" for label, amount in finance_rows(costing)),
         "",
         "## By project year",
         "",
         "| Year | Price |",
         "|---|---:|",
     ]
-    out += [f"| {y} | {_m(v, locale)} |" for y, v in t.by_year.items()]
-    out += ["", f"## Under {_md_cell(costing.funder.name)} headings", "", "| Heading | Price |", "|---|---:|"]
-    out += [f"| {_md_cell(h)} | {_m(v, locale)} |" for h, v in t.by_heading.items() if v]
+    out += [f"| {y} | {_m(v, locale, cur)} |" for y, v in t.by_year.items()]
+    if not costing.funder.direct_commission:
+        out += ["", f"## Under {_md_cell(costing.funder.name)} headings", "", "| Heading | Category | Price |", "|---|---|---:|"]
+        out += [f"| {_md_cell(h)} | {costing.funder.heading(h).category if costing.funder.heading(h) else ''} | "  # type: ignore[union-attr]
+                f"{_m(v, locale, cur)} |" for h, v in t.by_heading.items() if v]
     out += [
         "",
         "## Lines",
@@ -117,7 +149,7 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     for line in costing.lines:
         out.append(
             f"| {line.year} | {_md_cell(line.description)} | {plain_number(line.quantity)} {_md_cell(line.unit)} | "
-            f"{_m(line.unit_price, locale)} | {_m(line.amount, locale)} | {CHARGE_WORDS[line.charge]} |"
+            f"{_m(line.unit_price, locale, cur)} | {_m(line.amount, locale, cur)} | {CHARGE_WORDS[line.charge]} |"
         )
     out += ["", "## Justification", ""]
     out.append(justification(costing, locale))
@@ -139,22 +171,22 @@ def _years(lines: list[Line]) -> str:
     return "years " + ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
 
 
-def _each(lines: list[Line], locale: str) -> str:
+def _each(lines: list[Line], locale: str, cur: str) -> str:
     """The unit price, and how it changes by year when inflation applies."""
     prices = {line.year: line.unit_price for line in lines}
     if len(set(prices.values())) == 1:
-        return f"{_m(lines[0].unit_price, locale)} each"
-    return "each " + ", ".join(f"{_m(v, locale)} in year {y}" for y, v in prices.items())
+        return f"{_m(lines[0].unit_price, locale, cur)} each"
+    return "each " + ", ".join(f"{_m(v, locale, cur)} in year {y}" for y, v in prices.items())
 
 
-def _justify_group(category: str, description: str, lines: list[Line], locale: str) -> str:
+def _justify_group(category: str, description: str, lines: list[Line], locale: str, cur: str) -> str:
     """One sentence or two for the lines of one service, activity or expense."""
     first = lines[0]
-    total = _m(sum_money(line.amount for line in lines), locale)
+    total = _m(sum_money(line.amount for line in lines), locale, cur)
     quantity = plain_number(sum((line.quantity for line in lines), Decimal(0)))
     when = _years(lines)
     if category == "service":
-        text = f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale)}: {total}."
+        text = f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale, cur)}: {total}."
         charges = {line.charge for line in lines}
         if charges & WAIVED_CHARGES:
             text += f" Given free by the unit ({first.note or 'waived'}): shown at full value, not requested."
@@ -164,18 +196,19 @@ def _justify_group(category: str, description: str, lines: list[Line], locale: s
     if category == "involvement":
         return (
             f"{description}: {quantity} paid {first.unit}s in {when} ({first.note}), "
-            f"{_each(lines, locale)}: {total}. Preparation time is paid as part of involvement."
+            f"{_each(lines, locale, cur)}: {total}. Preparation time is paid as part of involvement."
         )
     if category == "involvement_expenses":
         return (
-            f"{description}: {quantity} person-sessions in {when}, {_each(lines, locale)}: {total}, so that "
+            f"{description}: {quantity} person-sessions in {when}, {_each(lines, locale, cur)}: {total}, so that "
             "no co-producer is left out of pocket (travel, care and access costs)."
         )
-    return f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale)}: {total}."
+    return f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale, cur)}: {total}."
 
 
 def justification(costing: Costing, locale: str = "en_GB") -> str:
     """A "justification of resources" paragraph set for an application form."""
+    cur = costing.currency
     p = costing.spec.project
     t = costing.totals
     coproducer_rows = [row for table, row in costing.rates_used if table == "coproducer_rate"]
@@ -184,13 +217,13 @@ def justification(costing: Costing, locale: str = "en_GB") -> str:
         f"Co-production. This project will work with the co-production unit and paid co-producers "
         f"(patients, carers and members of the public) over {costing.years} year"
         f"{'s' if costing.years != 1 else ''}. The co-production costs requested total "
-        f"{_m(t.price, locale)}"
-        + (f", including VAT of {_m(t.vat, locale)}" if t.vat else "")
-        + (f"; a further {_m(t.waived, locale)} of the unit's time is given free" if t.waived else "")
+        f"{_m(t.price, locale, cur)}"
+        + (f", including VAT of {_m(t.vat, locale, cur)}" if t.vat else "")
+        + (f"; a further {_m(t.waived, locale, cur)} of the unit's time is given free" if t.waived else "")
         + "."
     )
     for category, description, lines in _group(costing.lines):
-        paragraphs.append(_justify_group(category, description, lines, locale))
+        paragraphs.append(_justify_group(category, description, lines, locale, cur))
     if coproducer_rows:
         row = coproducer_rows[-1]
         paragraphs.append(

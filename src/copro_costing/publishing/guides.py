@@ -11,8 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..money import format_money, plain_number, round_money
-from ..pricing.policy import funder_contribution
-from ..ratebook.models import CoproducerRate, Funder, RateBook
+from ..ratebook.models import CATEGORIES, CoproducerRate, Funder, RateBook
 from .document import Block, Bullets, Document, Figures, Heading, Para, Table, illustrative_note, to_html, to_markdown
 from .offer import offer_items, price_table
 
@@ -31,9 +30,7 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     """How to cost co-production into an application to one funder, from its rules in the tables."""
     funder: Funder = book.funder(funder_id, on)
     rate = book.coproducer_rate(on)
-    vat = book.vat(on)
     fm = lambda value: format_money(value, locale)  # noqa: E731
-    example = Decimal("1000.00")
     figures = Figures()
     blocks: list[Block] = [
         Para(
@@ -44,72 +41,18 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     ]
     warn_at = len(blocks)
 
-    by_heading: dict[str, list[str]] = {h: [] for h in funder.headings}
-    for kind, words in LINE_KINDS:
-        by_heading.setdefault(funder.heading_for.for_category(kind), []).append(words)  # type: ignore[arg-type]
-    blocks += [
-        Heading("Which heading each cost goes under"),
-        Table(
-            ("Kind of cost", "Heading"),
-            tuple((words, funder.heading_for.for_category(kind)) for kind, words in LINE_KINDS),  # type: ignore[arg-type]
-        ),
-        Para(f"{funder.name}'s headings, in the order of its form:"),
-        Bullets(tuple(
-            f"{h}: " + ("; ".join(by_heading[h]) if by_heading[h] else "no co-production costs go here")
-            for h in funder.headings
-        )),
-    ]
-
-    pays = funder_contribution(example, funder)
-    pays_text = f"{funder.name} pays {plain_number(funder.pays_percent)}% of the costed price"
-    if funder.indirect_percent:
-        pays_text += f", and adds a flat {plain_number(funder.indirect_percent)}% on top of direct costs for indirect costs"
-    blocks += [
-        Heading(f"What {funder.name} pays"),
-        Para(figures.mark(
-            f"{pays_text}: for every {fm(example)} of co-production costs in the budget it contributes {fm(pays)}.",
-            funder,
-        )),
-    ]
-    if funder.notes:
-        blocks.append(Para(funder.notes))
-    blocks.append(Para(f"Source: {funder.source}."))
-
-    blocks.append(Heading("Current prices or inflation"))
-    if funder.prices == "current":
-        blocks.append(Para(
-            f"Cost every project year at current prices: {funder.name} adds no inflation from the applicant, "
-            "so neither does the calculator. Do not uplift later years yourself."
-        ))
-    else:
-        uplift = book.uplift(on)
-        step = 1 + uplift.percent / Decimal(100)
-        years = [round_money(example * step ** n) for n in range(3)]
-        blocks.append(Para(figures.mark(
-            f"Include inflation: year 1 is costed at the rates in force, and each later year is uplifted by "
-            f"{plain_number(uplift.percent)}% a year, compounded: {fm(years[0])} in year 1 becomes {fm(years[1])} "
-            f"in year 2 and {fm(years[2])} in year 3. Source of the uplift: {uplift.source}.",
-            uplift,
-        )))
-        blocks.append(Para(
-            "The calculator applies the uplift itself; when the start date moves, re-run the costing rather "
-            "than editing figures."
-        ))
-
+    blocks += _headings(funder) + _what_it_pays(book, funder, on, figures) + _prices(book, funder, on, fm, figures)
     blocks += [
         Heading("VAT"),
-        Bullets((
-            "Internal clients (the same university): no VAT.",
-            figures.mark(
-                f"External clients: services are generally standard-rated, so the calculator adds VAT at "
-                f"{plain_number(vat.percent)}% (source: {vat.source}).",
-                vat,
-            ),
-            "Grant-funded research can be outside the scope of VAT: finance confirms each case. When they confirm "
-            "none is due, set vat = false with a vat_reason in the costing file; the reason is shown in the costing.",
-        )),
+        Bullets(tuple(_vat(book, funder, on, figures))),
         Heading("Paying co-producers"),
         Bullets(tuple(_coproducer_policy(book, on, rate, fm, figures))),
+        Heading("What involvement budgets often miss"),
+        Para("Check each of these against the plan (INVOLVE, Budgeting for involvement, 2013; INVOLVE 'Resource "
+             "public involvement in research'): a missing item is harder to spot than a wrong rate."),
+        Bullets(INVOLVE_CHECKLIST),
+        Heading("Expenses with published figures"),
+        Table(("Expense", "Amount", "Per", "Source"), tuple(_published_expenses(book, on, fm, figures))),
     ]
 
     items = offer_items(book, on)
@@ -128,12 +71,169 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     return Document(f"Costing co-production into a {funder.name} application", tuple(blocks), figures.illustrative)
 
 
+INVOLVE_CHECKLIST = (
+    "Payment for time, including preparation and follow-up",
+    "Travel and subsistence",
+    "Carers, childcare and replacement care",
+    "Personal assistants and support workers",
+    "Accessible venues",
+    "Independent facilitation",
+    "Refreshments",
+    "Hotel accommodation",
+    "Translation and interpretation (BSL interpreters: two for sessions over an hour)",
+    "Training and support for co-producers",
+    "Administrative support",
+    "Telephone, printing and postage",
+    "Conferences and events",
+    "Writing publications with co-producers",
+)
+"""INVOLVE's budgeting checklist, as prompts in every guide."""
+
+EXAMPLE = Decimal("1000.00")
+
+
+def _headings(funder: Funder) -> list[Block]:
+    if funder.direct_commission:
+        return [Heading("No funder headings"), Para(
+            "A direct commission has no funder and no budget headings: the client pays the price itself, "
+            "as a quote from the unit.")]
+    by_heading: dict[str, list[str]] = {h: [] for h in funder.heading_names}
+    for kind, words in LINE_KINDS:
+        by_heading.setdefault(funder.heading_for_line(kind, "internal", funder.unit_time), []).append(words)  # type: ignore[arg-type]
+    rows = [(words, funder.heading_for_line(kind, "internal", funder.unit_time)) for kind, words in LINE_KINDS]  # type: ignore[arg-type]
+    blocks: list[Block] = [
+        Heading("Which heading each cost goes under"),
+        Table(("Kind of cost", "Heading"), tuple(rows)),
+    ]
+    if funder.heading_for is not None and funder.heading_for.staff is not None:
+        blocks.append(Para(
+            f"The unit's time is booked at its charge-out day rate by default ({funder.heading_for.service}). "
+            f"Where the unit's staff keep auditable time records for the project, set unit_time = \"staff\" in "
+            f"the costing file to book it as {funder.heading_for.staff}."
+        ))
+    if funder.heading_for_external is not None:
+        moved = [(words, getattr(funder.heading_for_external, kind)) for kind, words in LINE_KINDS
+                 if getattr(funder.heading_for_external, kind) is not None]
+        blocks += [Para("When the unit works for another organisation's application (an external client), "
+                        "its invoice goes under:"), Table(("Kind of cost", "Heading"), tuple(moved))]
+    blocks += [
+        Para(f"{funder.name}'s headings, in the order of its form, with their cost categories:"),
+        Bullets(tuple(
+            f"{h.name} ({h.category.replace('-', ' ')}"
+            + (", outside the base of the flat indirect rate" if funder.indirect_percent and not h.base else "")
+            + "): " + ("; ".join(by_heading[h.name]) if by_heading[h.name] else "no co-production costs go here")
+            for h in funder.headings
+        )),
+    ]
+    return blocks
+
+
+def _what_it_pays(book: RateBook, funder: Funder, on: date, figures: Figures) -> list[Block]:
+    blocks: list[Block] = [Heading(f"What {funder.name} pays")]
+    shares = [row for row in book.rows_in_force(on) if row[0] == "funder_shares" and row[1].funder == funder.id]  # type: ignore[attr-defined]
+    if funder.direct_commission:
+        blocks.append(Para("Nothing: the client pays the whole price."))
+    elif not shares:
+        blocks.append(Para("The rate tables give no share for this funder: ask finance for its rule."))
+    else:
+        rows = []
+        for _, share in shares:
+            cells = [figures.mark(f"{plain_number(share.percent(c))}%", share) for c in CATEGORIES]  # type: ignore[attr-defined]
+            rows.append(tuple([share.applicant, *cells]))  # type: ignore[attr-defined]
+        blocks.append(Table(("Applicant", "Directly incurred", "Directly allocated", "Indirect", "Exceptions"), tuple(rows)))
+        blocks.append(Bullets(tuple(f"{share.applicant}: {share.source}" for _, share in shares)))  # type: ignore[attr-defined]
+        blocks.append(Para('A costing names its applicant with applicant = "university" (the default), "nhs", '
+                           '"charity", "business" or "public-body"; an applicant the tables give no share for is an error.'))
+    if funder.indirect_percent:
+        blocks.append(Para(figures.mark(
+            f"{funder.name} adds a flat {plain_number(funder.indirect_percent)}% for indirect costs on the direct costs "
+            "in its base, never on the headings outside it.", funder)))
+    if funder.day_rate == "direct":
+        blocks.append(Para(figures.mark(
+            f"{funder.name} pays direct costs only: for an internal client the unit's time is priced at its direct "
+            "day rates (salary and on-costs, no overheads), and the costing warns that the overheads are not "
+            "recoverable.", funder)))
+    if funder.notes:
+        blocks.append(Para(funder.notes))
+    blocks.append(Para(figures.mark(f"Source: {funder.source}.", funder)))
+    return blocks
+
+
+def _prices(book: RateBook, funder: Funder, on: date, fm: Callable[[Decimal], str], figures: Figures) -> list[Block]:
+    blocks: list[Block] = [Heading("Current prices or inflation")]
+    if funder.inflation == "none":
+        blocks.append(Para(
+            f"Cost every project year at current prices: {funder.name} wants no inflation from the applicant, "
+            "so neither does the calculator. Do not uplift later years yourself."
+        ))
+    else:
+        uplift = book.uplift(on)
+        step = 1 + uplift.percent / Decimal(100)
+        years = [round_money(EXAMPLE * step ** n) for n in range(3)]
+        blocks.append(Para(figures.mark(
+            "Include inflation as the sector does: staff rates step up on 1 August, the pay-award date. Each project "
+            "year is priced at the rates in force at its start, uplifted by "
+            f"{plain_number(uplift.percent)}% for every 1 August between the pricing date and that start that no "
+            f"newer rate already covers: {fm(years[0])} today is {fm(years[1])} after one 1 August and "
+            f"{fm(years[2])} after two. Costs typed into the costing file are not uplifted unless the entry says "
+            f"uplift = true. Source of the uplift: {uplift.source}.",
+            uplift,
+        )))
+    if funder.currency != "GBP":
+        blocks.append(Heading("Currency"))
+        try:
+            rate = book.exchange_rate(funder.currency, on)
+            text = figures.mark(
+                f"{funder.name} budgets are in {funder.currency}: set currency = \"{funder.currency}\". The costing "
+                f"converts each GBP unit price at {plain_number(rate.rate)} {funder.currency} per GBP 1 (source: "
+                f"{rate.source}), rounded to the cent, unless the costing file gives exchange_rate with "
+                "exchange_rate_source.", rate)
+        except LookupError:
+            text = (f"{funder.name} budgets are in {funder.currency}: set currency = \"{funder.currency}\" with "
+                    "exchange_rate and exchange_rate_source (the tables hold no rate in force).")
+        blocks.append(Para(text))
+    return blocks
+
+
+def _vat(book: RateBook, funder: Funder, on: date, figures: Figures) -> list[str]:
+    vat = book.vat(on)
+    counted = {"all": "counts VAT as part of each cost", "irrecoverable": "counts only VAT the applicant cannot recover",
+               "none": "does not pay VAT"}[funder.vat]
+    return [
+        "Internal clients (the same university): a recharge is not a supply, so no VAT.",
+        figures.mark(f"External clients: consultancy, evaluation, facilitation and research services are standard-rated "
+                     f"at {plain_number(vat.percent)}% (source: {vat.source}).", vat),
+        "VAT is decided by the contract, not by where the client's money comes from: finance confirms each case, "
+        "and a costing records the reason when no VAT is charged.",
+        figures.mark(f"{funder.name} {counted}.", funder),
+    ]
+
+
+def _published_expenses(
+    book: RateBook, on: date, fm: Callable[[Decimal], str], figures: Figures
+) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key in book.keys("expense_defaults"):
+        try:
+            row = book.expense_default(key, on)
+        except LookupError:
+            continue
+        rows.append((row.name, figures.mark(fm(row.amount), row), row.unit, row.source))
+    return rows
+
+
 def _coproducer_policy(
     book: RateBook, on: date, rate: CoproducerRate, fm: Callable[[Decimal], str], figures: Figures
 ) -> list[str]:
-    items = [
-        figures.mark(f"Co-producers are paid {fm(rate.hourly_rate)} per hour (source: {rate.source})", rate)
-        + ". No costing may pay them less.",
+    items = []
+    for key in book.keys("coproducer_rate"):
+        try:
+            tier = book.coproducer_rate(on, key)
+        except LookupError:
+            continue
+        items.append(figures.mark(f"{tier.name} tier (tier = \"{tier.tier}\"): {fm(tier.hourly_rate)} per hour "
+                                  f"(source: {tier.source})", tier) + ". No costing may pay less.")
+    items += [
         "Preparation and follow-up time are paid as part of involvement: budget people × sessions × "
         "(hours + preparation hours) × the hourly rate.",
     ]
@@ -148,7 +248,12 @@ def _coproducer_policy(
         items.append("Expenses (travel, care and childcare, access support) are reimbursed on top of payment.")
     items += [
         "Budget payments and expenses before involvement starts; nobody should be left out of pocket.",
-        "Payments may affect state benefits: allow for independent benefits advice for contributors.",
+        "Payments for time are income and may affect state benefits: allow for independent benefits advice. "
+        "Receipted out-of-pocket expenses are always reimbursed and are not income.",
+        "A contributor may decline payment or ask for less, and NIHR's own policies do not pay people on a full-time "
+        "public-sector salary for involvement in work time (NIHR guides for members of the public, 2024): budget "
+        "the full rate regardless; who is paid is decided per person when the work happens.",
+        "Payments are rounded to the penny; what co-producers are paid is never below the rate in force.",
     ]
     return items
 
