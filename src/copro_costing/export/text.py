@@ -32,6 +32,8 @@ def finance_rows(costing: Costing) -> list[tuple[str, Decimal]]:
         ("Value (full rates)", t.value),
         ("Waived (given free)", t.waived),
         (f"VAT ({plain_number(costing.vat_percent)}%)" if costing.vat_applies else "VAT", t.vat),
+        *((f"  VAT on {treatment} lines", amount) for treatment, amount in t.vat_by_treatment.items()
+          if len(t.vat_by_treatment) > 1),
         ("Price (the bid asks for)", t.price),
     ]
     if t.requested:
@@ -239,11 +241,16 @@ def justification(costing: Costing, locale: str = "en_GB") -> str:
         )
     else:
         paragraphs.append(f"Prices. All years are costed at current prices, as {costing.funder.name} requires.")
-    if costing.vat_applies:
+    treatments = t.vat_by_treatment
+    if "standard" in treatments:
+        exempt = " Training is exempt, as education supplied by a university." if "exempt" in treatments else ""
         paragraphs.append(
-            f"VAT. The unit's services to an external organisation are standard-rated: VAT at "
-            f"{plain_number(costing.vat_percent)}% is included. Finance should confirm the VAT treatment."
+            f"VAT. The unit's consultancy, evaluation and facilitation services to an external organisation are "
+            f"standard-rated: VAT at {plain_number(costing.vat_percent)}% is included.{exempt} Finance confirms "
+            "the VAT treatment."
         )
-    elif p.vat is False:
-        paragraphs.append(f"VAT. No VAT is charged: {p.vat_reason}.")
+    elif "exempt" in treatments:
+        paragraphs.append("VAT. No VAT is charged: training supplied by a university is exempt. Finance confirms.")
+    elif "outside-scope" in treatments:
+        paragraphs.append(f"VAT. No VAT is charged: outside the scope of UK VAT ({p.vat_reason}).")
     return "\n\n".join(paragraphs)

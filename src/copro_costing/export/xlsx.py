@@ -868,7 +868,8 @@ class _Builder:
         ws.append([t(ws, "Indirect costs the funder adds"), None, None, None,
                    f(ws, f"=ROUND(({base})*FunderIndirect,2)", "copro money")])
         indirect_share = c.share.percent("indirect") if c.share is not None else Decimal(0)
-        ws.append([t(ws, "Share of indirect costs paid"), None, None, None, self._percent(ws, _fraction(indirect_share), style=None)])
+        ws.append([t(ws, "Share of indirect costs paid"), None, None, None,
+                   self._percent(ws, _fraction(indirect_share), style=None)])
         contribution = total + 6
         ws.append([t(ws, "Funder contribution", "copro label"), None, None, None, f(
             ws, f"=ROUND({pays_col}{total}+ROUND(E{indirect_row}*E{indirect_row + 1},2),2)", "copro money total"

@@ -22,6 +22,7 @@ from .policy import WAIVED_CHARGES, Charge, funder_contribution
 from .spec import Spec
 
 Kind = Literal["service", "involvement", "expense"]
+VAT_TREATMENTS = ("standard", "exempt", "outside-scope", "none")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Line:
     category: str = ""  # the heading's cost category (directly-incurred, ...); "" for a direct commission
     cost: Decimal = ZERO  # cost to the university: the unit's time at full economic cost, payments as paid
     vat: Decimal = ZERO
+    vat_treatment: str = "none"  # standard, exempt, outside-scope or none (internal)
     note: str = ""
     ref: str = ""  # the spec entry it came from, e.g. "services[0]"
     hours: Decimal | None = None  # co-producer payments: paid hours in one unit
@@ -85,6 +87,7 @@ class Line:
             "cost": money_str(self.cost),
             "surplus": money_str(self.surplus),
             "vat": money_str(self.vat),
+            "vat_treatment": self.vat_treatment,
             "note": self.note,
         }
 
@@ -111,6 +114,7 @@ class Totals:
     cost: Decimal = ZERO
     requested: Decimal = ZERO
     indirect: Decimal = ZERO  # a flat indirect rate the funder adds on its base (Horizon Europe)
+    vat_by_treatment: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def surplus(self) -> Decimal:
@@ -140,6 +144,7 @@ class Totals:
             "surplus": money_str(self.surplus),
             "requested": money_str(self.requested),
             "indirect": money_str(self.indirect),
+            "vat_by_treatment": {k: money_str(v) for k, v in self.vat_by_treatment.items()},
         }
 
 
@@ -205,6 +210,10 @@ class Costing:
             cost=sum_money(line.cost for line in self.lines),
             requested=sum_money(line.requested for line in self.lines),
             indirect=indirect,
+            vat_by_treatment={
+                treatment: sum_money(line.vat for line in self.lines if line.vat_treatment == treatment)
+                for treatment in VAT_TREATMENTS if any(line.vat_treatment == treatment for line in self.lines)
+            },
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -219,6 +228,7 @@ class Costing:
                 "funder": self.funder.id,
                 "funder_name": self.funder.name,
                 "applicant": self.applicant,
+                "vat_position": project.vat_position_in_force,
                 "currency": self.currency,
                 "unit_time": self.unit_time,
                 "start": project.start.isoformat(),

@@ -9,13 +9,12 @@ decision, a co-producer rate below the floor) are all collected and raised toget
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
 from ..errors import InputError, Problem
-from ..money import format_money, percent_of
+from ..money import format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
 from .costing import Costing, Stamp
@@ -68,7 +67,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
 
     funder = fetch(("project", "funder"), "funders", lambda d: book.funder(project.funder, d), priced_on)
     fetch(("project",), "coproducer_rate", book.coproducer_rate, priced_on)
-    charge_vat = vat_applies(project.client, project.vat)
+    charge_vat = vat_applies(project.vat_position_in_force)
     inflation = funder is not None and funder.inflation == "applicant"
     # Recorded as used only when they change a figure: VAT for external clients, the
     # uplift where the applicant adds inflation.
@@ -90,10 +89,14 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     vat_percent = vat.percent if vat is not None else Decimal(0)
     uplift_percent = uplift.percent if uplift is not None else Decimal(0)
     years = pricing_years(project.start, project.years, funder, uplift_percent, priced_on)
+    def vat_rate(year: int) -> Decimal:
+        """The VAT rate in force for a project year's lines, by the tables' date rule."""
+        row = fetch(("project", "client"), "vat", book.vat, years[year].on)
+        return row.percent if row is not None else vat_percent
+
     cx = Context(
         spec=spec, book=book, funder=funder, years=years, convert=convert, unit_time=unit_time,
-        fetch=fetch, problems=problems, warnings=warnings,
-        retain=(lambda line: replace(line, vat=percent_of(line.charged, vat_percent))) if charge_vat else (lambda line: line),
+        fetch=fetch, problems=problems, warnings=warnings, vat_rate=vat_rate,
     )
     for i, entry in enumerate(spec.services):
         price_service(i, entry, cx)

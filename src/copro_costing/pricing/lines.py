@@ -9,13 +9,13 @@ its funder heading and that heading's cost category.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import Problem
-from ..money import ZERO, format_money, plain_number, round_money
+from ..money import ZERO, format_money, percent_of, plain_number, round_money
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
 from .costing import Line
 from .policy import decision_not_allowed, needs_decision, service_charge
@@ -69,7 +69,7 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     lines: list[tuple[tuple[int, int, int, int], Line]] = field(default_factory=list)
     unrecovered: Decimal = ZERO  # overheads of the unit's time a direct-costs-only funder does not pay
-    retain: Callable[[Line], Line] = lambda line: line
+    vat_rate: Callable[[int], Decimal] = lambda year: Decimal(0)  # percent in force for a project year
 
     @property
     def client(self) -> str:
@@ -88,8 +88,11 @@ class Context:
         heading = self.funder.heading(name)
         return name, heading.category if heading is not None else ""
 
-    def add(self, order: tuple[int, int, int, int], line: Line) -> None:
-        self.lines.append((order, self.retain(line)))
+    def add(self, order: tuple[int, int, int, int], line: Line, vat_category: str = "standard") -> None:
+        """Record a line with its VAT treatment, and VAT on its charged amount where standard-rated."""
+        treatment, why = vat_treatment(self.spec, vat_category)
+        vat = percent_of(line.charged, self.vat_rate(line.year)) if treatment == "standard" else ZERO
+        self.lines.append((order, replace(line, vat=vat, vat_treatment=treatment, note=_join(line.note, why))))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""
@@ -97,6 +100,28 @@ class Context:
         if self.convert.converts:
             text += f" ({format_money(self.convert(gbp, payment=payment), currency=self.convert.currency)})"
         return text
+
+
+VAT_NOTES = {
+    "exempt": "Exempt from VAT: education and vocational training supplied by an eligible body (a UK university); "
+              "finance confirms",
+    "collaborator": "Outside the scope of UK VAT: grant funds passed to a collaborator named on the grant ({reason})",
+    "overseas-business": "Outside the scope of UK VAT: a service to a business customer overseas is supplied where the "
+                         "customer belongs ({reason})",
+    "outside-scope": "Outside the scope of UK VAT: {reason}",
+}
+"""Why a line carries no VAT, in words a finance officer recognises."""
+
+
+def vat_treatment(spec: Spec, category: str) -> tuple[str, str]:
+    """(standard, exempt, outside-scope or none; the note saying why) for a line of a VAT category."""
+    project = spec.project
+    position = project.vat_position_in_force
+    if position == "internal":
+        return "none", ""
+    if position == "uk":
+        return category, VAT_NOTES.get(category, "")
+    return "outside-scope", VAT_NOTES[position].format(reason=project.vat_reason)
 
 
 def _amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
@@ -157,7 +182,7 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
             quantity=entry.quantity, unit=service.unit, unit_price=unit_price,
             amount=_amount(entry.quantity, unit_price), charge=charge, heading=heading, category=category,
             cost=_amount(entry.quantity, unit_cost), note=_join(note, entry.note), ref=f"services[{i}]",
-        ))
+        ), service.vat)
         if service.coproducers is not None:
             _included_coproducers(i, entry, service, pricing, cx)
 
@@ -185,7 +210,7 @@ def _included_coproducers(i: int, entry: ServiceEntry, service: Service, pricing
             f"at {cx.money(hourly_gbp, payment=True)} per hour; co-producers are always paid"
         ),
         ref=f"services[{i}]", hours=cp.hours_per_person, hourly_rate=hourly,
-    ))
+    ), service.vat)
 
 
 def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:

@@ -73,9 +73,9 @@ def decision_not_allowed(client: str, policy: Policy, decision: str | None) -> b
     return client == "internal" and policy != "case-by-case" and decision is not None
 
 
-def vat_applies(client: str, vat_override: bool | None) -> bool:
-    """VAT applies to everything charged to an external client unless set off with a reason."""
-    return client == "external" and vat_override is not False
+def vat_applies(vat_position: str) -> bool:
+    """Whether any line can carry VAT: only for a UK external client (each line then by its VAT category)."""
+    return vat_position == "uk"
 
 
 def funder_contribution(

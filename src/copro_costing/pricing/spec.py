@@ -9,20 +9,16 @@ engine's. Both report problems located at ``file:line: field``.
 
 from __future__ import annotations
 
-import math
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from ..errors import InputError, Problem
 from ..fields import (
     MODEL_CONFIG,
-    BudgetCurrency,
     Count,
-    ExchangeRate,
     FreeText,
     Ident,
     Money,
@@ -30,86 +26,10 @@ from ..fields import (
     Quantity,
     Text,
     Year,
-    whole_number,
 )
 from ..tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
+from .project import FIRST_DATE, LAST_DATE, Project  # noqa: F401  re-exported: where users found them
 from .status import Status
-
-Client = Literal["internal", "external"]
-Applicant = Literal["university", "nhs", "charity", "business", "public-body"]
-UnitTime = Literal["charge-out", "staff"]
-FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
-"""Dates a bid can plausibly have; anything else is a typing mistake."""
-Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
-
-
-class Project(BaseModel):
-    """The bid: who the client is, which funder, when and for how long."""
-
-    model_config = MODEL_CONFIG
-
-    title: Text
-    client: Client
-    organisation: FreeText = ""
-    funder: Ident = Field(description='The funder id, or "none" for work the client pays for itself.')
-    applicant: Applicant | None = Field(
-        None, description="Who applies to the funder: university (default), nhs, charity, business, public-body."
-    )
-    currency: BudgetCurrency = Field("GBP", description="The costing's currency: GBP, or EUR.")
-    exchange_rate: ExchangeRate | None = Field(
-        None, description="Units of the currency per GBP 1, if not the rate in the tables (with exchange_rate_source)."
-    )
-    exchange_rate_source: FreeText | None = None
-    unit_time: UnitTime | None = Field(
-        None, description="How the unit's time is booked: charge-out (a day rate) or staff (timesheeted)."
-    )
-    start: date
-    months: Months = Field(description="Length of the project in months (1 to 120).")
-    priced_on: date | None = Field(
-        None, description="The date whose rates apply; default: the day the costing is made."
-    )
-    vat: bool | None = Field(
-        None, description="Set false, with vat_reason, when finance confirms no VAT is due."
-    )
-    vat_reason: FreeText | None = None
-    reference: FreeText = ""
-
-    @property
-    def years(self) -> int:
-        """Number of project years (a part year counts as a year)."""
-        return math.ceil(self.months / 12)
-
-    @field_validator("start", "priced_on")
-    @classmethod
-    def _plausible_date(cls, value: date | None) -> date | None:
-        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(
-                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _vat_override(self) -> Project:
-        if self.vat is True:
-            raise ValueError("vat = true is the default; set vat = false (with vat_reason) or leave it out")
-        if self.vat is False and not (self.vat_reason or "").strip():
-            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
-        if self.vat_reason and self.vat is None:
-            raise ValueError("vat_reason is only used with vat = false")
-        if self.vat is False and self.client == "internal":
-            raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
-        return self
-
-    @model_validator(mode="after")
-    def _exchange_rate(self) -> Project:
-        if self.exchange_rate is not None:
-            if self.currency == "GBP":
-                raise ValueError("exchange_rate is only used with currency = \"EUR\": a GBP costing needs no rate")
-            if not (self.exchange_rate_source or "").strip():
-                raise ValueError("exchange_rate needs an exchange_rate_source: say where the rate comes from")
-        elif self.exchange_rate_source:
-            raise ValueError("exchange_rate_source is only used with exchange_rate")
-        return self
 
 
 class Entry(BaseModel):

@@ -46,7 +46,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     ),
     "exchange_rates": ("currency", "effective", "rate", "source"),
     "services": (
-        "id", "name", "description", "unit", "effective", "effort", "coproducers", "internal_policy", "source",
+        "id", "name", "description", "unit", "effective", "effort", "coproducers", "internal_policy", "vat",
+        "vat_source", "source",
     ),
 }
 """Field order per table, as the shipped TOML files write them (any new model field goes last)."""

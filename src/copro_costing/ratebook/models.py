@@ -134,6 +134,10 @@ class Service(Row):
     )
     coproducers: CoproducersIncluded | None = None
     internal_policy: Policy
+    vat: Literal["standard", "exempt"] = Field(
+        description='The VAT category for a UK external client: "standard" or "exempt" (education and training).'
+    )
+    vat_source: Text = Field(description="Where the VAT category comes from (finance confirms).")
 
 
 ROW_TYPES: dict[str, type[Row]] = {

@@ -1,0 +1,114 @@
+"""The project a costing is for: client, funder, applicant, dates, currency and VAT position."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+
+from ..fields import MODEL_CONFIG, BudgetCurrency, ExchangeRate, FreeText, Ident, Text, whole_number
+
+Client = Literal["internal", "external"]
+Applicant = Literal["university", "nhs", "charity", "business", "public-body"]
+UnitTime = Literal["charge-out", "staff"]
+VatPosition = Literal["internal", "uk", "collaborator", "overseas-business"]
+NEEDS_VAT_REASON = ("collaborator", "overseas-business")
+FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+"""Dates a bid can plausibly have; anything else is a typing mistake."""
+Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
+
+
+class Project(BaseModel):
+    """The bid: who the client is, which funder, when and for how long."""
+
+    model_config = MODEL_CONFIG
+
+    title: Text
+    client: Client
+    organisation: FreeText = ""
+    funder: Ident = Field(description='The funder id, or "none" for work the client pays for itself.')
+    applicant: Applicant | None = Field(
+        None, description="Who applies to the funder: university (default), nhs, charity, business, public-body."
+    )
+    currency: BudgetCurrency = Field("GBP", description="The costing's currency: GBP, or EUR.")
+    exchange_rate: ExchangeRate | None = Field(
+        None, description="Units of the currency per GBP 1, if not the rate in the tables (with exchange_rate_source)."
+    )
+    exchange_rate_source: FreeText | None = None
+    unit_time: UnitTime | None = Field(
+        None, description="How the unit's time is booked: charge-out (a day rate) or staff (timesheeted)."
+    )
+    start: date
+    months: Months = Field(description="Length of the project in months (1 to 120).")
+    priced_on: date | None = Field(
+        None, description="The date whose rates apply; default: the day the costing is made."
+    )
+    vat: bool | None = Field(
+        None, description="Set false, with vat_reason, when finance confirms no VAT is due (outside the scope)."
+    )
+    vat_position: VatPosition | None = Field(
+        None, description="The client's VAT position: internal, uk (each line by its category), collaborator or "
+        "overseas-business (outside the scope, with vat_reason)."
+    )
+    vat_reason: FreeText | None = None
+    reference: FreeText = ""
+
+    @property
+    def years(self) -> int:
+        """Number of project years (a part year counts as a year)."""
+        return math.ceil(self.months / 12)
+
+    @field_validator("start", "priced_on")
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(
+                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _vat_override(self) -> Project:
+        if self.vat is True:
+            raise ValueError("vat = true is the default; set vat = false (with vat_reason) or leave it out")
+        if self.vat is False and not (self.vat_reason or "").strip():
+            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
+        position = self.vat_position
+        if self.vat is False and position is not None:
+            raise ValueError("give either vat = false or vat_position, not both")
+        if position in NEEDS_VAT_REASON and not (self.vat_reason or "").strip():
+            raise ValueError(f'vat_position = "{position}" needs a vat_reason (for example, finance\'s confirmation)')
+        if self.vat_reason and self.vat is None and position not in NEEDS_VAT_REASON:
+            raise ValueError('vat_reason is only used with vat = false, or vat_position "collaborator" or "overseas-business"')
+        if self.client == "internal":
+            if self.vat is False:
+                raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
+            if position not in (None, "internal"):
+                raise ValueError(
+                    f'an internal client\'s VAT position is "internal": a recharge is not a supply (got "{position}")'
+                )
+        elif position == "internal":
+            raise ValueError('vat_position = "internal" is only for internal clients (an external client is "uk" by default)')
+        return self
+
+    @property
+    def vat_position_in_force(self) -> str:
+        """The VAT position: as given, else internal for internal clients and uk for external ones."""
+        if self.vat is False:
+            return "outside-scope"
+        return self.vat_position or ("internal" if self.client == "internal" else "uk")
+
+    @model_validator(mode="after")
+    def _exchange_rate(self) -> Project:
+        if self.exchange_rate is not None:
+            if self.currency == "GBP":
+                raise ValueError("exchange_rate is only used with currency = \"EUR\": a GBP costing needs no rate")
+            if not (self.exchange_rate_source or "").strip():
+                raise ValueError("exchange_rate needs an exchange_rate_source: say where the rate comes from")
+        elif self.exchange_rate_source:
+            raise ValueError("exchange_rate_source is only used with exchange_rate")
+        return self
+
+
