@@ -48,14 +48,17 @@ def require(module: str) -> Any:
         ) from None
 
 
-def _m(value: Decimal, locale: str) -> str:
-    return escape(format_money(value, locale))
+def _m(value: Decimal, locale: str, currency: str = "GBP") -> str:
+    return escape(format_money(value, locale, currency))
 
 
 def costing_html(costing: Costing, locale: str = "en_GB") -> str:
     """An HTML table of the lines by year, then the totals."""
+    from .export.text import finance_rows, who_and_rates
+
     p = costing.spec.project
     t = costing.totals
+    cur = costing.currency
     out = [_STYLE, '<div class="copro">']
     out.append(f"<h3>{escape(p.title)}</h3>")
     who = escape(p.client) + (f" client, {escape(p.organisation)}" if p.organisation else " client")
@@ -64,6 +67,7 @@ def costing_html(costing: Costing, locale: str = "en_GB") -> str:
         f"Rates in force on {costing.stamp.priced_on.isoformat()} "
         f"(sha256 <code>{costing.stamp.sha256[:16]}</code>…).</p>"
     )
+    out += [f"<p>{escape(line)}</p>" for line in who_and_rates(costing)]
     if costing.illustrative:
         out.append('<p class="warn">Contains illustrative rates: confirm with finance before submitting.</p>')
     out.append("<table><thead><tr><th>Year</th><th>Description</th><th>Quantity</th><th>Unit price</th>"
@@ -74,19 +78,16 @@ def costing_html(costing: Costing, locale: str = "en_GB") -> str:
             out.append(
                 f"<tr{cls}><td>{line.year}</td><td>{escape(line.description)}</td>"
                 f'<td class="num">{escape(plain_number(line.quantity))} {escape(line.unit)}</td>'
-                f'<td class="num">{_m(line.unit_price, locale)}</td><td class="num">{_m(line.amount, locale)}</td>'
+                f'<td class="num">{_m(line.unit_price, locale, cur)}</td><td class="num">{_m(line.amount, locale, cur)}</td>'
                 f"<td>{escape(line.charge)}</td><td>{escape(line.heading)}</td></tr>"
             )
         out.append(
             f'<tr><th></th><th>Year {year} price</th><th></th><th></th>'
-            f'<th class="num">{_m(t.by_year[year], locale)}</th><th></th><th></th></tr>'
+            f'<th class="num">{_m(t.by_year[year], locale, cur)}</th><th></th><th></th></tr>'
         )
     out.append("</tbody></table><table><tbody>")
-    for label, amount in (
-        ("Value (full rates)", t.value), ("Waived (given free)", t.waived), ("VAT", t.vat),
-        ("Price: what the bid asks for", t.price), ("Funder contribution", t.funder_contribution),
-    ):
-        out.append(f'<tr><th>{label}</th><td class="num">{_m(amount, locale)}</td></tr>')
+    for label, amount in finance_rows(costing):
+        out.append(f'<tr><th>{escape(label.strip())}</th><td class="num">{_m(amount, locale, cur)}</td></tr>')
     out.append("</tbody></table></div>")
     return "".join(out)
 

@@ -19,7 +19,7 @@ from ..errors import InputError, Problem
 from ..ratebook.columns import flatten, item_label
 from ..ratebook.folder import FILES, FolderRead, Located, read_folder_details
 from ..ratebook.models import ROW_TYPES, Row
-from ..ratebook.writeback import default_header, header_of, render_file, verify_round_trip
+from ..ratebook.writeback import default_header, render_file, update_file, verify_round_trip
 from .rates_reader import CellWhere, check_workbook, problem_order
 
 
@@ -190,8 +190,10 @@ def import_workbook(
         if old_text is not None and same_rows:
             unchanged.append(file)
             continue
-        header = header_of(old_text, file) if old_text is not None and old_text.strip() else default_header(file)
-        text = render_file(file, mine, header)
+        if old_text is not None and old_text.strip() and file not in existing.unreadable:
+            text = update_file(file, old_text, mine)  # in place: comments between rows survive
+        else:
+            text = render_file(file, mine, default_header(file))
         verify_round_trip(file, text, mine)
         texts[file] = text
     if not allow_history_edit:

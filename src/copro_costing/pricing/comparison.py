@@ -32,6 +32,9 @@ class Comparison:
             ("Waived (given free)", tuple(t.waived for t in totals)),
             ("VAT", tuple(t.vat for t in totals)),
             ("Price (the bid asks for)", tuple(t.price for t in totals)),
+            ("Requested only if there is budget", tuple(t.requested for t in totals)),
+            ("Cost to the university (full economic cost)", tuple(t.cost for t in totals)),
+            ("Surplus (deficit if negative)", tuple(t.surplus for t in totals)),
             ("Funder contribution", tuple(t.funder_contribution for t in totals)),
             ("Remainder (not paid by the funder)", tuple(t.remainder for t in totals)),
         ]
@@ -46,8 +49,9 @@ class Comparison:
         body = []
         for name, values in self.rows:
             diffs = [v - values[0] for v in values[1:]]
-            body.append([name, *(format_money(v, locale) for v in values),
-                         *(_signed(d, locale) for d in diffs)])
+            currency = self.costings[0].currency
+            body.append([name, *(format_money(v, locale, currency) for v in values),
+                         *(_signed(d, locale, currency) for d in diffs)])
         return header, body
 
     def __str__(self) -> str:
@@ -82,8 +86,8 @@ class Comparison:
         )
 
 
-def _signed(value: Decimal, locale: str) -> str:
-    text = format_money(abs(value), locale)
+def _signed(value: Decimal, locale: str, currency: str = "GBP") -> str:
+    text = format_money(abs(value), locale, currency)
     return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
 
 
@@ -91,6 +95,8 @@ def compare(*costings: Costing, labels: Sequence[str] | None = None) -> Comparis
     """Compare costings side by side; labels default to client and funder of each."""
     if len(costings) < 2:
         raise ValueError("compare needs at least two costings")
+    if len({c.currency for c in costings}) > 1:
+        raise ValueError("compare costings in one currency: give each the same currency (and exchange rate)")
     if labels is None:
         labels = [f"{c.spec.project.client} / {c.funder.id}" for c in costings]
         if len(set(labels)) != len(labels):

@@ -4,7 +4,9 @@ Used by ``copro-costing rates import``. Each file keeps its header: the ``#:sche
 line editors use for validation and the comment block that explains the file. Values
 are written exactly as held (a Decimal read as ``1.50`` is written ``1.50``), so the
 SHA-256 stamp of the rows in force on any date is the same before and after a round
-trip. Comments between rows are not kept; the header is.
+trip. An existing file is edited in place (:func:`update_file`, with tomlkit, a
+round-trip TOML library): unchanged rows keep their exact text and the comments staff
+wrote between rows survive; a new file is written whole with its header.
 """
 
 from __future__ import annotations
@@ -85,6 +87,80 @@ def _plain(model: object) -> dict[str, object]:
             continue
         out[key] = value
     return out
+
+
+def _row_fields(table: str, row: Row) -> list[tuple[str, str]]:
+    """(field, TOML value text) of a row, in the table's field order, as :func:`_row_lines` writes them."""
+    out = []
+    for name in field_order(table):
+        value = getattr(row, name)
+        if value is None or (name == "notes" and value == ""):
+            continue
+        if name == "headings":
+            if value:
+                out.append((name, "[\n" + "".join(f"  {toml_value(_plain(v))},\n" for v in value) + "]"))
+            continue
+        if hasattr(value, "model_dump"):
+            value = _plain(value)
+        out.append((name, toml_value(value)))
+    return out
+
+
+def update_file(file: str, text: str, tables: Mapping[str, Sequence[Row]]) -> str:
+    """``text`` (an existing rates file) edited in place to hold exactly ``tables``' rows.
+
+    Rows are matched by item and effective date: a matched row keeps its text, comments
+    and position, with only changed fields rewritten; rows that are gone are removed;
+    new rows are added after the last row of their table.
+    """
+    import tomlkit
+    from tomlkit.items import AoT
+
+    doc = tomlkit.parse(text)
+    model_of = ROW_TYPES
+    for table in FILES[file]:
+        rows = list(tables.get(table, ()))
+        wanted = {(row.key, row.effective): row for row in rows}
+        existing = doc.get(table)
+        if not isinstance(existing, AoT):
+            existing = tomlkit.aot()
+            doc.append(table, existing)
+        keep = []
+        for entry in existing.body:
+            try:
+                old = model_of[table].model_validate(tomlkit_plain(entry))
+            except Exception:
+                continue
+            row = wanted.pop((old.key, old.effective), None)
+            if row is None:
+                continue
+            fields = dict(_row_fields(table, row))
+            for name in [k for k in entry if k not in fields]:
+                del entry[name]
+            old_fields = dict(_row_fields(table, old))
+            for name, value in fields.items():
+                if old_fields.get(name) != value:
+                    entry[name] = tomlkit.value(value)
+            keep.append(entry)
+        existing.body[:] = keep
+        for row in rows:
+            if (row.key, row.effective) in wanted:
+                new = tomlkit.table()
+                for name, value in _row_fields(table, row):
+                    new.add(name, tomlkit.value(value))
+                existing.append(new)
+    return tomlkit.dumps(doc)
+
+
+def tomlkit_plain(entry: object) -> object:
+    """A tomlkit table as plain data with Decimals exactly as written (the models refuse floats)."""
+    import tomlkit
+
+    from ..tomlfile import parse_toml
+
+    data, _ = parse_toml(tomlkit.dumps({"x": entry}), "<row>")
+    value = data["x"]
+    return value[0] if isinstance(value, list) else value  # a row of an array of tables dumps as [[x]]
 
 
 def render_file(file: str, tables: Mapping[str, Sequence[Row]], header: str) -> str:
