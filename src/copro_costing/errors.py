@@ -32,6 +32,10 @@ class RateLookupError(LookupError):
     """No version of a rate-table item is in force on the date asked (exit code 2)."""
 
 
+class RetiredError(RateLookupError):
+    """The item was retired (``until``) before the date asked for."""
+
+
 class InputError(Exception):
     """A user's input is wrong. Carries every problem found; the CLI exits with code 2."""
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, RetiredError
 from ..money import format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
@@ -37,6 +37,8 @@ class _Pricer:
     def get(self, table: str, lookup: Callable[[date], R], on: date) -> R:
         try:
             row = lookup(on)
+        except RetiredError:
+            raise
         except RateLookupError:
             row = lookup(self.priced_on)  # no version yet on the year's start: today's
         self.used[(table, row.key, row.effective)] = (table, row)

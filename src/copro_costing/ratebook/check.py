@@ -115,7 +115,7 @@ def service_start_problems(rows: Rows) -> list[Problem]:
     """A service version's roles (and the co-producer rate, if it includes co-producers)
     are in force on the day that version takes effect, so it can be priced from then."""
     roles = _earliest(rows, "roles")
-    coproducer = _earliest(rows, "coproducer_rate").get("")
+    coproducer = _earliest(rows, "coproducer_rate").get("standard")
     problems = []
     for row, where in rows.get("services", ()):
         assert isinstance(row, Service)
@@ -130,6 +130,26 @@ def service_start_problems(rows: Rows) -> list[Problem]:
                 f"no co-producer rate is in force on {row.effective.isoformat()}, when this version of the "
                 f"service takes effect (the first takes effect on {coproducer.isoformat()})"
             )))
+    return problems
+
+
+def retirement_problems(rows: Rows) -> list[Problem]:
+    """A retired item ends on or after it began, and its replacement is an item of the same table."""
+    problems = []
+    for table, entries in rows.items():
+        keys = {row.key for row, _ in entries}
+        for row, where in entries:
+            if row.until is not None and row.until < row.effective:
+                problems.append(where.problem("until", (
+                    f"until ({row.until.isoformat()}) is before this version takes effect ({row.effective.isoformat()})"
+                )))
+            if row.replaced_by is not None:
+                if row.until is None:
+                    problems.append(where.problem("replaced_by", "replaced_by names a replacement: give until too"))
+                elif row.replaced_by not in keys or row.replaced_by == row.key:
+                    problems.append(where.problem("replaced_by", (
+                        f"{row.replaced_by!r} is not another {SINGULAR.get(table, table)} in these tables"
+                    )))
     return problems
 
 
@@ -159,6 +179,7 @@ def check_rows(
         problems += reference_problems(mutable, also_known)  # type: ignore[arg-type]
         problems += in_force_problems(rows, today)
         problems += service_start_problems(rows)
+        problems += retirement_problems(rows)
     return problems
 
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import RateLookupError  # re-exported: where lookups fail
+from ..errors import RateLookupError, RetiredError  # re-exported: where lookups fail
 from ..fields import (
     MODEL_CONFIG,
     BudgetCurrency,
@@ -214,7 +214,7 @@ class RateBook:
             raise RateLookupError(f"no {what} is in force on {on.isoformat()}")
         if found.until is not None and found.until < on:
             instead = f"; use {found.replaced_by!r} instead" if found.replaced_by else ""
-            raise RateLookupError(f"{what} was retired after {found.until.isoformat()}{instead}")
+            raise RetiredError(f"{what} was retired after {found.until.isoformat()}{instead}")
         return found
 
     def role(self, key: str, on: date) -> Role:
