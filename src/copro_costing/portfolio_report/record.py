@@ -129,9 +129,9 @@ def record_of(costing: Costing, file: str) -> Record:
         gift = given_free(line)
         free += gift
         sums[0] += gift
-        if line.category in COPRODUCER_CATEGORIES:
+        if line.cost_type in COPRODUCER_CATEGORIES:
             sums[1] += line.amount
-            if line.category == "involvement":
+            if line.cost_type == "involvement":
                 coproducer_fees += line.amount
                 person_sessions += line.quantity
             else:
