@@ -2,7 +2,9 @@
 
 Every expected figure is worked out by hand from the bundled (illustrative) rates:
 co-producers £30.00/h; manager £380/£570 a day (internal/external), officer £260/£390,
-director £520/£780; VAT 20%; uplift 3% a year; UKRI pays 80%.
+director £520/£780 (direct day rates £390, £285, £195); VAT 20%; uplift 3% at each 1 August
+where the applicant adds inflation (AMRC charities, Horizon Europe); UKRI and NIHR pay 80% of a
+university's costs at current prices.
 """
 
 from __future__ import annotations
@@ -61,16 +63,17 @@ def test_must_hold_one_free_initial_consultation(quote, spec_toml):
 def test_the_example_lines_go_to_ukri_headings(examples_dir, book):
     costing = estimate(load_spec(examples_dir / "advisory-group.toml"), book)
     by_heading = costing.totals.by_heading
-    assert by_heading["Directly Incurred - Other Costs"] == 3 * FEES == Decimal("8640.00")
-    assert by_heading["Directly Incurred - Travel and Subsistence"] == 3 * EXPENSES == Decimal("1440.00")
-    assert list(by_heading) == list(book.funder("ukri", date(2026, 4, 1)).headings)  # every heading, in order
+    # Co-producers' fees and expenses are not staff travel and subsistence: both are Other Costs.
+    assert by_heading["Directly Incurred - Other Costs"] == 3 * (FEES + EXPENSES) == Decimal("10080.00")
+    assert by_heading["Directly Incurred - Travel and Subsistence"] == Decimal("0.00")
+    assert list(by_heading) == list(book.funder("ukri", date(2026, 4, 1)).heading_names)  # every heading, in order
 
 
 def test_lines_are_ordered_by_year_then_services_involvement_expenses(quote, spec_toml):
     body = INVOLVEMENT + '[[expenses]]\nitem = "Room"\ncost = 250.00\nyear = 1\n' + \
         '[[services]]\nservice = "training-workshop"\nquantity = 1\nyear = 2\n'
     costing = quote(spec_toml(body))
-    assert [(line.year, line.category) for line in costing.lines] == [
+    assert [(line.year, line.cost_type) for line in costing.lines] == [
         (1, "involvement"), (1, "involvement_expenses"), (1, "expense"),
         (2, "service"), (2, "involvement"), (2, "involvement"), (2, "involvement_expenses"),
         (3, "involvement"), (3, "involvement_expenses"),
@@ -116,12 +119,12 @@ WORKSHOPS = '[[services]]\nservice = "training-workshop"\nquantity = 1\nyears = 
 # time, plus 2 co-producers x (3 h + 2 h preparation) = 10 h at £30.00 = £300.00.
 
 
-def unit_prices(costing, category: str) -> list[Decimal]:
-    return [line.unit_price for line in costing.lines if line.category == category]
+def unit_prices(costing, cost_type: str) -> list[Decimal]:
+    return [line.unit_price for line in costing.lines if line.cost_type == cost_type]
 
 
 def hourly_rates(costing) -> list[Decimal]:
-    return [line.hourly_rate for line in costing.lines if line.category == "involvement"]
+    return [line.hourly_rate for line in costing.lines if line.cost_type == "involvement"]
 
 
 def test_ukri_costs_every_year_at_current_prices(quote, spec_toml):
@@ -133,9 +136,18 @@ def test_ukri_costs_every_year_at_current_prices(quote, spec_toml):
     assert costing.uplift_percent == 0
 
 
-def test_nihr_uplifts_each_later_year_by_3_percent_compounded(quote, spec_toml, check_totals):
+def test_nihr_costs_every_year_at_current_prices_too(quote, spec_toml):
+    # NIHR wants current prices: the applicant adds no inflation.
     costing = quote(spec_toml(WORKSHOPS, funder="nihr"))
-    # year 2 = year 1 x 1.03; year 3 = year 1 x 1.03 x 1.03 (= 1.0609), each rounded to the penny.
+    assert unit_prices(costing, "service") == [Decimal("830.00")] * 3
+    assert hourly_rates(costing) == [Decimal("30.00")] * 3
+    assert costing.uplift_percent == 0
+
+
+def test_an_applicant_inflation_funder_uplifts_at_each_1_august_compounded(quote, spec_toml, check_totals):
+    # Horizon Europe: the applicant adds inflation. Priced and starting 2026-04-01, year 2
+    # (from 2027-04-01) is one 1 August later (2026-08-01), year 3 two.
+    costing = quote(spec_toml(WORKSHOPS, funder="horizon-europe", extra='currency = "GBP"'))
     assert unit_prices(costing, "service") == [
         Decimal("830.00"),
         Decimal("854.90"),  # 830 x 1.03
@@ -148,20 +160,50 @@ def test_nihr_uplifts_each_later_year_by_3_percent_compounded(quote, spec_toml, 
     ]
     # per co-producer per workshop: 5 h x the hourly rate; 2 co-producers a workshop
     assert unit_prices(costing, "involvement") == [Decimal("150.00"), Decimal("154.50"), Decimal("159.15")]
-    payments = [line.amount for line in costing.lines if line.category == "involvement"]
+    payments = [line.amount for line in costing.lines if line.cost_type == "involvement"]
     assert payments == [Decimal("300.00"), Decimal("309.00"), Decimal("318.30")]
     assert costing.uplift_percent == 3
     check_totals(costing)
 
 
-def test_inflation_counts_from_the_first_project_year_when_priced_before_the_start(examples_dir, book):
-    # Hearing checks: NIHR, external, starts 2026-10-01, priced 2026-09-01. A partner day is
-    # 0.25 director (£195) + 1 manager (£570) + 1 officer (£390) = £1,155.00 in year 1.
-    costing = estimate(load_spec(examples_dir / "hearing-checks.toml"), book)
-    days = [line for line in costing.lines if line.description == "Co-production partner day"]
-    assert [(d.year, d.unit_price, d.amount) for d in days] == [
-        (1, Decimal("1155.00"), Decimal("13860.00")),  # 12 days
-        (2, Decimal("1189.65"), Decimal("14275.80")),  # 1155 x 1.03, 12 days
+CONSULTATIONS = '[[services]]\nservice = "initial-consultation"\nquantity = 1\nyears = [1, 2, 3]\n'
+# One consultation for an external client: 0.5 manager days x £570 = £285.00.
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # Starts the day before 1 August 2026: year 1 at today's rates, then one step a year.
+        ("2026-07-31", ["285.00", "293.55", "302.36"]),
+        # Starts on 1 August 2026: the pay award falls before year 1, so year 1 is already uplifted.
+        ("2026-08-01", ["293.55", "302.36", "311.43"]),  # 285 x 1.03, x 1.0609, x 1.092727
+    ],
+)
+def test_a_year_is_uplifted_once_for_every_1_august_before_it_starts(quote, spec_toml, start, expected):
+    text = spec_toml(CONSULTATIONS, client="external", funder="amrc-charity", start=start,
+                     extra='applicant = "university"')
+    costing = quote(text)
+    assert unit_prices(costing, "service") == [Decimal(e) for e in expected]
+
+
+@pytest.mark.parametrize(
+    ("priced_on", "year_1"),
+    [
+        ("2026-09-01", "1155.00"),  # no 1 August between pricing and the start: current rates
+        ("2026-07-31", "1189.65"),  # 1 August 2026 falls before the start: 1155 x 1.03
+    ],
+)
+def test_inflation_counts_from_the_pricing_date_when_priced_before_the_start(quote, spec_toml, priced_on, year_1):
+    # A partner day for an external client starting 2026-10-01: 0.25 director (£195) +
+    # 1 manager (£570) + 1 officer (£390) = £1,155.00 at the rates in force.
+    body = '[[services]]\nservice = "co-production-partner-day"\nquantity = 12\nyears = [1, 2]\n'
+    text = spec_toml(body, client="external", funder="amrc-charity", start="2026-10-01", months=24,
+                     priced_on=priced_on, extra='applicant = "university"')
+    days = [line for line in quote(text).lines if line.description == "Co-production partner day"]
+    step = Decimal("1.03")
+    assert [(d.year, d.unit_price) for d in days] == [
+        (1, Decimal(year_1)),
+        (2, (Decimal(year_1) * step).quantize(Decimal("0.01"))),  # one more 1 August (2027)
     ]
 
 
@@ -174,34 +216,72 @@ name = "Co-production manager"
 effective = 2026-08-01
 internal_day_rate = 400.00
 external_day_rate = 600.00
-source = "illustrative: next year's placeholder"
+direct_day_rate = 300.00
+source = "illustrative: next year's placeholder, the 2026 pay award"
 """)
     return load_rates(rates_copy)
 
 
-CONSULTATIONS = '[[services]]\nservice = "initial-consultation"\nquantity = 1\nyears = [1, 2, 3]\n'
+def test_a_newer_rate_row_covers_its_1_august(quote, spec_toml, book, book_with_new_manager_rates):
+    # Priced 2026-04-01, starting 2026-09-01: the 1 August 2026 award lies before year 1.
+    text = spec_toml(CONSULTATIONS, client="external", funder="amrc-charity", start="2026-09-01",
+                     extra='applicant = "university"')
+    # Without a newer row, today's £285 is uplifted for it.
+    assert unit_prices(quote(text, rates=book), "service") == [
+        Decimal("293.55"), Decimal("302.36"), Decimal("311.43"),
+    ]
+    # A row effective 2026-08-01 (0.5 x £600) already is that award: not uplifted again.
+    assert unit_prices(quote(text, rates=book_with_new_manager_rates), "service") == [
+        Decimal("300.00"),
+        Decimal("309.00"),  # 300 x 1.03: 1 August 2027
+        Decimal("318.27"),  # 300 x 1.0609
+    ]
 
 
 def test_a_year_already_started_uses_the_rates_in_force_when_it_started(quote, spec_toml, book_with_new_manager_rates):
     # Started 2025-09-01, priced 2026-09-01: years 1 and 2 have started; year 3 is uplifted.
-    text = spec_toml(CONSULTATIONS, client="external", funder="nihr", start="2025-09-01", priced_on="2026-09-01")
+    text = spec_toml(CONSULTATIONS, client="external", funder="amrc-charity", start="2025-09-01",
+                     priced_on="2026-09-01", extra='applicant = "university"')
     costing = quote(text, rates=book_with_new_manager_rates)
     assert unit_prices(costing, "service") == [
         Decimal("285.00"),  # year 1 at the rate in force on 2025-09-01: 0.5 x £570
         Decimal("300.00"),  # year 2 at the rate in force on 2026-09-01: 0.5 x £600
-        Decimal("309.00"),  # year 3: £300 x 1.03
+        Decimal("309.00"),  # year 3: £300 x 1.03 (1 August 2027)
     ]
 
 
-def test_a_year_not_yet_started_is_uplifted_from_todays_rates(quote, spec_toml, book_with_new_manager_rates):
-    # One day earlier year 2 has not started: it is today's £300 uplifted once, year 3 twice.
-    text = spec_toml(CONSULTATIONS, client="external", funder="nihr", start="2025-09-01", priced_on="2026-08-31")
+def test_a_year_not_yet_started_is_priced_at_the_row_in_force_at_its_start(
+    quote, spec_toml, book_with_new_manager_rates
+):
+    # One day earlier year 2 has not started: it is priced at the row in force on its first
+    # day (2026-09-01), which already covers 1 August 2026, so it is not uplifted.
+    text = spec_toml(CONSULTATIONS, client="external", funder="amrc-charity", start="2025-09-01",
+                     priced_on="2026-08-31", extra='applicant = "university"')
     costing = quote(text, rates=book_with_new_manager_rates)
     assert unit_prices(costing, "service") == [
         Decimal("285.00"),
-        Decimal("309.00"),  # 300 x 1.03
-        Decimal("318.27"),  # 300 x 1.0609
+        Decimal("300.00"),
+        Decimal("309.00"),  # 300 x 1.03: 1 August 2027
     ]
+
+
+TYPED_ROOM = '[[expenses]]\nitem = "Room hire"\ncost = 100.00\nyears = [1, 2, 3]\n'
+
+
+def test_a_typed_cost_is_not_uplifted(quote, spec_toml):
+    costing = quote(spec_toml(TYPED_ROOM, funder="amrc-charity"))
+    assert [line.amount for line in costing.lines] == [Decimal("100.00")] * 3
+
+
+def test_a_typed_cost_with_uplift_true_is_uplifted_like_the_rates(quote, spec_toml):
+    costing = quote(spec_toml(TYPED_ROOM + "uplift = true\n", funder="amrc-charity"))
+    assert [line.amount for line in costing.lines] == [Decimal("100.00"), Decimal("103.00"), Decimal("106.09")]
+    assert "uplift = true" in costing.lines[1].note
+
+
+def test_uplift_true_changes_nothing_for_a_current_prices_funder(quote, spec_toml):
+    costing = quote(spec_toml(TYPED_ROOM + "uplift = true\n", funder="nihr"))
+    assert [line.amount for line in costing.lines] == [Decimal("100.00")] * 3
 
 
 # --- funders ------------------------------------------------------------------------------------------
@@ -232,7 +312,7 @@ def test_horizon_europe_adds_a_flat_25_percent_of_indirect_costs(quote, spec_tom
 def test_nihr_puts_co_production_under_patient_and_public_involvement(quote, spec_toml):
     costing = quote(spec_toml(WORKSHOPS + INVOLVEMENT, funder="nihr"))
     headings = {line.heading for line in costing.lines}
-    assert headings == {"Patient and Public Involvement"}
+    assert headings == {"Patient and public involvement, engagement and participation"}
 
 
 # --- involvement and expenses ---------------------------------------------------------------------------
@@ -240,19 +320,19 @@ def test_nihr_puts_co_production_under_patient_and_public_involvement(quote, spe
 
 def test_involvement_without_expenses_uses_the_default_allowance(quote, spec_toml):
     costing = quote(spec_toml(INVOLVEMENT.replace("expenses = 15.00\n", "")))
-    allowances = [line for line in costing.lines if line.category == "involvement_expenses"]
+    allowances = [line for line in costing.lines if line.cost_type == "involvement_expenses"]
     assert [line.amount for line in allowances] == [Decimal("320.00")] * 3  # 32 person-sessions x £10.00
 
 
 def test_involvement_with_no_expenses_has_no_expenses_line(quote, spec_toml):
     costing = quote(spec_toml(INVOLVEMENT.replace("expenses = 15.00", "expenses = 0")))
-    assert {line.category for line in costing.lines} == {"involvement"}
+    assert {line.cost_type for line in costing.lines} == {"involvement"}
     assert costing.totals.price == 3 * FEES
 
 
 def test_preparation_hours_are_paid(quote, spec_toml):
     costing = quote(spec_toml(INVOLVEMENT.replace("prep_hours = 1", "prep_hours = 0")))
-    fees = [line.amount for line in costing.lines if line.category == "involvement"]
+    fees = [line.amount for line in costing.lines if line.cost_type == "involvement"]
     assert fees == [Decimal("1920.00")] * 3  # 8 x 4 x 2 h x £30: a third less than with preparation
 
 
@@ -319,7 +399,7 @@ def test_every_problem_is_reported_together(problems_of, spec_toml):
 
 def test_pricing_before_the_coproducer_rate_was_in_force(problems_of, spec_toml, quote):
     (problem,) = problems_of(spec_toml(INVOLVEMENT, priced_on="2024-09-24"))
-    assert "no co-producer rate is in force on 2024-09-24" in problem
+    assert "no co-producer rate 'standard' is in force on 2024-09-24" in problem
     assert quote(spec_toml(INVOLVEMENT, priced_on="2024-09-25")).totals.price == Decimal("10080.00")
 
 
@@ -377,7 +457,8 @@ def test_estimate_is_deterministic(examples_dir, book):
 
 def test_a_costing_using_placeholder_rates_says_so(quote, spec_toml):
     assert quote(spec_toml(WORKSHOPS)).illustrative  # day rates are illustrative
-    assert not quote(spec_toml(INVOLVEMENT)).illustrative  # only the published £30/h and UKRI's rules
+    # only the published £30/h and NIHR's sourced rules and share (UKRI's are illustrative in part)
+    assert not quote(spec_toml(INVOLVEMENT, funder="nihr")).illustrative
 
 
 def test_estimate_reports_problems_as_input_errors_not_crashes(book):
