@@ -161,10 +161,10 @@ def money_values(costing: Costing) -> list[tuple[str, Decimal]]:
     """Every money value of a costing, named, for checks on their form."""
     out: list[tuple[str, Decimal]] = []
     for n, line in enumerate(costing.lines):
-        for name in ("unit_price", "amount", "vat", "waived", "charged", "price"):
+        for name in ("unit_price", "amount", "vat", "waived", "charged", "price", "cost", "surplus", "requested"):
             out.append((f"lines[{n}].{name}", getattr(line, name)))
     t = costing.totals
-    for name in ("value", "waived", "vat", "price", "funder_contribution"):
+    for name in ("value", "waived", "vat", "price", "funder_contribution", "cost", "surplus", "requested", "indirect"):
         out.append((f"totals.{name}", getattr(t, name)))
     out += [(f"totals.by_year[{y}]", v) for y, v in t.by_year.items()]
     out += [(f"totals.by_heading[{h!r}]", v) for h, v in t.by_heading.items()]
@@ -179,13 +179,21 @@ def assert_reconciles(costing: Costing) -> None:
     assert t.vat == sum((line.vat for line in lines), Decimal(0)), "vat is not the sum of line VAT"
     assert t.price == t.value - t.waived + t.vat, "price is not value - waived + vat"
     assert sum(t.by_year.values(), Decimal(0)) == t.price, f"by_year {t.by_year} does not add up to {t.price}"
-    assert sum(t.by_heading.values(), Decimal(0)) == t.price, f"by_heading {t.by_heading} does not add up to {t.price}"
+    assert t.cost == sum((line.cost for line in lines), Decimal(0)), "cost is not the sum of line costs"
+    assert t.requested == sum((line.requested for line in lines), Decimal(0)), "requested is not the sum of lines"
+    assert t.surplus == t.price - t.vat - t.cost, "surplus is not what the unit is paid (VAT aside) minus cost"
+    if costing.funder.direct_commission:  # no funder: no headings, nothing contributed
+        assert t.by_heading == {} and {line.heading for line in lines} <= {""}, "a direct commission has headings"
+        assert t.funder_contribution == Decimal("0.00")
+    else:
+        assert sum(t.by_heading.values(), Decimal(0)) == t.price, f"by_heading {t.by_heading} does not add up"
     for year, amount in t.by_year.items():
         assert amount == sum((line.price for line in lines if line.year == year), Decimal(0)), f"year {year}"
     for heading, amount in t.by_heading.items():
         assert amount == sum((line.price for line in lines if line.heading == heading), Decimal(0)), heading
     assert set(t.by_year) == set(range(1, costing.years + 1)), "by_year must list every project year"
-    assert {line.heading for line in lines} <= set(t.by_heading), "a line's heading is missing from by_heading"
+    if not costing.funder.direct_commission:
+        assert {line.heading for line in lines} <= set(t.by_heading), "a line's heading is missing from by_heading"
     for name, value in money_values(costing):
         assert value.as_tuple().exponent == -2, f"{name} = {value!r} does not have exactly two decimals"
 

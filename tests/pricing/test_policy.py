@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from copro_costing import load_rates
-from copro_costing.pricing.policy import decision_not_allowed, funder_contribution, needs_decision, service_charge, vat_applies
+from copro_costing.pricing.policy import decision_not_allowed, needs_decision, service_charge, vat_applies
 from snippets import INVOLVEMENT
 
 ON = date(2026, 4, 1)
@@ -77,13 +77,23 @@ def test_vat_applies_to_external_clients_unless_set_off():
     assert not vat_applies("internal", None)
 
 
-def test_funder_contribution_is_the_share_plus_flat_indirect_costs(book):
-    price = Decimal("1000.00")
-    assert funder_contribution(price, book.funder("ukri", ON)) == Decimal("800.00")  # 80% of fEC
-    assert funder_contribution(price, book.funder("wellcome", ON)) == Decimal("1000.00")  # direct costs only
-    assert funder_contribution(price, book.funder("horizon-europe", ON)) == Decimal("1250.00")  # +25% flat
-    # 80% of £0.01 is 0.8p: rounded once, to 1p.
-    assert funder_contribution(Decimal("0.01"), book.funder("ukri", ON)) == Decimal("0.01")
+def one_cost(amount: str) -> str:
+    return f'[[expenses]]\nitem = "Room hire"\ncost = {amount}\nyear = 1\n'
+
+
+@pytest.mark.parametrize(
+    ("funder", "amount", "contribution"),
+    [
+        ("ukri", "1000.00", "800.00"),  # 80% of fEC
+        ("wellcome", "1000.00", "1000.00"),  # directly incurred costs at 100%
+        ("horizon-europe", "1000.00", "1250.00"),  # 100% + a flat 25% on a heading in its base
+        ("ukri", "0.01", "0.01"),  # 80% of 1p is 0.8p: rounded once, to 1p
+    ],
+)
+def test_funder_contribution_is_the_share_plus_flat_indirect_costs(quote, spec_toml, funder, amount, contribution):
+    costing = quote(spec_toml(one_cost(amount), funder=funder, months=12, extra='currency = "GBP"'))
+    assert costing.totals.price == Decimal(amount)
+    assert costing.totals.funder_contribution == Decimal(contribution)
 
 
 # --- free ---------------------------------------------------------------------------------------
@@ -165,7 +175,8 @@ def test_a_case_by_case_service_without_a_decision_names_the_entry(problems_of, 
 
 
 def test_an_external_client_needs_no_decision_and_is_charged(quote, spec_toml):
-    costing = quote(spec_toml(service("advisory-group-meeting", 4), client="external"))
+    text = spec_toml(service("advisory-group-meeting", 4), client="external", extra='applicant = "university"')
+    costing = quote(text)
     (line,) = costing.lines
     assert (line.charge, line.amount) == ("charged", Decimal("1140.00"))  # 4 x 0.5 x £570
     assert costing.warnings == ()
@@ -247,7 +258,7 @@ def test_involvement_below_the_coproducer_rate_is_an_error_naming_the_entry(prob
 @pytest.mark.parametrize(("rate", "hourly"), [("30.00", Decimal("30.00")), ("35.00", Decimal("35.00"))])
 def test_involvement_at_or_above_the_coproducer_rate_is_fine(quote, spec_toml, rate, hourly):
     costing = quote(spec_toml(INVOLVEMENT + f"rate = {rate}\n"))
-    fees = [line for line in costing.lines if line.category == "involvement"]
+    fees = [line for line in costing.lines if line.cost_type == "involvement"]
     assert [line.hourly_rate for line in fees] == [hourly] * 3
     assert [line.unit_price for line in fees] == [3 * hourly] * 3  # (2 h + 1 h) a person-session
     # 8 people x 4 sessions x (2 h + 1 h) = 96 hours a year

@@ -1,7 +1,8 @@
 """Property tests: invariants of the money path over generated costing specs (Hypothesis).
 
 Specs are built as plain data, as a notebook would, and read with ``parse_spec``. They
-cover both clients, every funder, 1 to 60 months, every service (with a recorded
+cover both clients, every funder (and a direct commission, Horizon Europe in GBP or EUR, NIHR for
+universities and NHS bodies), 1 to 60 months, every service (with a recorded
 decision where one is needed), involvement and expenses, priced on 2026-04-01.
 """
 
@@ -26,7 +27,7 @@ SERVICES = (
     "advisory-group-meeting",
     "co-production-partner-day",
 )
-FUNDERS = ("ukri", "nihr", "wellcome", "amrc-charity", "horizon-europe", "other")
+FUNDERS = ("ukri", "nihr", "wellcome", "amrc-charity", "horizon-europe", "other", "none")
 PRICED_ON = date(2026, 4, 1)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,6 +94,10 @@ def spec_data(draw) -> dict[str, Any]:
         "months": months,
         "priced_on": PRICED_ON,
     }
+    if project["funder"] == "horizon-europe" and draw(st.booleans()):
+        project["currency"] = "EUR"  # at the tables' budgeting rate
+    if project["funder"] in ("nihr", "other"):
+        project["applicant"] = draw(st.sampled_from(["university", "nhs"]))
     if client == "external" and draw(st.integers(0, 4)) == 0:
         project["vat"] = False
         project["vat_reason"] = "Finance confirmed no VAT is due"
@@ -150,9 +155,9 @@ def with_people_doubled(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "involvement": [{**e, "people": 2 * e["people"]} for e in data["involvement"]]}
 
 
-def involvement_amounts(costing: Costing, category: str) -> list[Decimal]:
+def involvement_amounts(costing: Costing, cost_type: str) -> list[Decimal]:
     """Amounts of the lines priced from [[involvement]] entries (not those included in services)."""
-    return [line.amount for line in costing.lines if line.category == category and line.ref.startswith("involvement")]
+    return [line.amount for line in costing.lines if line.cost_type == cost_type and line.ref.startswith("involvement")]
 
 
 @SETTINGS
@@ -165,14 +170,14 @@ def test_doubling_people_exactly_doubles_involvement_expenses(data, book):
 
 
 ROUNDED_FEE = {
-    "project": {"title": "Generated bid", "client": "internal", "funder": "nihr", "start": PRICED_ON,
+    "project": {"title": "Generated bid", "client": "internal", "funder": "amrc-charity", "start": PRICED_ON,
                 "months": 13, "priced_on": PRICED_ON},
     "services": [],
     "involvement": [{"activity": "Advisory group", "people": 1, "sessions": 1, "hours": Decimal("0.25"),
                      "prep_hours": Decimal("0.00"), "years": [2]}],
     "expenses": [],
 }
-"""NIHR year 2 pays £30.90 an hour: a quarter hour is 772.5p. Fees are priced per person
+"""An AMRC charity's year 2 (one 1 August later) pays £30.90 an hour: a quarter hour is 772.5p. Fees are priced per person
 per session (rounded once, to £7.73), so two people are exactly 2 x £7.73 = £15.46."""
 
 
@@ -212,6 +217,6 @@ def test_estimate_is_deterministic(data, book):
 def test_co_producers_are_paid_at_least_the_rate_in_force(data, book):
     costing = price(data, book)
     for line in costing.lines:
-        if line.category == "involvement":
+        if line.cost_type == "involvement":
             assert line.charge == "charged"
             assert line.hourly_rate is not None and line.hourly_rate >= Decimal("30.00")
