@@ -213,7 +213,7 @@ def check_workbook(case: Case) -> None:
     involvement = sum((line.amount for line in costing.lines if line.kind == "involvement"), Decimal("0.00"))
     assert money(coproducers.cell(total, 12).value) == involvement
     assert coproducers.cell(row_of(coproducers, "Reconciles with the Budget sheet"), 12).value == "yes"
-    payments = sorted(line.amount for line in costing.lines if line.category == "involvement")
+    payments = sorted(line.amount for line in costing.lines if line.cost_type == "involvement")
     listed = sorted(money(coproducers.cell(r, 9).value) for r in range(4, total) if coproducers.cell(r, 9).value is not None)
     assert listed == payments
 

@@ -94,7 +94,8 @@ def test_total_names_point_at_formula_cells(wb):
         cell = _cell_for_name(wb, name)
         assert cell.data_type == "f", name
     assert _cell_for_name(wb, "TotalPrice").value.startswith("=SUM(")
-    assert _cell_for_name(wb, "FunderContribution").value == "=ROUND(TotalPrice*FunderPays*(1+FunderIndirect),2)"
+    # The funder pays each heading at its category's share, plus its share of the flat indirect costs.
+    assert re.fullmatch(r"=ROUND\([A-Z]+\d+\+ROUND\(E\d+\*E\d+,2\),2\)", _cell_for_name(wb, "FunderContribution").value)
 
 
 def test_budget_has_one_row_per_line_with_live_formulas(wb, hearing):
@@ -108,7 +109,7 @@ def test_budget_has_one_row_per_line_with_live_formulas(wb, hearing):
         row = {c.column_letter: c for c in ws[r]}
         assert (row["A"].value, row["B"].value, row["C"].value, row["D"].value) == (
             line.kind, line.description, line.year, line.unit)
-        if line.category == "involvement" and line.ref:
+        if line.cost_type == "involvement" and line.ref:
             # Co-producer payments follow the people, sessions, hours and rate on their own sheet.
             assert row["E"].value.startswith("='Co-producer payments'!C"), line
             assert row["F"].value.startswith("='Co-producer payments'!H"), line
@@ -120,7 +121,7 @@ def test_budget_has_one_row_per_line_with_live_formulas(wb, hearing):
         assert row["K"].value == f"=G{r}-I{r}+J{r}"
         assert (row["H"].value, row["L"].value) == (line.charge, line.heading)
         assert row["F"].number_format == GBP and row["G"].number_format == GBP
-        if line.category == "involvement_expenses":
+        if line.cost_type == "involvement_expenses":
             assert str(row["E"].value).startswith("='Co-producer payments'!C"), "follows the people and sessions"
         elif line.kind != "involvement":
             assert row["E"].value == pytest.approx(float(line.quantity))
@@ -162,7 +163,7 @@ def test_input_columns_have_shaded_headings(wb):
 
 def test_inputs_are_shaded_and_rates_are_named_cells(wb, hearing):
     assert _cell_for_name(wb, "VATRate").value == pytest.approx(0.2)
-    assert _cell_for_name(wb, "FunderPays").value == pytest.approx(1)
+    assert "FunderPays" not in wb.defined_names  # the share depends on each heading's category now
     assert _cell_for_name(wb, "FunderIndirect").value == 0
     assert _cell_for_name(wb, "VATRate").number_format == "0%"
     for name in ("BudgetYear", "BudgetPrice", "BudgetHeading", "BudgetKind"):
@@ -180,7 +181,7 @@ def test_coproducer_sheet_shows_people_sessions_hours_rates_and_links_to_budget(
     panel = [row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] == "Lived-experience advisory panel"]
     assert [row[:6] for row in panel] == [("Lived-experience advisory panel", 1, 10, 4, 2.5, 1),
                                           ("Lived-experience advisory panel", 2, 10, 4, 2.5, 1)]
-    assert [row[6] for row in panel] == [30, 30.9], "the hourly rate in force each year (uplifted in year 2)"
+    assert [row[6] for row in panel] == [30, 30], "the hourly rate in force each year (NIHR: current prices)"
     assert all(row[7].startswith("=ROUND(G") and row[8].startswith("=Budget!G") for row in panel)
     assert all(row[9].startswith("=Budget!F") and row[10].startswith("=Budget!G") for row in panel), "expenses"
     included = [row for row in ws.iter_rows(min_row=4, values_only=True)
@@ -195,7 +196,15 @@ def test_funder_view_lists_every_heading_by_year_and_what_the_funder_pays(wb, he
     ws = wb[FUNDER]
     labels = _labels(ws)
     header = labels.index("Heading") + 1
-    assert labels[header: header + len(hearing.funder.headings)] == list(hearing.funder.headings)
+    assert labels[header: header + len(hearing.funder.headings)] == list(hearing.funder.heading_names)
+    shown = [c.value for c in ws[header]]
+    assert shown[-2:] == ["Share paid", "Funder pays"], "a share and a contribution per heading"
+    # NIHR pays an NHS body 100% of direct costs and nothing of indirect costs.
+    shares = {ws.cell(header + k, len(shown) - 1).value for k, h in enumerate(hearing.funder.headings, 1)
+              if h.category == "directly-incurred"}
+    assert shares == {1}
+    (indirect,) = [k for k, h in enumerate(hearing.funder.headings, 1) if h.category == "indirect"]
+    assert ws.cell(header + indirect, len(shown) - 1).value == 0
     assert [ws.cell(header, 5 + y).value for y in range(1, hearing.years + 1)] == [1, 2]
     assert ws.cell(header, 6).number_format == '"Year "0'
     for label in ("Reconciles with the Budget total price", "Funder contribution", "Remainder: price the funder does not pay"):
@@ -206,11 +215,16 @@ def test_funder_view_shows_the_funders_share_and_indirect_costs_as_percentages(w
     ws = wb[FUNDER]
     labels = _labels(ws)
     for label, name in (
-        ("Funder pays (share of the price)", "=FunderPays"), ("Indirect costs the funder adds", "=FunderIndirect"),
+        ("Flat indirect rate the funder adds on its base", "=FunderIndirect"),
     ):
         cell = ws.cell(labels.index(label) + 1, 5)
         assert cell.value == name
         assert cell.number_format.endswith("%"), f"{label}: {cell.number_format!r} shows 0.8 for 80%"
+    header = labels.index("Heading") + 1
+    share = [c.value for c in ws[header]].index("Share paid") + 1
+    assert all(ws.cell(r, share).number_format.endswith("%") for r in range(header + 1, labels.index("Total") + 1))
+    indirect_share = ws.cell(labels.index("Share of indirect costs paid") + 1, 5)
+    assert indirect_share.number_format.endswith("%")
 
 
 # --- an edit cannot leave co-producers unpaid ------------------------------------------------
@@ -243,8 +257,14 @@ def test_coproducer_lines_can_only_be_charged_other_lines_take_any_charge(exampl
     assert {"involvement", "service"} <= kinds
 
 
-def test_hourly_rates_cannot_go_below_the_coproducer_rate(wb, hearing):
-    ws = wb[COPRODUCERS]
+@pytest.fixture(scope="module")
+def hearing_uplifted(hearing, book) -> Costing:
+    """Hearing checks as an application to an AMRC charity, whose applicants add inflation."""
+    return estimate(hearing.spec.with_project(funder="amrc-charity", applicant="university"), book)
+
+
+def test_hourly_rates_cannot_go_below_the_coproducer_rate(hearing_uplifted, tmp_path):
+    ws = _load(hearing_uplifted, tmp_path)[COPRODUCERS]
     total = _labels(ws).index("Total") + 1
     rows = [r for r in range(4, total) if ws.cell(r, 7).value is not None]
     assert len(rows) >= 3
@@ -256,6 +276,7 @@ def test_hourly_rates_cannot_go_below_the_coproducer_rate(wb, hearing):
         assert ws.cell(r, 7).value >= 30, "the rate as priced passes its own check"
     uplifted = [ws.cell(r, 7).value for r in rows if ws.cell(r, 2).value == 2]
     assert uplifted and all(rate > 30 for rate in uplifted), "later years: uplifted rate, floored at the rate itself"
+    assert [ws.cell(r, 7).value for r in rows if ws.cell(r, 2).value == 1] == [30] * (len(rows) - len(uplifted))
 
 
 def test_people_sessions_and_hours_follow_the_costing_files_rules(wb, hearing):
@@ -279,6 +300,8 @@ def test_people_sessions_and_hours_follow_the_costing_files_rules(wb, hearing):
 
 RATE_RISE = """
 [[coproducer_rate]]
+tier = "standard"
+name = "Standard"
 effective = 2027-01-01
 hourly_rate = 32.00
 source = "illustrative: a test rise"
@@ -288,8 +311,8 @@ source = "illustrative: a test rise"
 def test_each_years_hourly_rate_is_floored_at_the_rate_in_force_for_that_year(rates_copy, append, tmp_path):
     append(rates_copy, "coproducer.toml", RATE_RISE)
     spec = parse_spec({
-        "project": {"title": "Rise", "client": "external", "funder": "nihr", "start": "2026-04-01", "months": 36,
-                    "priced_on": "2027-06-01"},
+        "project": {"title": "Rise", "client": "external", "funder": "amrc-charity", "applicant": "university",
+                    "start": "2026-04-01", "months": 36, "priced_on": "2027-06-01"},
         "involvement": [{"activity": "Panel", "people": 2, "sessions": 3, "hours": "2", "years": [1, 2, 3]}],
     })
     costing = estimate(spec, load_rates(rates_copy))
@@ -300,7 +323,7 @@ def test_each_years_hourly_rate_is_floored_at_the_rate_in_force_for_that_year(ra
         (dv,) = _validations_of(ws, f"G{r}")
         floors[year], rates[year] = Decimal(dv.formula1), Decimal(str(ws.cell(r, 7).value))
     # Years 1 and 2 have started: priced at the rate in force when each began (£30, then
-    # £32); year 3 is today's £32 uplifted, and may not go below £32.
+    # £32); year 3 is today's £32 uplifted for 1 August 2027, and may not go below £32.
     assert floors == {1: Decimal("30.00"), 2: Decimal("32.00"), 3: Decimal("32.00")}
     assert rates[1] == 30 and rates[2] == 32 and rates[3] > 32
 
@@ -341,7 +364,9 @@ def test_summary_shows_project_totals_tables_and_stamp(wb, hearing):
     assert "By project year" in pairs and f"By {hearing.funder.name} heading" in pairs
 
 
-def test_illustrative_banner_shown_only_when_illustrative_rates_were_used(wb, group, tmp_path):
+def test_illustrative_banner_shown_only_when_illustrative_rates_were_used(wb, group, book, tmp_path):
+    # The advisory group for NIHR uses only published figures (UKRI's rules are illustrative in part).
+    group = estimate(group.spec.with_project(funder="nihr"), book)
     assert ILLUSTRATIVE_BANNER.lower().startswith("contains illustrative rates: confirm with finance before submitting")
     assert wb[SUMMARY]["A2"].value == ILLUSTRATIVE_BANNER
     assert wb[SUMMARY]["A2"].fill.fgColor.rgb == "00C00000"
