@@ -39,8 +39,12 @@ def test_building_in_code_prices_like_the_file(spec, book):
     year1 = {line.description: line.amount for line in costing.lines if line.year == 1}
     assert year1["Advisory group meetings"] == Decimal("2880.00")
     assert year1["Advisory group meetings: expenses"] == Decimal("480.00")
-    # NIHR includes inflation: year 2 pays £30 x 1.03 = £30.90 an hour, 3 h a session = £92.70.
+    # NIHR wants current prices: year 2 pays the same £30 an hour, 3 h a session = £90.00.
     year2 = next(ln for ln in costing.lines if ln.year == 2 and ln.description == "Advisory group meetings")
+    assert year2.unit_price == Decimal("90.00")
+    # Where the applicant adds inflation (an AMRC charity), year 2 is one 1 August later: £30.90 x 3 = £92.70.
+    uplifted = estimate(spec.with_project(funder="amrc-charity"), book)
+    year2 = next(ln for ln in uplifted.lines if ln.year == 2 and ln.description == "Advisory group meetings")
     assert year2.unit_price == Decimal("92.70")
 
 

@@ -64,12 +64,18 @@ def test_the_json_has_the_shape_the_issue_promises(quote_json, examples_dir):
     assert len(data["rates"]["sha256"]) == 64
     assert data["lines"], "the example has lines"
     for line in data["lines"]:
-        assert {"kind", "description", "year", "quantity", "unit", "unit_price", "amount", "charge", "heading"} <= set(line)
+        assert {"kind", "description", "year", "quantity", "unit", "unit_price", "amount", "charge", "heading",
+                "category", "cost", "surplus"} <= set(line)
+        assert line["category"] in ("directly-incurred", "directly-allocated", "indirect", "exception")
         assert line["kind"] in ("service", "involvement", "expense")
         assert line["charge"] in ("charged", "free", "requested", "waived")
         assert isinstance(line["year"], int)
         assert isinstance(line["quantity"], str)
-    assert set(data["totals"]) == {"value", "waived", "vat", "price", "by_year", "by_heading", "funder_contribution"}
+    assert set(data["totals"]) == {"value", "waived", "vat", "price", "by_year", "by_heading", "funder_contribution",
+                                   "cost", "surplus", "requested", "indirect"}
+    project = data["project"]
+    assert (project["applicant"], project["currency"], project["unit_time"]) == ("university", "GBP", "charge-out")
+    assert "exchange_rate" not in data["rates"], "only a costing not in GBP names an exchange rate"
     assert list(data["totals"]["by_year"]) == ["1", "2", "3"]
 
 
@@ -90,10 +96,11 @@ def test_the_external_client_figures_through_the_command(quote_json, write_spec,
 @pytest.mark.parametrize("example", ["advisory-group.toml", "hearing-checks.toml", "patient-data-principles.toml"])
 def test_every_money_string_has_exactly_two_decimals(quote_json, examples_dir, example):
     data = quote_json(examples_dir / example)
-    money = [data["totals"][k] for k in ("value", "waived", "vat", "price", "funder_contribution")]
+    money = [data["totals"][k] for k in ("value", "waived", "vat", "price", "funder_contribution", "cost", "surplus",
+                                         "requested", "indirect")]
     money += list(data["totals"]["by_year"].values()) + list(data["totals"]["by_heading"].values())
     for line in data["lines"]:
-        money += [line["unit_price"], line["amount"]]
+        money += [line["unit_price"], line["amount"], line["cost"], line["surplus"]]
     for value in money:
         assert isinstance(value, str)
         assert re.match(MONEY, value), value
@@ -201,7 +208,7 @@ def test_priced_on_before_the_coproducer_rate_existed_exits_2(run, examples_dir)
     # £30/h takes effect on 2024-09-25: the day before, there is no rate to pay co-producers at.
     code, _, err = run("quote", examples_dir / "advisory-group.toml", "--priced-on", "2024-09-24")
     assert code == 2
-    assert "no co-producer rate is in force on 2024-09-24" in err
+    assert "no co-producer rate 'standard' is in force on 2024-09-24" in err
     assert run("quote", examples_dir / "advisory-group.toml", "--priced-on", "2024-09-25", "-f", "json")[0] == 0
 
 
