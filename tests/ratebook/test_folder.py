@@ -54,8 +54,11 @@ def test_the_three_staff_roles_have_internal_and_external_day_rates(book):
 
 
 def test_the_coproducer_rate_is_the_published_30_pounds_an_hour_and_the_only_version(book):
-    (row,) = book.versions("coproducer_rate")
+    assert book.keys("coproducer_rate") == ["standard"], "only the Collective's rate is shipped as a tier"
+    (row,) = book.versions("coproducer_rate", "standard")
     assert row.hourly_rate == Decimal("30.00")
+    # The source says what the published note scopes it to, and that it began as a pilot.
+    assert "pilot to 31 March 2025" in row.source and "floor" in row.source
     assert row.effective == date(2024, 9, 25)
     assert "Co-Production Collective" in row.source
     assert not row.illustrative
@@ -68,24 +71,72 @@ def test_vat_is_20_percent_and_the_uplift_is_an_illustrative_3_percent(book):
     assert uplift.illustrative
 
 
-def test_the_six_funders_and_how_they_price(book):
-    assert set(book.keys("funders")) == {"ukri", "nihr", "wellcome", "amrc-charity", "horizon-europe", "other"}
+def test_the_funders_and_how_they_price(book):
+    assert set(book.keys("funders")) == {"ukri", "nihr", "wellcome", "amrc-charity", "horizon-europe", "other", "none"}
     ukri = book.funder("ukri", ON)
-    assert (ukri.prices, ukri.pays_percent, ukri.indirect_percent) == ("current", 80, 0)
-    assert book.funder("nihr", ON).prices == "inflation"
-    assert "Patient and Public Involvement" in book.funder("nihr", ON).headings
-    assert book.funder("horizon-europe", ON).indirect_percent == 25
+    assert (ukri.inflation, ukri.day_rate, ukri.indirect_percent, ukri.currency) == ("none", "full", 0, "GBP")
+    assert ukri.heading_for.service == "Directly Allocated - Other"
+    assert ukri.heading("Directly Allocated - Other").category == "directly-allocated"
+    nihr = book.funder("nihr", ON)
+    assert nihr.inflation == "none", "NIHR wants current prices"
+    assert len(nihr.headings) == 8 and nihr.heading_names[0] == "Staff costs"
+    assert "Patient and public involvement, engagement and participation" in nihr.heading_names
+    horizon = book.funder("horizon-europe", ON)
+    assert (horizon.inflation, horizon.indirect_percent, horizon.currency) == ("applicant", 25, "EUR")
+    outside_base = {h.name for h in horizon.headings if not h.base}
+    assert outside_base == {"Subcontracting costs", "Internally invoiced goods and services", "Indirect costs"}
     for charity in ("wellcome", "amrc-charity"):
-        assert book.funder(charity, ON).indirect_percent == 0
+        assert (book.funder(charity, ON).indirect_percent, book.funder(charity, ON).day_rate) == (0, "direct")
+    assert book.funder("amrc-charity", ON).inflation == "applicant"
+    assert book.funder("wellcome", ON).inflation == "none"
+    assert book.funder("none", ON).direct_commission
+
+
+@pytest.mark.parametrize(
+    ("funder", "applicant", "incurred", "allocated", "indirect"),
+    [
+        ("ukri", "university", 80, 80, 80),
+        ("nihr", "university", 80, 80, 80),
+        ("nihr", "nhs", 100, 100, 0),  # 100% of direct costs
+        ("wellcome", "university", 100, 0, 0),  # directly incurred costs only
+        ("amrc-charity", "university", 100, 0, 0),
+        ("horizon-europe", "university", 100, 100, 100),
+    ],
+)
+def test_each_funder_pays_a_share_of_each_cost_category_by_applicant(book, funder, applicant, incurred, allocated,
+                                                                      indirect):
+    share = book.funder_share(funder, applicant, ON)
+    assert (share.percent("directly-incurred"), share.percent("directly-allocated"), share.percent("indirect")) == (
+        incurred, allocated, indirect)
+    assert share.source.strip()
 
 
 def test_every_row_has_a_source_and_invented_figures_say_illustrative(book):
-    for table in ("roles", "expense_defaults", "services", "uplift"):
+    for table in ("roles", "services", "uplift"):
         for row in book.rows(table):
             assert row.illustrative, f"{table} {row.key!r} is a placeholder and must say 'illustrative'"
+    published = date(2026, 12, 1)  # expense defaults with published figures from this date
+    for row in book.rows("expense_defaults"):
+        if row.effective < published:
+            assert row.illustrative, f"expense_defaults {row.key!r} is a placeholder and must say 'illustrative'"
+        else:
+            assert not row.illustrative, f"expense_defaults {row.key!r} carries a published figure"
+    assert book.exchange_rate("EUR", ON).illustrative, "the budgeting rate is illustrative until finance sets it"
     for table in book.tables:
         for row in book.rows(table):
             assert row.source.strip()
+
+
+@pytest.mark.parametrize(
+    ("key", "before", "after"),
+    [
+        ("bsl-interpreter", "300.00", "140.00"),  # NUBSLI's upper regional half-day figure
+        ("coproducer-expenses", "10.00", "10.00"),  # no published figure: the placeholder stays
+    ],
+)
+def test_published_expense_figures_take_over_on_1_december_2026(book, key, before, after):
+    assert book.expense_default(key, date(2026, 11, 30)).amount == Decimal(before)
+    assert book.expense_default(key, date(2026, 12, 1)).amount == Decimal(after)
 
 
 def test_the_bundled_folder_is_the_default(rates_dir, monkeypatch):
@@ -107,7 +158,7 @@ def test_the_environment_variable_selects_another_folder(rates_copy, monkeypatch
 def test_a_rate_is_not_in_force_the_day_before_it_takes_effect(book):
     takes_effect = date(2024, 9, 25)
     assert book.coproducer_rate(takes_effect).hourly_rate == Decimal("30.00")
-    with pytest.raises(RateLookupError, match="no co-producer rate is in force on 2024-09-24"):
+    with pytest.raises(RateLookupError, match="no co-producer rate 'standard' is in force on 2024-09-24"):
         book.coproducer_rate(takes_effect - timedelta(days=1))
 
 
@@ -218,7 +269,7 @@ source = "a second version on the same day"
     first = text.splitlines().index("effective = 2024-09-25") + 1
     second = text.splitlines().index("effective = 2024-09-25", first) + 1
     assert problems(rates_copy) == [
-        f"{rates_copy / 'coproducer.toml'}:{second}: coproducer_rate[1].effective: two versions of coproducer_rate "
+        f"{rates_copy / 'coproducer.toml'}:{second}: coproducer_rate[1].effective: two versions of 'standard' "
         f"take effect on 2024-09-25 (the other is at line {first}); add a new date instead"
     ]
 
