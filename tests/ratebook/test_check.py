@@ -63,13 +63,13 @@ def test_bundled_tables_pass_with_a_short_summary(rates_dir: Path, capsys):
     assert out.startswith("OK: ")
     book = load_rates(rates_dir)
     rows = sum(len(book.rows(t)) for t in book.tables)
-    assert f"6 files, {rows} rows" in out
+    assert f"7 files, {rows} rows" in out
     assert "illustrative" in out
 
 
 def test_report_counts(rates_dir: Path):
     result = check_folder(rates_dir, TODAY)
-    assert result.ok and result.files == 6
+    assert result.ok and result.files == 7
     assert result.items <= result.rows
     assert 0 < result.illustrative < result.in_force  # the £30 co-producer rate is published
 
@@ -120,7 +120,7 @@ def test_a_date_that_is_not_a_date(rates: Path, capsys, value: str):
     replace(rates / "coproducer.toml", "effective = 2024-09-25", f"effective = {value}")
     m = only_problem(rates, capsys)
     assert m["field"] == "coproducer_rate[0].effective"
-    assert int(m["line"]) == line_of(rates / "coproducer.toml", "effective")
+    assert int(m["line"]) == line_of(rates / "coproducer.toml", f"effective = {value}")
     assert "date" in m["message"]
 
 
@@ -128,7 +128,7 @@ def test_an_impossible_bare_date_is_a_syntax_error_with_its_line(rates: Path, ca
     replace(rates / "coproducer.toml", "effective = 2024-09-25", "effective = 2024-09-31")
     code, problems, _ = check(rates, capsys)
     assert code == 2 and len(problems) == 1
-    assert f"coproducer.toml:{line_of(rates / 'coproducer.toml', 'effective')}: TOML syntax error" in problems[0]
+    assert f"coproducer.toml:{line_of(rates / 'coproducer.toml', 'effective = 2024-09-31')}: TOML syntax error" in problems[0]
 
 
 def test_two_versions_on_the_same_date(rates: Path, capsys):
@@ -164,7 +164,7 @@ def test_empty_folder(tmp_path: Path, capsys):
     code, problems, _ = check(empty, capsys)
     assert code == 2
     assert problems == [f"{empty}: no rates files in this folder (expected roles.toml, coproducer.toml, "
-                        "expenses.toml, tax.toml, funders.toml, services.toml): is this the rates folder?"]
+                        "expenses.toml, tax.toml, currency.toml, funders.toml, services.toml): is this the rates folder?"]
 
 
 def test_missing_folder(tmp_path: Path, capsys):
@@ -277,7 +277,8 @@ def test_funder_heading_that_is_not_one_of_its_headings(rates: Path, capsys):
     ("gbp", "currency codes are written in capitals"),
 ])
 def test_currency_codes(rates: Path, capsys, code: str, message: str):
-    replace(rates / "coproducer.toml", 'currency = "GBP"', f'currency = "{code}"')
+    # the shipped row, not the commented example above it
+    replace(rates / "coproducer.toml", 'hourly_rate = 30.00\ncurrency = "GBP"', f'hourly_rate = 30.00\ncurrency = "{code}"')
     m = only_problem(rates, capsys)
     assert m["field"] == "coproducer_rate[0].currency"
     assert message in m["message"]
@@ -297,7 +298,7 @@ def test_every_problem_at_once_in_file_and_line_order(rates: Path, capsys):
     replace(rates / "roles.toml", "external_day_rate = 780.00", "external_day_rate = -1")
     replace(rates / "roles.toml", "internal_day_rate = 260.00", 'internal_day_rate = "two hundred"')
     replace(rates / "services.toml", "prep_hours = 2", "prep_hours = 2.125")
-    replace(rates / "funders.toml", "pays_percent = 80", "pays_percent = 180")
+    replace(rates / "funders.toml", "directly_incurred = 80", "directly_incurred = 180")
     replace(rates / "expenses.toml", "amount = 8.00", "amount = 8.00\nvat = true")
     code, problems, _ = check(rates, capsys)
     assert code == 2
@@ -306,7 +307,7 @@ def test_every_problem_at_once_in_file_and_line_order(rates: Path, capsys):
     assert fields == [
         f for f in (
             "expense_defaults[3].vat",
-            "funders[0].pays_percent",
+            "funder_shares[0].directly_incurred",
             "roles[0].external_day_rate",
             "roles[2].internal_day_rate",
             "services[1].coproducers.prep_hours",
