@@ -162,8 +162,9 @@ def _read_tables(
                 row = model.model_validate(entry)
             except ValidationError as exc:
                 problems.extend(problems_from(exc, name, index, prefix=(table, i)))
-                if invalid is not None and isinstance(entry.get("id"), str):
-                    invalid[table].add(entry["id"].strip())
+                key = entry.get("funder" if table == "funder_shares" else "id")
+                if invalid is not None and isinstance(key, str):
+                    invalid[table].add(key.strip())
                 continue
             rows[table].append((row, Located(name, table, i, index)))
     return problems
@@ -208,6 +209,7 @@ def reference_problems(
                     f"unknown role {role!r} (roles are: {', '.join(sorted(role_ids)) or 'none'})",
                 ))
     shared = {row.funder for row, _ in rows["funder_shares"] if isinstance(row, FunderShare)}
+    shared |= (also_known or {}).get("funder_shares", set())  # a share row that failed validation is reported already
     funder_ids = {row.key for row, _ in rows["funders"]}
     known_funders = funder_ids | (also_known or {}).get("funders", set())
     for row, where in rows["funders"]:
