@@ -108,7 +108,7 @@ def test_diff_lists_item_old_new_and_change(rates: Path, capsys):
     rows = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines()[4:] if line.strip()}
     assert rows[("roles/director", "internal_day_rate")] == ["520.00", "546.00", "+5.0%"]
     assert rows[("roles/director", "external_day_rate")] == ["780.00", "819.00", "+5.0%"]
-    assert rows[("coproducer_rate", "hourly_rate")] == ["30.00", "33.00", "+10.0%"]
+    assert rows[("coproducer_rate/standard", "hourly_rate")] == ["30.00", "33.00", "+10.0%"]
     assert rows[("uplift", "percent")] == ["3", "3.5", "+16.7%", "(+0.5", "points)"]
     assert rows[("services/co-production-partner-day", "effort.director")] == ["0.25", "0.5", "+100.0%"]
     assert rows[("roles/director", "effective")] == ["2025-08-01", "2026-10-01"]
@@ -149,7 +149,7 @@ def test_newer_rates_never_change_an_earlier_costing(rates: Path, rates_dir: Pat
     assert after.stamp.sha256 != before.stamp.sha256
     assert after.stamp.priced_on == date(2026, 10, 15)
     used = {(table, row.key, row.effective) for table, row in after.rates_used}
-    assert ("coproducer_rate", "", date(2026, 10, 1)) in used  # the new co-producer rate
+    assert ("coproducer_rate", "standard", date(2026, 10, 1)) in used  # the new standard co-producer rate
     # Priced on the same later day without the new rows, the figures are lower.
     assert after.totals.price > estimate(later, load_rates(rates_dir)).totals.price
 
