@@ -22,7 +22,7 @@ from copro_costing.export.rates_reader import cell_decimal, check_workbook, perc
 from copro_costing.export.rates_writer import write_rates_workbook
 from copro_costing.ratebook.columns import item_label
 from copro_costing.ratebook.folder import FILES, TABLE_FILE
-from copro_costing.ratebook.models import ROW_TYPES, RateBook
+from copro_costing.ratebook.models import APPLICANTS, CATEGORIES, ROW_TYPES, RateBook
 
 TODAY = date(2026, 1, 15)
 
@@ -46,11 +46,16 @@ def test_export_one_sheet_per_table_with_drop_downs(rates_dir: Path, tmp_path: P
         assert ws.max_row == 1 + len(book.rows(table))
     roles = wb["roles"]
     header = [c.value for c in roles[1]]
-    assert header == ["id", "name", "effective", "internal_day_rate", "external_day_rate", "currency", "source"]
+    assert header == ["id", "name", "effective", "internal_day_rate", "external_day_rate", "direct_day_rate",
+                      "currency", "source", "until", "replaced_by"]
     assert roles["D2"].value == 520 and roles["D2"].number_format == "#,##0.00"
     services = [c.value for c in wb["services"][1]]
     assert "effort.co-production-manager" in services and "coproducers.prep_hours" in services
-    assert "headings.6" in [c.value for c in wb["funders"][1]]
+    funders = [c.value for c in wb["funders"][1]]
+    assert {"headings.6", "headings.6.category", "headings.6.base", "heading_for.staff"} <= set(funders)
+    assert [c.value for c in wb["funder_shares"][1]][:7] == [
+        "funder", "applicant", "effective", "directly_incurred", "directly_allocated", "indirect", "exception"]
+    assert [c.value for c in wb["coproducer_rate"][1]][:4] == ["tier", "name", "effective", "hourly_rate"]
 
     def lists(ws):
         return {(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation if dv.type == "list"}
@@ -58,7 +63,10 @@ def test_export_one_sheet_per_table_with_drop_downs(rates_dir: Path, tmp_path: P
     col = {name: i for i, name in enumerate(services)}
     policy_letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col["internal_policy"]]
     assert ('"charge,free,request,case-by-case"', f"{policy_letter}2:{policy_letter}1048576") in lists(wb["services"])
-    assert any(f == '"current,inflation"' for f, _ in lists(wb["funders"]))
+    funder_lists = {f for f, _ in lists(wb["funders"])}
+    assert {'"applicant,none"', '"full,direct"', '"charge-out,staff"',
+            '"directly-incurred,directly-allocated,indirect,exception"'} <= funder_lists
+    assert any(f == '"university,nhs,charity,business,public-body"' for f, _ in lists(wb["funder_shares"]))
     assert any(f == '"GBP"' for f, _ in lists(roles))
 
 
@@ -84,9 +92,14 @@ def test_round_trip_into_an_empty_folder_is_exact(rates_dir: Path, tmp_path: Pat
     for file in FILES:
         text = (target / file).read_text(encoding="utf-8")
         assert text.startswith(f"#:schema ./schema/{Path(file).stem}.schema.json\n")
-        # The writer reproduces the shipped files' rows exactly; only the header may differ.
+        # The writer reproduces the shipped files' rows exactly; only the header and the comments
+        # between rows (which a new folder has no copy of) may differ.
         shipped = (rates_dir / file).read_text(encoding="utf-8")
-        assert text[text.index("\n[["):] == shipped[shipped.index("\n[["):]
+
+        def rows_of(toml: str) -> list[str]:
+            return [line for line in toml[toml.index("\n[["):].splitlines() if line and not line.startswith("#")]
+
+        assert rows_of(text) == rows_of(shipped)
 
 
 def edit_workbook(rates_dir: Path, tmp_path: Path, change) -> Path:
@@ -146,7 +159,8 @@ def test_renamed_sheet(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
     problems = refused(edit_workbook(rates_dir, tmp_path, rename), rates, capsys)
     assert problems == [
         f"{tmp_path / 'rates.xlsx'}:Staff roles: sheet 'Staff roles' is not a rates table; expected 'roles', which is "
-        "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, funders, services)"
+        "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, funders, funder_shares, "
+        "exchange_rates, services)"
     ]
 
 
@@ -327,12 +341,23 @@ def test_import_refuses_a_deleted_effort_column_that_changes_old_services(rates:
 
 
 def test_import_refuses_a_deleted_heading_column(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
-    xlsx = edit_workbook(rates_dir, tmp_path, delete_column("funders", "headings.6"))
-    problems = refused(xlsx, rates, capsys)
-    assert len(problems) == 2
+    # Only UKRI has a ninth heading (Exceptions): deleting its columns changes that old row.
+    def change(wb):
+        for column in ("headings.9.base", "headings.9.category", "headings.9"):
+            delete_column("funders", column)(wb)
+
+    problems = refused(edit_workbook(rates_dir, tmp_path, change), rates, capsys)
+    assert len(problems) == 1
     assert "funders/ukri from 2024-04-01 is already in the rates folder" in problems[0]
-    assert "funders/horizon-europe from 2024-04-01 is already in the rates folder" in problems[1]
-    assert "(headings.6: 'Exceptions' → empty)" in problems[0]
+    assert "'Exceptions'" in problems[0] and "→ empty" in problems[0]
+
+
+def test_import_refuses_a_heading_without_its_name(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
+    # The name column of the sixth heading deleted, its category left: every funder with six headings.
+    problems = refused(edit_workbook(rates_dir, tmp_path, delete_column("funders", "headings.6")), rates, capsys)
+    with_six = [f.id for f in load_rates(rates_dir).rows("funders") if len(f.headings) >= 6]
+    assert len(problems) == len(with_six) == 3
+    assert all("headings.6: required field is missing" in p for p in problems)
 
 
 def test_import_refuses_a_changed_old_value_and_points_at_its_cell(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
@@ -479,10 +504,19 @@ def versions(draw, make):
     return [draw(make(day)) for day in dates]
 
 
+positive_money = st.builds(lambda n: Decimal(n).scaleb(-2), st.integers(1, 10**9))
+
+
 def role(key):
     return lambda day: st.fixed_dictionaries({
         "id": st.just(key), "name": text, "effective": st.just(day), "internal_day_rate": money,
         "external_day_rate": money, "source": text,
+    }, optional={"direct_day_rate": money, "until": later_dates, "replaced_by": ident})
+
+
+def tier(key):
+    return lambda day: st.fixed_dictionaries({
+        "tier": st.just(key), "name": text, "effective": st.just(day), "hourly_rate": positive_money, "source": text,
     })
 
 
@@ -496,19 +530,42 @@ def expense(key):
     })
 
 
+KINDS = ("service", "involvement", "involvement_expenses", "expense")
+
+
 @st.composite
 def funder_row(draw, key, day):
-    headings = draw(st.lists(text, min_size=1, max_size=7, unique_by=str.strip))
-    pick = st.sampled_from(headings)
+    names = draw(st.lists(text, min_size=1, max_size=7, unique_by=str.strip))
+    headings = [{"name": n, "category": draw(st.sampled_from(CATEGORIES)), "base": draw(st.booleans())} for n in names]
+    pick = st.sampled_from(names)
     row = {
-        "id": key, "name": draw(text), "effective": day, "prices": draw(st.sampled_from(["current", "inflation"])),
-        "pays_percent": draw(percent), "indirect_percent": draw(percent), "headings": headings,
-        "heading_for": {k: draw(pick) for k in ("service", "involvement", "involvement_expenses", "expense")},
+        "id": key, "name": draw(text), "effective": day, "inflation": draw(st.sampled_from(["applicant", "none"])),
+        "day_rate": draw(st.sampled_from(["full", "direct"])), "unit_time": draw(st.sampled_from(["charge-out", "staff"])),
+        "indirect_percent": draw(percent), "currency": draw(st.sampled_from(["GBP", "EUR"])),
+        "vat": draw(st.sampled_from(["all", "irrecoverable", "none"])), "headings": headings,
+        "heading_for": {k: draw(pick) for k in KINDS},
         "source": draw(text),
     }
     if draw(st.booleans()):
+        row["heading_for"]["staff"] = draw(pick)
+    if draw(st.booleans()):
+        row["heading_for_external"] = {k: draw(pick) for k in draw(st.sets(st.sampled_from(KINDS), min_size=1))}
+    if draw(st.booleans()):
         row["notes"] = draw(text)
     return row
+
+
+def share_row(funder, applicant):
+    return lambda day: st.fixed_dictionaries({
+        "funder": st.just(funder), "applicant": st.just(applicant), "effective": st.just(day),
+        "directly_incurred": percent, "directly_allocated": percent, "indirect": percent, "exception": percent,
+        "source": text,
+    })
+
+
+def exchange_row(day):
+    rate = decimals(1, 10**7, 6)
+    return st.fixed_dictionaries({"currency": st.just("EUR"), "effective": st.just(day), "rate": rate, "source": text})
 
 
 @st.composite
@@ -532,13 +589,17 @@ def books(draw) -> RateBook:
     raw: dict[str, list[dict]] = {table: [] for table in ROW_TYPES}
     for key in role_ids:
         raw["roles"] += draw(versions(role(key)))
-    raw["coproducer_rate"] = draw(versions(flat("", "hourly_rate", money)))
+    for key in draw(st.lists(ident, min_size=1, max_size=2, unique=True)):
+        raw["coproducer_rate"] += draw(versions(tier(key)))
+    raw["exchange_rates"] = draw(versions(exchange_row))
     raw["vat"] = draw(versions(flat("", "percent", percent)))
     raw["uplift"] = draw(versions(flat("", "percent", percent)))
     for key in draw(st.lists(ident, min_size=1, max_size=2, unique=True)):
         raw["expense_defaults"] += draw(versions(expense(key)))
     for key in draw(st.lists(ident, min_size=1, max_size=2, unique=True)):
         raw["funders"] += draw(versions(lambda day, key=key: funder_row(key, day)))
+        for applicant in draw(st.sets(st.sampled_from(APPLICANTS), min_size=1, max_size=2)):
+            raw["funder_shares"] += draw(versions(share_row(key, applicant)))
     for key in draw(st.lists(ident, min_size=1, max_size=3, unique=True)):
         raw["services"] += draw(versions(lambda day, key=key: service_row(key, day, role_ids)))
     for rows in raw.values():  # rows of different items interleave in a real file
