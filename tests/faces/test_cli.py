@@ -316,3 +316,28 @@ def test_python_dash_m_reports_bad_input_with_exit_2(write_spec, spec_toml, tmp_
     assert "involvement[0].rate" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+# --- funder rules: bad input in the costing file -----------------------------------------------------
+
+
+def test_unknown_applicant_and_currency_are_reported_together_and_nothing_is_written(run, write_spec, spec_toml,
+                                                                                     find_line, tmp_path):
+    text = spec_toml(INVOLVEMENT, client="external", extra='applicant = "hospital"\ncurrency = "USD"')
+    path = write_spec(text)
+    target = tmp_path / "costing.json"
+    code, out, err = run("quote", path, "-o", target)
+    assert (code, out) == (2, "")
+    problems = [line for line in err.splitlines() if not line.startswith("copro-costing:")]
+    assert problems[0].startswith(f"{path}:{find_line(text, 'applicant =')}: project.applicant: ")
+    assert problems[1].startswith(f"{path}:{find_line(text, 'currency =')}: project.currency: ")
+    assert "only GBP and EUR are supported (got 'USD')" in problems[1]
+    assert "Traceback" not in err and "nothing was written" in err
+    assert not target.exists()
+
+
+def test_an_unknown_tier_exits_2_with_its_line(run, write_spec, spec_toml, find_line):
+    text = spec_toml(INVOLVEMENT + 'tier = "gold"\n')
+    code, _, err = run("quote", write_spec(text), "--format", "json")
+    assert code == 2
+    assert f":{find_line(text, 'tier =')}: involvement[0].tier: " in err

@@ -321,3 +321,69 @@ def test_load_rates_still_refuses_what_it_refused(rates: Path):
     replace(rates / "services.toml", "effort = { co-production-manager = 0.5 }", "effort = { project-lead = 0.5 }")
     with pytest.raises(InputError, match="unknown role 'project-lead'"):
         load_rates(rates)
+
+
+# Funder rules: headings' categories and shares must be complete ---------------------------------
+
+
+def test_a_share_row_missing_a_category(rates: Path, capsys):
+    replace(rates / "funders.toml", "directly_allocated = 80\n", "")  # UKRI's university share
+    m = only_problem(rates, capsys)
+    assert m["field"] == "funder_shares[0].directly_allocated"
+    lines = (rates / "funders.toml").read_text(encoding="utf-8").splitlines()
+    assert int(m["line"]) == lines.index("[[funder_shares]]") + 1  # the row missing it
+    assert "required" in m["message"]
+
+
+def test_a_heading_with_an_unknown_category(rates: Path, capsys):
+    replace(rates / "funders.toml", '{ name = "Directly Allocated - Estates", category = "directly-allocated" }',
+            '{ name = "Directly Allocated - Estates", category = "estates" }')
+    m = only_problem(rates, capsys)
+    assert m["field"] == "funders[0].headings[5].category"
+    assert "directly-incurred" in m["message"] and "directly-allocated" in m["message"]
+
+
+def test_a_heading_with_no_category(rates: Path, capsys):
+    replace(rates / "funders.toml", '{ name = "Equipment", category = "directly-incurred" }', '{ name = "Equipment" }')
+    m = only_problem(rates, capsys)
+    assert m["field"] == "funders[1].headings[2].category"
+
+
+def test_a_funder_with_headings_but_no_share_row(rates: Path, capsys):
+    text = (rates / "funders.toml").read_text(encoding="utf-8")
+    start = text.index('[[funder_shares]]\nfunder = "wellcome"')
+    end = text.index("[[funder_shares]]", start + 1)
+    (rates / "funders.toml").write_text(text[:start] + text[end:], encoding="utf-8")
+    m = only_problem(rates, capsys)
+    assert m["field"] == "funders[2].headings"
+    lines = (rates / "funders.toml").read_text(encoding="utf-8").splitlines()
+    wellcome = lines.index('id = "wellcome"')
+    assert int(m["line"]) == lines.index("headings = [", wellcome) + 1  # its headings
+    assert "'wellcome' has headings but no [[funder_shares]] row" in m["message"]
+
+
+def test_every_funder_rules_problem_at_once(rates: Path, capsys):
+    replace(rates / "funders.toml", "directly_allocated = 80\n", "")
+    replace(rates / "funders.toml", '{ name = "Equipment", category = "directly-incurred" }', '{ name = "Equipment" }')
+    replace(rates / "coproducer.toml", "hourly_rate = 30.00", "hourly_rate = 0.00")
+    code, problems, _ = check(rates, capsys)
+    assert code == 2
+    fields = [LOCATED.match(p)["field"] for p in problems]
+    assert fields == ["coproducer_rate[0].hourly_rate", "funders[1].headings[2].category",
+                      "funder_shares[0].directly_allocated"]
+
+
+def test_a_share_row_for_an_unknown_funder(rates: Path, capsys):
+    append(rates / "funders.toml", """
+[[funder_shares]]
+funder = "esrc"
+applicant = "university"
+effective = 2024-04-01
+directly_incurred = 80
+directly_allocated = 80
+indirect = 80
+exception = 100
+source = "a typo for ukri"
+""")
+    m = only_problem(rates, capsys)
+    assert m["field"].endswith(".funder") and "unknown funder 'esrc'" in m["message"]
