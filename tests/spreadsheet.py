@@ -167,7 +167,8 @@ def spec_data(draw: Any, book: RateBook, client: str, funder: str) -> dict[str, 
         }
         for i in range(draw(st.integers(0, 3)))
     ]
-    defaults = book.keys("expense_defaults")
+    defaults = [k for k in book.keys("expense_defaults")  # those in force on every pricing date drawn
+                if book.versions("expense_defaults", k)[0].effective <= date(2025, 8, 1)]
     expenses = []
     for i in range(draw(st.integers(0, 3))):
         entry: dict[str, Any] = {"item": f"Expense {i}", "quantity": draw(amounts("0.5", "20")), "years": draw(year_lists)}

@@ -511,7 +511,7 @@ def role(key):
     return lambda day: st.fixed_dictionaries({
         "id": st.just(key), "name": text, "effective": st.just(day), "internal_day_rate": money,
         "external_day_rate": money, "source": text,
-    }, optional={"direct_day_rate": money, "until": later_dates, "replaced_by": ident})
+    }, optional={"direct_day_rate": money, "until": st.dates(min_value=day, max_value=date(2032, 5, 31))})
 
 
 def tier(key):
@@ -575,6 +575,7 @@ def service_row(draw, key, day, roles):
         "id": key, "name": draw(text), "description": draw(text), "unit": draw(text), "effective": day,
         "effort": {r: draw(quantity) for r in chosen},
         "internal_policy": draw(st.sampled_from(["charge", "free", "request", "case-by-case"])),
+        "vat": draw(st.sampled_from(["standard", "exempt"])), "vat_source": draw(text),
         "source": draw(text),
     }
     if draw(st.booleans()):

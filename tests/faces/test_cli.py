@@ -65,16 +65,18 @@ def test_the_json_has_the_shape_the_issue_promises(quote_json, examples_dir):
     assert data["lines"], "the example has lines"
     for line in data["lines"]:
         assert {"kind", "description", "year", "quantity", "unit", "unit_price", "amount", "charge", "heading",
-                "category", "cost", "surplus"} <= set(line)
+                "category", "cost", "surplus", "vat_treatment"} <= set(line)
+        assert line["vat_treatment"] == "none", "an internal client pays no VAT"
         assert line["category"] in ("directly-incurred", "directly-allocated", "indirect", "exception")
         assert line["kind"] in ("service", "involvement", "expense")
         assert line["charge"] in ("charged", "free", "requested", "waived")
         assert isinstance(line["year"], int)
         assert isinstance(line["quantity"], str)
     assert set(data["totals"]) == {"value", "waived", "vat", "price", "by_year", "by_heading", "funder_contribution",
-                                   "cost", "surplus", "requested", "indirect"}
+                                   "cost", "surplus", "requested", "indirect", "vat_by_treatment"}
     project = data["project"]
     assert (project["applicant"], project["currency"], project["unit_time"]) == ("university", "GBP", "charge-out")
+    assert project["vat_position"] == "internal"
     assert "exchange_rate" not in data["rates"], "only a costing not in GBP names an exchange rate"
     assert list(data["totals"]["by_year"]) == ["1", "2", "3"]
 

@@ -32,6 +32,8 @@ effective = 2026-01-01
 effort = { co-production-officer = 1 }
 coproducers = { people = 3, hours = 1, prep_hours = 0.25 }
 internal_policy = "charge"
+vat = "standard"
+vat_source = "illustrative: test row"
 source = "illustrative: test service"
 
 [[services]]
@@ -42,6 +44,8 @@ unit = "day"
 effective = 2027-01-01
 effort = { co-production-officer = 1 }
 internal_policy = "charge"
+vat = "standard"
+vat_source = "illustrative: test row"
 source = "illustrative: test service"
 """)
     return load_rates(rates_copy)

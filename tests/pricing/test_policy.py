@@ -71,10 +71,10 @@ def test_a_decision_is_only_allowed_on_a_case_by_case_service():
     assert not decision_not_allowed("external", "free", "charge")  # ignored, with a warning
 
 
-def test_vat_applies_to_external_clients_unless_set_off():
-    assert vat_applies("external", None)
-    assert not vat_applies("external", False)
-    assert not vat_applies("internal", None)
+def test_vat_applies_only_to_a_uk_external_client():
+    assert vat_applies("uk")
+    for position in ("internal", "collaborator", "overseas-business", "outside-scope"):
+        assert not vat_applies(position)
 
 
 def one_cost(amount: str) -> str:
@@ -218,6 +218,8 @@ effective = 2025-08-01
 effort = {{ co-production-officer = 1 }}
 coproducers = {{ people = 3, hours = 2, prep_hours = 1 }}
 internal_policy = "{request.param}"
+vat = "standard"
+vat_source = "illustrative: test row"
 source = "illustrative: test service"
 """)
     return load_rates(rates_copy), request.param

@@ -16,7 +16,7 @@ from copro_costing import format_money, load_rates
 from copro_costing.cli import main
 from copro_costing.export.xlsx import GBP
 from copro_costing.pricing.catalogue import catalogue
-from copro_costing.pricing.policy import POLICY_WORDS, funder_contribution
+from copro_costing.pricing.policy import POLICY_WORDS
 from copro_costing.publishing.document import MARK, to_markdown
 from copro_costing.publishing.guides import guide_document, guide_markdown
 from copro_costing.publishing.offer import build_offer, offer_document, offer_html, offer_items, offer_markdown
@@ -104,37 +104,47 @@ def test_guide_is_generated_from_the_funder_rules(book, funder_id: str):
     text = guide_markdown(book, funder_id, ON)
     assert text.startswith(f"# Costing co-production into a {funder.name} application")
     for heading in funder.headings:
-        assert heading in text
-    assert f"| The unit's services (its staff time, per unit of each service) | {funder.heading_for.service} |" in text
-    pays = format_money(funder_contribution(Decimal("1000.00"), funder))
-    assert f"it contributes {pays}" in text
-    assert f"pays {funder.pays_percent.normalize():f}% of the costed price" in text
-    assert "VAT at 20%" in text
-    assert "Co-producers are paid £30.00 per hour" in text and "No costing may pay them less." in text
-    if funder.prices == "current":
+        assert f"{heading.name} ({heading.category.replace('-', ' ')}" in text
+    service = funder.heading_for_line("service", "internal", funder.unit_time)
+    assert f"| The unit's services (its staff time, per unit of each service) | {service} |" in text
+    for table, share in book.rows_in_force(ON):
+        if table == "funder_shares" and share.funder == funder_id:
+            assert f"- {share.applicant}: {share.source}" in text
+    assert "standard-rated at 20%" in text and "grant-funded" not in text
+    assert "Standard tier (tier = \"standard\"): £30.00 per hour" in text and "No costing may pay less." in text
+    assert "What involvement budgets often miss" in text and "Accessible venues" in text
+    if funder.inflation == "none":
         assert "Cost every project year at current prices" in text
-        assert "uplifted" not in text
+        assert "uplifted by" not in text
     else:
-        assert "uplifted by 3% a year, compounded: £1,000.00 in year 1 becomes £1,030.00 in year 2 and £1,060.90" in text
+        assert "staff rates step up on 1 August" in text
+        assert "£1,000.00 today is £1,030.00 after one 1 August and £1,060.90 after two" in text
     assert "Illustrative figures" in text  # the shipped uplift, expenses and services are placeholders
 
 
 def test_ukri_guide_says_80_percent_and_no_inflation(book):
     text = guide_markdown(book, "ukri", ON)
-    assert "UK Research and Innovation (UKRI) pays 80% of the costed price" in text
-    assert "for every £1,000.00 of co-production costs in the budget it contributes £800.00" in text
+    assert "| university | 80% | 80% | 80% | 100% |" in text
+    assert "Cost every project year at current prices" in text
+    assert 'set unit_time = "staff"' in text and "Directly Allocated - Other" in text
+
+
+def test_nihr_guide_gives_the_share_for_each_applicant_and_the_payment_caveats(book):
+    text = guide_markdown(book, "nihr", ON)
+    assert "| university | 80% | 80% | 80% | 80% |" in text and "| nhs | 100% | 100% | 0% | 100% |" in text
+    assert "may decline payment or ask for less" in text and "public-sector salary" in text
 
 
 def test_guide_command(rates_dir: Path, tmp_path: Path, capsys):
     assert main(["guide", "--funder", "nihr", "--on", "2026-01-15", "--rates", str(rates_dir)]) == 0
     out, err = capsys.readouterr()
-    assert "Patient and Public Involvement" in out and "illustrative" in err
+    assert "Patient and public involvement, engagement and participation" in out and "illustrative" in err
     page = tmp_path / "nihr.html"
     assert main(["guide", "--funder", "nihr", "--format", "html", "-o", str(page), "--rates", str(rates_dir)]) == 0
     assert "<h2>VAT</h2>" in page.read_text(encoding="utf-8")
     assert main(["guide", "--funder", "nobody", "--rates", str(rates_dir)]) == 2
     err = capsys.readouterr().err
-    assert "unknown funder 'nobody' (funders: amrc-charity, horizon-europe, nihr, other, ukri, wellcome)" in err
+    assert "unknown funder 'nobody' (funders: amrc-charity, horizon-europe, nihr, none, other, ukri, wellcome)" in err
     with pytest.raises(SystemExit) as exc:  # argparse: not a choice
         main(["guide", "--funder", "nihr", "--format", "xlsx", "--rates", str(rates_dir)])
     assert exc.value.code == 2
@@ -152,8 +162,8 @@ def only_placeholder(rates: Path, file: str | None) -> None:
                         encoding="utf-8")
     if file is not None:
         path = rates / file
-        path.write_text(path.read_text(encoding="utf-8").replace('source = "', 'source = "illustrative: placeholder; ', 1),
-                        encoding="utf-8")
+        text = re.sub(r'(?m)^source = "', 'source = "illustrative: placeholder; ', path.read_text(encoding="utf-8"), count=1)
+        path.write_text(text, encoding="utf-8")  # the first row, not a commented example
 
 
 def flagged(text: str) -> tuple[bool, bool]:
@@ -191,7 +201,7 @@ def test_offer_with_only_the_coproducer_rate_illustrative(rates: Path, tmp_path:
     assert not any(i.illustrative for i in offer_items(book, ON))
     doc = offer_document(book, ON)
     assert doc.illustrative and flagged(to_markdown(doc)) == (True, True)
-    assert f"£30 per hour. {MARK}" in to_markdown(doc)
+    assert f"until finance replaces it. {MARK}" in to_markdown(doc)
     assert run(["offer", "--on", "2026-01-15", "--rates", str(rates)], capsys)
     out = tmp_path / "offer.xlsx"
     assert run(["offer", "--on", "2026-01-15", "-o", str(out), "--rates", str(rates)], capsys)

@@ -248,6 +248,8 @@ unit = "week"
 effective = 2026-06-01
 effort = { co-production-manager = 5 }
 internal_policy = "charge"
+vat = "standard"
+vat_source = "illustrative: test row"
 source = "Unit plan 2026"
 """)
     m = only_problem(rates, capsys)

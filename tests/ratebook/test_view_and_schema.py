@@ -61,6 +61,8 @@ effective = 2026-10-01
 effort = { director = 0.5, co-production-manager = 1, co-production-officer = 1 }
 coproducers = { people = 2, hours = 6, prep_hours = 1 }
 internal_policy = "charge"
+vat = "standard"
+vat_source = "illustrative: test row"
 source = "Unit review 2026"
 """
 

@@ -11,6 +11,7 @@ wrote between rows survive; a new file is written whole with its header.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -180,7 +181,11 @@ def verify_round_trip(file: str, text: str, tables: Mapping[str, Sequence[Row]])
     data, _ = parse_toml(text, file)
     for table in FILES[file]:
         model = ROW_TYPES[table]
-        again = [model.model_validate(entry).model_dump(mode="json") for entry in data.get(table, [])]
-        want = [row.model_dump(mode="json") for row in tables.get(table, ())]
+        def key(record: dict[str, object]) -> str:
+            return json.dumps(record, sort_keys=True)
+
+        # Order in a file does not matter (versions are ordered by date); the rows must.
+        again = sorted((model.model_validate(entry).model_dump(mode="json") for entry in data.get(table, [])), key=key)
+        want = sorted((row.model_dump(mode="json") for row in tables.get(table, ())), key=key)
         if again != want:
             raise RuntimeError(f"{file}: writing [[{table}]] would not read back exactly; nothing was written")
