@@ -68,6 +68,9 @@ class CoproducerRate(CurrencyRow):
     """The hourly rate co-producers are paid: the floor for every involvement line."""
 
     hourly_rate: Money
+    policy: FreeText = Field(
+        "", description="The payment policy the rate comes from, cited by name in a justification of resources."
+    )
 
 
 class ExpenseDefault(CurrencyRow):
@@ -118,6 +121,9 @@ class Funder(Row):
     headings: tuple[Text, ...] = Field(min_length=1)
     heading_for: HeadingMap
     notes: FreeText = ""
+    guidance: FreeText = Field(
+        "", description="The funder's own guidance on costing involvement, cited by name in a justification of resources."
+    )
 
     def unknown_headings(self) -> list[str]:
         """``heading_for`` entries that name a heading this funder does not have."""
