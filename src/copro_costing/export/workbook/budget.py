@@ -157,7 +157,8 @@ def write_budget(ctx: Context) -> None:
         f"=AND(COUNT({BUDGET}!${B_QTY}:${B_QTY})=COUNT(BudgetQuantity),"
         f"COUNT({BUDGET}!${B_AMOUNT}:${B_AMOUNT})=COUNT(BudgetAmount)+1,"
         f"COUNT({BUDGET}!${B_TOTAL}:${B_TOTAL})=COUNT(BudgetPrice)+1,"
-        "SUMPRODUCT(ISNUMBER(BudgetQuantity)*NOT(ISNUMBER(BudgetAmount)))=0)"
+        "SUMPRODUCT(ISNUMBER(BudgetQuantity)*NOT(ISNUMBER(BudgetAmount)))=0,"
+        "SUMPRODUCT(ISNUMBER(BudgetAmount)*NOT(ISNUMBER(BudgetPrice)))=0)"
     ), True, s.boolean)
     book.name(RECONCILED, cell_range(BUDGET, check, 1))
     ws.conditional_format(check, 1, check, 1, {"type": "cell", "criteria": "==", "value": "FALSE", "format": s.bad})
