@@ -35,7 +35,7 @@ def exported(tmp_path_factory, examples_dir, book) -> list[tuple[Costing, Path]]
 
 
 def test_every_formula_cell_has_a_cached_result(exported):
-    for costing, path in exported:
+    for _, path in exported:
         formulas, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
         missing = [
             f"{cell.parent.title}!{cell.coordinate}" for cell in all_cells(formulas)

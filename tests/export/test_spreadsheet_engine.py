@@ -28,12 +28,12 @@ from copro_costing.export.workbook import BUDGET, COPRODUCERS, FUNDER, SPARE_ROW
 from copro_costing.export.workbook.budget import kind_word
 from spreadsheet import (
     all_cells,
+    insert_row,
     is_error,
     money,
     name_cell,
     quantity,
     recalculate,
-    insert_row,
     row_of,
     spec_data,
     spec_json,

@@ -7,7 +7,6 @@ test_spreadsheet_engine.py; these tests need no spreadsheet program.
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 import subprocess
 import sys
@@ -98,7 +97,8 @@ def test_total_names_point_at_formula_cells(wb):
     for name in TOTAL_NAMES:
         cell = _cell_for_name(wb, name)
         assert cell.data_type == "f", name
-    assert _cell_for_name(wb, "TotalPrice").value == "=SUM(K2:INDEX(K:K,ROW()-1))", "up to the row above, however many are inserted"
+    # Up to the row above, however many rows are inserted.
+    assert _cell_for_name(wb, "TotalPrice").value == "=SUM(K2:INDEX(K:K,ROW()-1))"
     assert _cell_for_name(wb, "FunderContribution").value == "=ROUND(TotalPrice*FunderPays*(1+FunderIndirect),2)"
 
 

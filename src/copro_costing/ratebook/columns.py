@@ -31,13 +31,13 @@ PERCENT_FIELDS = frozenset({"percent", "pays_percent", "indirect_percent"})
 
 ORDER: dict[str, tuple[str, ...]] = {
     "roles": ("id", "name", "effective", "internal_day_rate", "external_day_rate", "currency", "source"),
-    "coproducer_rate": ("effective", "hourly_rate", "currency", "source"),
+    "coproducer_rate": ("effective", "hourly_rate", "currency", "policy", "source"),
     "expense_defaults": ("id", "name", "effective", "amount", "unit", "currency", "source"),
     "vat": ("effective", "percent", "source"),
     "uplift": ("effective", "percent", "source"),
     "funders": (
         "id", "name", "effective", "prices", "pays_percent", "indirect_percent",
-        "headings", "heading_for", "notes", "source",
+        "headings", "heading_for", "notes", "guidance", "source",
     ),
     "services": (
         "id", "name", "description", "unit", "effective", "effort", "coproducers", "internal_policy", "source",
