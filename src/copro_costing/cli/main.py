@@ -219,7 +219,7 @@ def _output_format(
 def _quote(args: argparse.Namespace) -> int:
     from ..pricing.engine import estimate
     from ..pricing.spec import load_spec
-    from .render import render
+    from .render import render, wrote_line
 
     fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
     if fmt == "xlsx" and args.output is None:
@@ -240,6 +240,8 @@ def _quote(args: argparse.Namespace) -> int:
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
     with _writing(args.output):
         render(costing, fmt, args.output, locale=args.locale)
+    if args.output is not None:
+        print(wrote_line(args.output, costing, args.locale))
     return EXIT_OK
 
 
