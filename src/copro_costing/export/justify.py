@@ -74,7 +74,7 @@ def _paragraph(category: str, lines: list[Line], costing: Costing, locale: str) 
         if charges & {"free", "waived"}:
             text += " The unit gives this free: its full value is shown and not requested."
         elif "requested" in charges:
-            text += " The unit offers it free; this contribution is requested if there is budget."
+            text += " The unit offers it free: a contribution is requested if there is budget."
     elif category == "involvement":
         rates: dict[int, Decimal] = {}
         for line in lines:
