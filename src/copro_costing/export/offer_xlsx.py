@@ -19,7 +19,7 @@ from .workbook.book import HEADER_FILL, Book, money_format, row_height, save_ato
 SHEET = "Offer"
 HEADER = ("id", "Service", "Description", "Unit", "Includes", "External price", "Internal price",
           "Internal policy", "Internal terms", "Illustrative")
-WIDTHS = (16, 20, 34, 10, 26, 11, 11, 15, 32, 10)
+WIDTHS = (14, 18, 30, 10, 24, 11, 11, 15, 28, 10)
 PRICES = (5, 6)
 
 

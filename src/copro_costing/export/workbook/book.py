@@ -38,6 +38,8 @@ FONT_SIZE = 11
 LINE_HEIGHT = 15.0  # points per line of 11 pt text
 MIN_PRINT_PT = 8.0
 """No sheet prints smaller than this."""
+PRINT_MARGIN = 1.08
+"""Spreadsheet programs fit a little tighter than the 96 dpi estimate here: leave that much room."""
 A4 = 9  # XlsxWriter's paper code for A4
 A4_MM = (210.0, 297.0)
 MARGIN_IN = 0.5
@@ -99,7 +101,7 @@ def printable_px(landscape: bool) -> float:
 
 def print_scale(widths: Iterable[float], landscape: bool) -> float:
     """The scale at which the columns, fitted to one page wide, print (1.0 when they fit)."""
-    return min(1.0, printable_px(landscape) / max(column_px(widths), 1))
+    return min(1.0, printable_px(landscape) / max(column_px(widths) * PRINT_MARGIN, 1))
 
 
 def cell_range(sheet: str, first_row: int, first_col: int, last_row: int | None = None, last_col: int | None = None) -> str:

@@ -44,19 +44,19 @@ KIND_WORDS = {"service": "Unit service", "involvement": "Co-producers", "expense
 # Budget columns, in order: (heading, width in characters). The widths are chosen so that
 # the sheet, fitted to one A4 landscape page wide, prints at 8 pt or more.
 BUDGET_COLUMNS = (
-    ("Kind", 12),
-    ("Description", 32),
+    ("Kind", 11),
+    ("Description", 29),
     ("Year", 6),
-    ("Unit", 12),
-    ("Quantity", 9),
+    ("Unit", 11),
+    ("Quantity", 8),
     ("Unit price", 11),
-    ("Amount", 12),
+    ("Amount", 11),
     ("Charge", 10),
-    ("Waived", 11),
-    ("VAT", 10),
-    ("Price", 12),
-    ("Funder heading", 22),
-    ("Note", 28),
+    ("Waived", 10),
+    ("VAT", 9),
+    ("Price", 11),
+    ("Funder heading", 20),
+    ("Note", 26),
 )
 (B_KIND, B_DESC, B_YEAR, B_UNIT, B_QTY, B_PRICE, B_AMOUNT, B_CHARGE, B_WAIVED, B_VAT, B_TOTAL, B_HEADING,
  B_NOTE) = (xl_col_to_name(i) for i in range(len(BUDGET_COLUMNS)))
@@ -66,7 +66,7 @@ SPARE_ROWS = 5
 """Empty Budget rows, with their formulas, between the last line and the Total: a line typed there is counted."""
 
 COPRODUCER_COLUMNS = (
-    ("Activity", 30),
+    ("Activity", 27),
     ("Year", 6),
     ("People", 8),
     ("Sessions", 9),
@@ -78,7 +78,7 @@ COPRODUCER_COLUMNS = (
     ("Expenses per person per session", 12),
     ("Expenses", 11),
     ("Total", 12),
-    ("Note", 34),
+    ("Note", 28),
 )
 COPRODUCER_HEADER_ROW = 3
 COPRODUCER_INPUTS = ("People", "Sessions", "Hours per session", "Preparation hours per session", "Hourly rate")
