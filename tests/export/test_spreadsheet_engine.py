@@ -343,7 +343,7 @@ def test_recalculation_is_real_even_with_stale_cached_values(tmp_path, soffice, 
 def _reconciled(case: Case) -> bool:
     source, computed = case.workbooks()
     summary = computed[SUMMARY]
-    shown = summary.cell(row_of(summary, "Every priced Budget line is in the totals (Reconciled)"), 2).value
+    shown = summary.cell(row_of(summary, "Budget lines all counted (Reconciled)"), 2).value
     value = name_cell(source, computed, "Reconciled").value
     assert shown == value, "the Summary shows Reconciled"
     assert value in (0, 1), f"Reconciled is TRUE or FALSE (LibreOffice saves them as 1 and 0), not {value!r}"

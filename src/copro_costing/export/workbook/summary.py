@@ -35,8 +35,9 @@ def write_summary(ctx: Context) -> None:
             t(ws, row, 0, label, fmt)
         return row
 
-    def wide(x: int, first_col: int, text: str, fmt=s.wrap) -> None:
+    def wide(x: int, first_col: int, text: str, fmt=None) -> None:
         """Text across the rest of the row, wrapped, with the row as high as it needs."""
+        fmt = fmt or (s.indented_wrap if first_col == 2 else s.wrap)  # a note beside a number: set off from it
         width = sum(WIDTHS[first_col:])
         ws.set_row(x, row_height([(text, width)]))
         ws.merge_range(x, first_col, x, len(WIDTHS) - 1, "", fmt)
@@ -95,7 +96,7 @@ def write_summary(ctx: Context) -> None:
         ("Remainder the funder does not pay", "=TotalPrice-FunderContribution", totals.remainder, s.money),
     ):
         f(ws, put(label, s.label if fmt is s.money_total else None), 1, formula, value, fmt)
-    x = put("Every priced Budget line is in the totals (Reconciled)", s.label)
+    x = put("Budget lines all counted (Reconciled)", s.label)
     f(ws, x, 1, f"={RECONCILED}", True, s.boolean)
     ws.conditional_format(x, 1, x, 1, {"type": "cell", "criteria": "==", "value": "FALSE", "format": s.bad})
     wide(x, 2, "FALSE when a figure on the Budget sheet lies outside the rows the totals add up")
