@@ -108,7 +108,7 @@ def raw_xlsxwriter(sheets: list[tuple[str, list[list[Any]]]], path: Path, lines:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_formulas": False})
     for title, rows in sheets:
         ws = wb.add_worksheet(title)
-        if title == "Budget" and lines:
+        if title == "Budget" and lines and not constant_memory:  # XlsxWriter has no tables in that mode
             ws.add_table(0, 0, lines, len(rows[0]) - 1, {"columns": [{"header": str(h)} for h in rows[0]],
                                                           "autofilter": False})
         for r, row in enumerate(rows):
