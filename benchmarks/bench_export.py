@@ -3,18 +3,18 @@
     python benchmarks/bench_export.py            # the full run (a minute or so)
     python benchmarks/bench_export.py --quick    # fewer repetitions, smaller memory case
 
-1. Workbook export of a generated 2,000-line costing vs raw openpyxl writing the same
-   values and formulas (read back from the exported workbook, so exactly the same cells,
-   but no styles, names, chart, validation or layout work). Goal <= 1.5x against raw
-   openpyxl as it is ordinarily used (its default mode); its streaming write-only mode,
-   which the exporter itself uses, is printed as a stricter reference.
+1. Workbook export of a generated 2,000-line costing vs plain scripts writing the same
+   cells (read back from the exported workbook: values, and formulas with their cached
+   results), with no styles, names, chart, validation or print setup: a plain XlsxWriter
+   script that also adds one Excel table over the Budget lines (goal <= 1.5x), and plain
+   openpyxl in its default mode (goal <= 1.0x). Median of repetitions.
 2. ``copro-costing quote SPEC --format json`` wall time vs ``python -c "import pydantic,
    babel"``. Goal <= 1.5x; median of repetitions. For reference it also times
    ``from pydantic import BaseModel``: pydantic imports lazily, so the baseline above
    does not load what any pydantic model needs.
-3. Peak Python memory (tracemalloc) while exporting a 20,000-line costing vs raw openpyxl
-   writing the same cells, the costing and the cell values being built before measuring.
-   Goal <= 1.5x against raw openpyxl's default mode; write-only printed as a reference.
+3. Peak Python memory (tracemalloc) while exporting a 20,000-line costing vs the plain
+   XlsxWriter script in constant-memory mode writing the same cells, the costing and the
+   cell values being built before measuring. Goal <= 1.5x.
 
 A benchmark, not a test: figures depend on the machine. Nothing here is timed in CI.
 """
@@ -74,24 +74,56 @@ def big_costing(lines: int):
 
 
 def cells_of(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    """Every sheet's cell values and formulas, as raw openpyxl would be given them."""
+    """Every sheet's cells as (formula or value, cached result), as a plain script would be given them."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path)
-    return [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+    formulas, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    out = []
+    for ws in formulas.worksheets:
+        cached = values[ws.title]
+        rows = [[(cell.value, cached[cell.coordinate].value) if cell.data_type == "f" else cell.value for cell in row]
+                for row in ws.iter_rows()]
+        out.append((ws.title, rows))
+    return out
 
 
-def raw_write(sheets: list[tuple[str, list[list[Any]]]], path: Path, write_only: bool) -> None:
+def raw_openpyxl(sheets: list[tuple[str, list[list[Any]]]], path: Path) -> None:
     from openpyxl import Workbook
 
-    wb = Workbook(write_only=write_only)
-    if not write_only:
-        wb.remove(wb.active)
+    wb = Workbook()
+    wb.remove(wb.active)
     for title, rows in sheets:
         ws = wb.create_sheet(title)
         for row in rows:
-            ws.append(row)
+            ws.append([v[0] if isinstance(v, tuple) else v for v in row])  # openpyxl cannot store a formula's result
     wb.save(path)
+
+
+def raw_xlsxwriter(sheets: list[tuple[str, list[list[Any]]]], path: Path, lines: int, constant_memory: bool) -> None:
+    """The same cells with XlsxWriter: strings, numbers, dates, formulas with results, and one table."""
+    import datetime
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_formulas": False})
+    for title, rows in sheets:
+        ws = wb.add_worksheet(title)
+        if title == "Budget" and lines and not constant_memory:  # XlsxWriter has no tables in that mode
+            ws.add_table(0, 0, lines, len(rows[0]) - 1, {"columns": [{"header": str(h)} for h in rows[0]],
+                                                          "autofilter": False})
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, tuple):
+                    ws.write_formula(r, c, v[0], None, v[1])
+                elif isinstance(v, str):
+                    ws.write_string(r, c, v)
+                elif isinstance(v, datetime.datetime):
+                    ws.write_datetime(r, c, v)
+                else:
+                    ws.write_number(r, c, v)
+    wb.close()
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> float:
@@ -124,8 +156,8 @@ def command_time(command: list[str], repeat: int) -> float:
     return timed(run, repeat)
 
 
-def verdict(ratio: float) -> str:
-    return "meets goal" if ratio <= GOAL else "MISSES goal"
+def verdict(ratio: float, goal: float = GOAL) -> str:
+    return "meets goal" if ratio <= goal else "MISSES goal"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,10 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     memory_lines = 5_000 if args.quick else 20_000
 
     import openpyxl
+    import xlsxwriter
 
     from copro_costing import __version__
 
-    print(f"copro-costing {__version__}, openpyxl {openpyxl.__version__}, Python {sys.version.split()[0]}")
+    print(f"copro-costing {__version__}, XlsxWriter {xlsxwriter.__version__}, openpyxl {openpyxl.__version__}, "
+          f"Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="copro-bench-") as folder:
         tmp = Path(folder)
 
@@ -149,13 +183,15 @@ def main(argv: list[str] | None = None) -> int:
         t_ours = timed(lambda: costing.to_excel(ours), repeat)
         sheets = cells_of(ours)
         n_cells = sum(1 for _, rows in sheets for row in rows for v in row if v is not None)
-        t_raw = timed(lambda: raw_write(sheets, tmp / "raw.xlsx", write_only=False), repeat)
-        t_raw_wo = timed(lambda: raw_write(sheets, tmp / "raw-wo.xlsx", write_only=True), repeat)
-        ratio = t_ours / t_raw
-        print(f"\n1. export, {len(costing.lines):,} lines ({n_cells:,} cells), median of {repeat}:")
+        lines = len(costing.lines)
+        t_xw = timed(lambda: raw_xlsxwriter(sheets, tmp / "raw-xw.xlsx", lines, constant_memory=False), repeat)
+        t_op = timed(lambda: raw_openpyxl(sheets, tmp / "raw-op.xlsx"), repeat)
+        print(f"\n1. export, {lines:,} lines ({n_cells:,} cells), median of {repeat}:")
         print(f"   copro-costing to_excel        {t_ours * 1000:8.1f} ms")
-        print(f"   raw openpyxl (default mode)   {t_raw * 1000:8.1f} ms   ratio {ratio:.2f}x (goal <= {GOAL}x): {verdict(ratio)}")
-        print(f"   raw openpyxl (write-only)     {t_raw_wo * 1000:8.1f} ms   ratio {t_ours / t_raw_wo:.2f}x (reference)")
+        print(f"   plain XlsxWriter script       {t_xw * 1000:8.1f} ms   ratio {t_ours / t_xw:.2f}x (goal <= 1.5x): "
+              f"{verdict(t_ours / t_xw, 1.5)}")
+        print(f"   plain openpyxl (default mode) {t_op * 1000:8.1f} ms   ratio {t_ours / t_op:.2f}x (goal <= 1.0x): "
+              f"{verdict(t_ours / t_op, 1.0)}")
 
         # 2. Command-line JSON vs the unavoidable imports.
         script = Path(sys.executable).parent / "copro-costing"
@@ -176,14 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         big = tmp / "big.xlsx"
         m_ours = peak(lambda: costing.to_excel(big))
         sheets = cells_of(big)
-        m_raw = peak(lambda: raw_write(sheets, tmp / "raw-big.xlsx", write_only=False))
-        m_raw_wo = peak(lambda: raw_write(sheets, tmp / "raw-big-wo.xlsx", write_only=True))
-        ratio = m_ours / m_raw
+        m_xw = peak(lambda: raw_xlsxwriter(sheets, tmp / "raw-big.xlsx", len(costing.lines), constant_memory=True))
+        ratio = m_ours / m_xw
         mib = 1024 * 1024
         print(f"\n3. peak Python memory (tracemalloc), {len(costing.lines):,} lines:")
-        print(f"   copro-costing to_excel        {m_ours / mib:8.1f} MiB")
-        print(f"   raw openpyxl (default mode)   {m_raw / mib:8.1f} MiB   ratio {ratio:.2f}x (goal <= {GOAL}x): {verdict(ratio)}")
-        print(f"   raw openpyxl (write-only)     {m_raw_wo / mib:8.1f} MiB   ratio {m_ours / m_raw_wo:.2f}x (reference)")
+        print(f"   copro-costing to_excel                  {m_ours / mib:8.1f} MiB")
+        print(f"   plain XlsxWriter script, constant_memory {m_xw / mib:7.1f} MiB   ratio {ratio:.2f}x (goal <= 1.5x): "
+              f"{verdict(ratio, 1.5)}")
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -193,3 +193,81 @@ def all_cells(workbook: Any) -> Iterable[Any]:
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             yield from row
+
+
+# ---------------------------------------------------------------------------------------
+# Editing a workbook as a person would, in LibreOffice itself: inserting a row moves every
+# reference below it (openpyxl's insert_rows does not), so the insertion is LibreOffice's.
+
+UNO_SCRIPT = r'''
+import json, subprocess, sys, time
+import uno
+from com.sun.star.beans import PropertyValue
+
+job = json.loads(sys.argv[1])
+pipe = "copro" + str(abs(hash(job["source"])))
+office = subprocess.Popen([job["soffice"], "--headless", "--norestore", "--nolockcheck", "--invisible",
+                           "-env:UserInstallation=" + job["profile"], "--accept=pipe,name=" + pipe + ";urp;"])
+try:
+    resolver = uno.getComponentContext().ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", uno.getComponentContext())
+    for _ in range(240):
+        try:
+            context = resolver.resolve("uno:pipe,name=" + pipe + ";urp;StarOffice.ComponentContext")
+            break
+        except Exception:
+            time.sleep(0.25)
+    desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+    hidden = PropertyValue(); hidden.Name = "Hidden"; hidden.Value = True
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["source"]), "_blank", 0, (hidden,))
+    sheet = doc.Sheets.getByName(job["sheet"])
+    row = job["row"]  # 0-based: the new row takes this index
+    sheet.Rows.insertByIndex(row, 1)
+    if job.get("copy_from") is not None:
+        source = sheet.getCellRangeByPosition(0, job["copy_from"], 30, job["copy_from"]).getRangeAddress()
+        sheet.copyRange(sheet.getCellByPosition(0, row).getCellAddress(), source)
+    for col, value in job["values"].items():
+        cell = sheet.getCellByPosition(int(col), row)
+        if isinstance(value, str):
+            cell.setString(value)
+        else:
+            cell.setValue(value)
+    flt = PropertyValue(); flt.Name = "FilterName"; flt.Value = "Calc MS Excel 2007 XML"
+    doc.storeToURL(uno.systemPathToFileUrl(job["target"]), (flt,))
+    doc.close(True)
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
+finally:
+    try:
+        office.wait(timeout=60)
+    except Exception:
+        office.kill()
+'''
+
+
+def system_python_with_uno() -> str | None:
+    """The system Python when it has LibreOffice's UNO bridge (Debian's python3-uno), else None."""
+    for python in ("/usr/bin/python3", shutil.which("python3") or ""):
+        if python and subprocess.run([python, "-c", "import uno"], capture_output=True, check=False).returncode == 0:
+            return python
+    return None
+
+
+def insert_row(source: Path, target: Path, sheet: str, row: int, values: dict[int, Any], soffice: str, workdir: Path,
+               copy_from: int | None = None) -> Path:
+    """Insert a row at 0-based ``row`` of ``sheet`` in LibreOffice, optionally a copy of row ``copy_from``
+    (0-based, after the insertion), type ``values`` (by 0-based column) into it, and save as xlsx."""
+    import json
+
+    python = system_python_with_uno()
+    assert python, "LibreOffice's Python bridge (python3-uno) is needed to insert rows"
+    profile = workdir / "uno-profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    job = {"soffice": soffice, "profile": profile.as_uri(), "source": str(source), "target": str(target),
+           "sheet": sheet, "row": row, "values": {str(k): v for k, v in values.items()}, "copy_from": copy_from}
+    run = subprocess.run([python, "-c", UNO_SCRIPT, json.dumps(job)], capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert run.returncode == 0 and target.exists(), f"inserting a row failed: {run.stdout}\n{run.stderr}"
+    return target

@@ -24,9 +24,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from copro_costing import Costing, estimate, load_spec, parse_spec
-from copro_costing.export.xlsx import BUDGET, COPRODUCERS, FUNDER, SUMMARY, TOTAL_NAMES
+from copro_costing.export.workbook import BUDGET, COPRODUCERS, FUNDER, SPARE_ROWS, SUMMARY, TOTAL_NAMES
+from copro_costing.export.workbook.budget import kind_word
 from spreadsheet import (
     all_cells,
+    insert_row,
     is_error,
     money,
     name_cell,
@@ -77,6 +79,15 @@ def _edit(source: Path, target: Path, edits: dict[tuple[str, str], Any]) -> Path
     for (sheet, coordinate), value in edits.items():
         assert wb[sheet][coordinate].data_type == "n", f"{sheet}!{coordinate} is not a number to edit"
         wb[sheet][coordinate].value = value
+    wb.save(target)
+    return target
+
+
+def _type(source: Path, target: Path, cells: dict[str, Any]) -> Path:
+    """Type values into empty Budget cells with openpyxl and save (no cached values)."""
+    wb = openpyxl.load_workbook(source)
+    for coordinate, value in cells.items():
+        wb[BUDGET][coordinate].value = value
     wb.save(target)
     return target
 
@@ -135,6 +146,21 @@ def cases(tmp_path_factory, soffice, examples_dir, book) -> dict[str, Case]:
     edited = _edit(base.source, folder / "edit-people.xlsx", people)
     add("edit-people", estimate(_replace_entry(group, "involvement", 0, people=10), book), source=edited)
 
+    # Lines a facilitator adds: typed in the first empty row below the lines, typed below the
+    # Total, and in a row inserted above the Total (by LibreOffice, which moves the references).
+    base = cases["hearing-checks"]
+    spare, total = 2 + len(base.costing.lines), 2 + len(base.costing.lines) + SPARE_ROWS
+    typed = {"A": "Other cost", "B": "Room hire", "C": 1, "E": 2, "F": 100, "H": "charged", "L": "Other direct costs"}
+    add("typed-spare", base.costing, source=_type(base.source, folder / "typed-spare.xlsx",
+                                                  {f"{col}{spare}": value for col, value in typed.items()}))
+    add("typed-below", base.costing, source=_type(base.source, folder / "typed-below.xlsx",
+                                                  {f"E{total + 9}": 2, f"F{total + 9}": 100, f"G{total + 9}": 200}))
+    inserted = {0: "Other cost", 1: "Captioning", 2: 1, 4: 3, 5: 50, 7: "charged", 11: "Other direct costs"}
+    add("inserted-copied", base.costing, source=insert_row(
+        base.source, folder / "inserted-copied.xlsx", BUDGET, total - 1, inserted, soffice, folder, copy_from=total - 2))
+    add("inserted-typed", base.costing, source=insert_row(
+        base.source, folder / "inserted-typed.xlsx", BUDGET, total - 1, {**inserted, 6: 150}, soffice, folder))
+
     computed = recalculate([case.source for case in cases.values()], folder, soffice)
     for case in cases.values():
         case.computed = computed[case.source]
@@ -178,7 +204,7 @@ def check_workbook(case: Case) -> None:
         cells = {c.column_letter: c.value for c in budget[r]}
         # A direct commission has no headings: its lines' heading cells are empty.
         assert (cells["A"], cells["B"], cells["C"], cells["H"], cells["L"] or "") == (
-            line.kind, line.description, line.year, line.charge, line.heading), f"Budget row {r}"
+            kind_word(line.kind), line.description, line.year, line.charge, line.heading), f"Budget row {r}"
         assert quantity(cells["E"]) == line.quantity.normalize(), f"Budget!E{r}"
         assert [money(cells[c]) for c in "FGIJK"] == [line.unit_price, line.amount, line.waived, line.vat, line.price], (
             f"Budget row {r}: {line}"
@@ -313,3 +339,41 @@ def test_recalculation_is_real_even_with_stale_cached_values(tmp_path, soffice, 
     source = openpyxl.load_workbook(cases["advisory-group"].source)
     value = name_cell(source, openpyxl.load_workbook(result, data_only=True), "TotalPrice").value
     assert money(value) == Decimal("10080.00")
+
+
+def _reconciled(case: Case) -> bool:
+    source, computed = case.workbooks()
+    summary = computed[SUMMARY]
+    shown = summary.cell(row_of(summary, "Budget lines all counted (Reconciled)"), 2).value
+    value = name_cell(source, computed, "Reconciled").value
+    assert shown == value, "the Summary shows Reconciled"
+    assert value in (0, 1), f"Reconciled is TRUE or FALSE (LibreOffice saves them as 1 and 0), not {value!r}"
+    return bool(value)
+
+
+def test_an_exported_workbook_is_reconciled(cases):
+    assert all(_reconciled(cases[name]) is True for name in ("hearing-checks", "advisory-group", "empty", "generated-00"))
+
+
+@pytest.mark.parametrize("name", ["typed-spare", "inserted-copied"])
+def test_a_line_added_above_the_total_is_counted_in_every_total(cases, name):
+    before, after = _totals(cases["hearing-checks"]), _totals(cases[name])
+    amount = Decimal("200.00") if name == "typed-spare" else Decimal("150.00")
+    vat = (amount * Decimal("0.20")).quantize(Decimal("0.01"))  # an external client: VAT at 20%
+    assert after["TotalValue"] - before["TotalValue"] == amount
+    assert after["TotalVAT"] - before["TotalVAT"] == vat
+    assert after["TotalPrice"] - before["TotalPrice"] == amount + vat
+    assert _reconciled(cases[name]) is True
+    _, computed = cases[name].workbooks()
+    summary, funder = computed[SUMMARY], computed[FUNDER]
+    header = row_of(summary, "Year")
+    by_year = cases["hearing-checks"].costing.totals.by_year
+    assert money(summary.cell(header + 1, 5).value) == by_year[1] + amount + vat, "year 1 on the Summary moves"
+    assert funder.cell(row_of(funder, "Reconciles with the Budget total price"), 5).value == "yes"
+
+
+@pytest.mark.parametrize("name", ["typed-below", "inserted-typed"])
+def test_a_figure_the_totals_cannot_count_turns_reconciled_false(cases, name):
+    assert _reconciled(cases[name]) is False
+    if name == "typed-below":
+        assert _totals(cases[name]) == _totals(cases["hearing-checks"]), "typed below the Total: not counted"

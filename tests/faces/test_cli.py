@@ -273,7 +273,7 @@ def test_output_is_written_to_a_file(run, examples_dir, tmp_path):
     target = tmp_path / "costing.json"
     code, out, _ = run("quote", examples_dir / "advisory-group.toml", "-o", target)  # format from the extension
     assert code == 0
-    assert out == ""
+    assert out == f"Wrote {target}: 6 lines, price £10,080.00; no illustrative rates\n"
     assert json.loads(target.read_text(encoding="utf-8"))["totals"]["price"] == "10080.00"
     assert [p.name for p in tmp_path.iterdir()] == ["costing.json"]  # no temporary file left behind
 
@@ -343,3 +343,18 @@ def test_an_unknown_tier_exits_2_with_its_line(run, write_spec, spec_toml, find_
     code, _, err = run("quote", write_spec(text), "--format", "json")
     assert code == 2
     assert f":{find_line(text, 'tier =')}: involvement[0].tier: " in err
+
+
+def test_quote_to_a_file_says_in_one_line_what_it_wrote_the_price_and_the_rates(examples_dir, tmp_path, capsys):
+    from copro_costing import estimate, load_spec
+    from copro_costing.money import format_money
+
+    for example, illustrative in (("hearing-checks.toml", True), ("advisory-group.toml", False)):
+        costing = estimate(load_spec(examples_dir / example))
+        assert costing.illustrative is illustrative
+        out = tmp_path / f"{example}.xlsx"
+        assert cli.main(["quote", str(examples_dir / example), "-o", str(out)]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        assert len(printed) == 1 and printed[0].startswith(f"Wrote {out}: {len(costing.lines)} lines")
+        assert f"price {format_money(costing.totals.price)}" in printed[0]
+        assert printed[0].endswith("illustrative rates used: confirm with finance" if illustrative else "no illustrative rates")

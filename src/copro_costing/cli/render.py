@@ -27,3 +27,12 @@ def render(costing: Costing, fmt: str, output: Path | None = None, *, locale: st
         sys.stdout.write(text)
     else:
         write_text_atomic(output, text)
+
+
+def wrote_line(path: Path, costing: Costing, locale: str = "en_GB") -> str:
+    """The one line printed after a file is written: what, the price, and whether illustrative rates were used."""
+    from ..money import format_money
+
+    price = format_money(costing.totals.price, locale, costing.currency)
+    rates = "illustrative rates used: confirm with finance" if costing.illustrative else "no illustrative rates"
+    return f"Wrote {path}: {len(costing.lines)} lines, price {price}; {rates}"

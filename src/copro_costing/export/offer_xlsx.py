@@ -1,67 +1,75 @@
-"""The unit's offer as an Excel sheet a partner can filter (``offer -o offer.xlsx``).
+"""The unit's offer as an Excel sheet a partner can filter and print (``offer -o offer.xlsx``).
 
 The same :class:`~copro_costing.publishing.offer.Offer` the Markdown and HTML documents are built
 from: the same prices, the same marks, and the same ``illustrative`` flag for the
-banner. Amounts are numbers in the costing workbook's £ format; text is always written
-as text, never a formula. Saved with stable bytes, dated the offer's date.
+banner. Amounts are numbers in the costing workbook's money format; text is always
+written as text, never a formula. Printed on A4 landscape at a readable size, with the
+header row on every page. Stable bytes, dated the offer's date; written atomically.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from ..money import format_money, round_money
 from ..publishing.document import illustrative_note, mark
 from ..publishing.offer import Offer, policy_label
-from .workbook_file import save_workbook
-from .xlsx import GBP
+from .workbook.book import HEADER_FILL, Book, money_format, row_height, save_atomic
 
 SHEET = "Offer"
 HEADER = ("id", "Service", "Description", "Unit", "Includes", "External price", "Internal price",
           "Internal policy", "Internal terms", "Illustrative")
-WIDTHS = (24, 30, 50, 12, 40, 14, 14, 24, 50, 12)
+WIDTHS = (14, 18, 30, 10, 24, 11, 11, 15, 28, 10)
+PRICES = (5, 6)
 
 
 def write_offer_xlsx(offer: Offer, path: Path | str, locale: str = "en_GB") -> Path:
     """Write the offer as one sheet, atomically; return the path."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
+    return save_atomic(path, lambda tmp: _write(offer, tmp, locale))
 
-    def text(r: int, c: int, value: str) -> None:
-        cell = ws.cell(row=r, column=c, value=value)
-        cell.data_type = "s"  # never a formula
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
 
+def _write(offer: Offer, target: str, locale: str) -> None:
+    book = Book(target, offer.on, stream=False)
+    title = f"Co-production services: our offer (prices per unit on {offer.on.isoformat()}, before VAT)"
+    book.set_page_texts("Co-production services: our offer", offer.on.isoformat(),
+                        "Prices per unit before VAT" + ("; contains illustrative figures" if offer.illustrative else ""))
+    ws = book.sheet(SHEET, WIDTHS)
+    wrap = book.fmt(text_wrap=True)
+    money = book.fmt(num_format=money_format(), valign="top")
+    header_text = book.fmt(bold=True, bg_color=HEADER_FILL, text_wrap=True, bottom=1)
+    header_number = book.fmt(bold=True, bg_color=HEADER_FILL, text_wrap=True, bottom=1, align="right")
+    width = sum(WIDTHS) * 0.9
     rate = offer.rate
-    text(1, 1, f"Co-production services: our offer (prices per unit on {offer.on.isoformat()}, before VAT)")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    text(2, 1, mark(f"Co-producers are paid {format_money(rate.hourly_rate, locale)} per hour, always. "
-                    f"Source: {rate.source}", rate))
-    text(3, 1, offer.vat_text())
-    row = 4
+    intro = [
+        (title, book.fmt(bold=True, font_size=13)),
+        (mark(f"Co-producers are paid {format_money(rate.hourly_rate, locale)} per hour, always. "
+              f"Source: {rate.source}", rate), wrap),
+        (offer.vat_text(), wrap),
+    ]
     if offer.illustrative:
-        text(row, 1, illustrative_note("figures").text)
-        ws.cell(row=row, column=1).font = Font(bold=True, color="C55A11")
+        intro.append((illustrative_note("figures").text, book.fmt(bold=True, font_color="#C55A11", text_wrap=True)))
+    for row, (text, fmt) in enumerate(intro):
+        ws.set_row(row, row_height([(text, width)]))
+        ws.merge_range(row, 0, row, len(WIDTHS) - 1, "", fmt)
+        book.text(ws, row, 0, text, fmt)
+    header = len(intro) + 1
+    ws.set_row(header, row_height(zip(HEADER, [w - 1 for w in WIDTHS], strict=True)))
+    for col, heading in enumerate(HEADER):
+        book.text(ws, header, col, heading, header_number if col in PRICES else header_text)
+    ws.freeze_panes(header + 1, 0)
+    row = header
+    for item in offer.items:
         row += 1
-    row += 1
-    for c, h in enumerate(HEADER, start=1):
-        ws.cell(row=row, column=c, value=h).font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
-    for i in offer.items:
-        row += 1
-        s = i.service
-        for c, value in enumerate((s.id, mark(s.name, *i.rows), s.description, s.unit, i.includes()), start=1):
-            text(row, c, value)
-        for c, amount in ((6, i.entry.external_price), (7, i.entry.internal_price)):
-            cell = ws.cell(row=row, column=c, value=round_money(amount))
-            cell.number_format = GBP
-        text(row, 8, policy_label(s.internal_policy))
-        text(row, 9, i.internal_terms(locale))
-        text(row, 10, "yes" if i.illustrative else "no")
-    for c, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = width
-    return save_workbook(wb, path, offer.on)
+        s = item.service
+        texts = (s.id, mark(s.name, *item.rows), s.description, s.unit, item.includes())
+        cells = [*texts, None, None, policy_label(s.internal_policy), item.internal_terms(locale),
+                 "yes" if item.illustrative else "no"]
+        ws.set_row(row, row_height((text, w) for text, w in zip(cells, WIDTHS, strict=True) if isinstance(text, str)))
+        for col, value in enumerate(cells):
+            if isinstance(value, str):
+                book.text(ws, row, col, value, wrap)
+        book.number(ws, row, 5, round_money(item.entry.external_price), money)
+        book.number(ws, row, 6, round_money(item.entry.internal_price), money)
+    ws.autofilter(header, 0, max(row, header + 1), len(HEADER) - 1)
+    book.print_setup(ws, row, repeat=(header, header), landscape=True)
+    book.close({"title": "Co-production services: our offer", "author": "copro-costing"})

@@ -11,8 +11,9 @@ carry a drop-down list. An ``about`` sheet explains every column; it is ignored 
 Numbers are stored as real numbers so Excel shows and sorts them as numbers, each in a
 format showing exactly the places it was written with, so it reads back unchanged (see
 :mod:`.rates_reader`); a value with more than 15 significant digits (which a float
-cannot hold) is stored as text instead. The workbook is saved with stable bytes (see
-:mod:`.workbook_file`). ``rates import`` is :mod:`.rates_import`.
+cannot hold) is stored as text instead. Written with XlsxWriter, with stable bytes (dated
+the latest effective date in the tables) and printable on A4 (see :mod:`.workbook.book`).
+``rates import`` is :mod:`.rates_import`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..ratebook.columns import Column, flatten, table_columns
 from ..ratebook.folder import TABLE_FILE
 from ..ratebook.models import ROW_TYPES, RateBook
 from .rates_layout import ABOUT_SHEET, DATE_FORMAT, FLOAT_DIGITS, MONEY_FORMAT
+from .workbook.book import Book, row_height, save_atomic
 
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037\r]")
 
@@ -57,78 +59,83 @@ def _text_problem(book: RateBook, table: str, index: int, name: str, text: str) 
 
 def write_rates_workbook(book: RateBook, path: Path | str) -> Path:
     """Write every row of every table (the whole history) to an Excel workbook, atomically."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from .workbook_file import save_workbook
-
     problems: list[Problem] = []
-    wb = Workbook()
-    about = wb.active
-    about.title = ABOUT_SHEET
     role_ids = list(dict.fromkeys(r.key for r in book.rows("roles")))
-    sheet_columns: dict[str, list[Column]] = {}
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    sheets: list[tuple[str, list[Column], list[dict[str, Any]]]] = []
     for table in ROW_TYPES:
         rows = list(book.rows(table))
         cols = table_columns(table, rows, role_ids if table == "services" else ())
-        sheet_columns[table] = cols
-        ws = wb.create_sheet(table)
-        for c, col in enumerate(cols, start=1):
-            cell = ws.cell(row=1, column=c, value=col.name)
-            cell.font = bold
-            cell.fill = header_fill
-            if col.description:
-                cell.comment = Comment(col.description, "copro-costing")
-        for r, row in enumerate(rows, start=2):
-            flat = flatten(row)
-            for c, col in enumerate(cols, start=1):
-                value = flat.get(col.name)
-                if value is None:
-                    continue
-                cell = ws.cell(row=r, column=c)
-                if isinstance(value, Decimal):
-                    if len(value.as_tuple().digits) > FLOAT_DIGITS:
-                        cell.value = format(value, "f")
-                        cell.data_type = "s"
-                    else:
-                        cell.value = value
-                        cell.number_format = _number_format(value, col.kind)
-                elif isinstance(value, date):
-                    cell.value = value
-                    cell.number_format = DATE_FORMAT
-                elif isinstance(value, str):
-                    if problem := _text_problem(book, table, r - 2, col.name, value):
-                        problems.append(problem)
-                        continue
-                    cell.value = value
-                    cell.data_type = "s"  # never a formula, whatever it starts with
-                    if "\n" in value:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-                else:
-                    cell.value = value
-        for c, col in enumerate(cols, start=1):
-            letter = get_column_letter(c)
-            if col.choices:
-                dv = DataValidation(
-                    type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=col.name == "currency",
-                    showErrorMessage=True, errorTitle=col.name,
-                    error=f"{col.name} must be one of: {', '.join(col.choices)}",
-                )
-                dv.add(f"{letter}2:{letter}1048576")
-                ws.add_data_validation(dv)
-            width = max([len(col.name)] + [len(str(ws.cell(row=r, column=c).value or "")) for r in range(2, len(rows) + 2)])
-            ws.column_dimensions[letter].width = min(max(width + 2, 10), 60)
-        ws.freeze_panes = "B2" if cols and cols[0].name == "id" else "A2"
+        flat = [flatten(row) for row in rows]
+        for index, values in enumerate(flat):
+            for name, value in values.items():
+                if isinstance(value, str) and (problem := _text_problem(book, table, index, name, value)):
+                    problems.append(problem)
+        sheets.append((table, cols, flat))
     if problems:
         raise InputError(problems)
-    _write_about(about, sheet_columns, bold)
-    wb.active = 0
-    return save_workbook(wb, path, book_date(book))
+    return save_atomic(path, lambda tmp: _write(sheets, tmp, book_date(book)))
+
+
+def _width(col: Column, flat: list[dict[str, Any]]) -> float:
+    longest = max([len(col.name)] + [len(str(values.get(col.name, ""))) for values in flat])
+    return min(max(longest + 2, 10), 40)
+
+
+def _write(sheets: list[tuple[str, list[Column], list[dict[str, Any]]]], target: str, when: date) -> None:
+    from xlsxwriter.utility import xl_col_to_name
+
+    wb = Book(target, when, stream=False)
+    wb.set_page_texts("copro-costing rate tables", "", f"Latest effective date {when.isoformat()}")
+    about = wb.sheet(ABOUT_SHEET, (18, 32, 70))
+    bold = wb.fmt(bold=True)
+    header = wb.fmt(bold=True, bg_color="#DDEBF7", text_wrap=True)
+    wrap = wb.fmt(text_wrap=True)
+    date_format = wb.fmt(num_format=DATE_FORMAT, align="left")
+    formats: dict[str, Any] = {}
+    for table, cols, flat in sheets:
+        widths = [_width(col, flat) for col in cols] or [10.0]
+        ws = wb.sheet(table, widths)
+        ws.set_row(0, row_height((col.name, w - 1) for col, w in zip(cols, widths, strict=True)))
+        for c, col in enumerate(cols):
+            wb.text(ws, 0, c, col.name, header)
+            if col.description:
+                ws.write_comment(0, c, col.description, {"author": "copro-costing", "x_scale": 2, "y_scale": 2})
+        for r, values in enumerate(flat, start=1):
+            texts = []
+            for c, col in enumerate(cols):
+                value = values.get(col.name)
+                if value is None:
+                    continue
+                if isinstance(value, Decimal):
+                    if len(value.as_tuple().digits) > FLOAT_DIGITS:
+                        wb.text(ws, r, c, format(value, "f"))
+                    else:
+                        code = _number_format(value, col.kind)
+                        fmt = formats.get(code) or formats.setdefault(code, wb.fmt(num_format=code))
+                        ws.write_number(r, c, float(value), fmt)
+                elif isinstance(value, date):
+                    wb.number(ws, r, c, value, date_format)
+                elif isinstance(value, str):
+                    wb.text(ws, r, c, value, wrap)  # never a formula, whatever it starts with
+                    texts.append((value, widths[c]))
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, c, value)
+                else:
+                    ws.write_number(r, c, value)
+            if texts:
+                ws.set_row(r, row_height(texts))
+        for c, col in enumerate(cols):
+            if col.choices:
+                letter = xl_col_to_name(c)
+                ws.data_validation(f"{letter}2:{letter}1048576", {
+                    "validate": "list", "source": list(col.choices), "ignore_blank": col.name == "currency",
+                    "error_title": col.name, "error_message": f"{col.name} must be one of: {', '.join(col.choices)}",
+                })
+        ws.freeze_panes(1, 1 if cols and cols[0].name == "id" else 0)
+        wb.print_setup(ws, len(flat), repeat=(0, 0), landscape=True)
+    _write_about(wb, about, sheets, bold, wrap)
+    about.activate()
+    wb.close({"title": "copro-costing rate tables", "author": "copro-costing"})
 
 
 def book_date(book: RateBook) -> date:
@@ -161,22 +168,25 @@ ABOUT_TEXT = (
 )
 
 
-def _write_about(ws: Any, sheet_columns: dict[str, list[Column]], bold: Any) -> None:
-    for r, text in enumerate(ABOUT_TEXT, start=1):
-        ws.cell(row=r, column=1, value=text).data_type = "s"
-    ws.cell(row=1, column=1).font = bold
-    r = len(ABOUT_TEXT) + 1
-    for c, head in enumerate(("sheet", "column", "meaning"), start=1):
-        ws.cell(row=r, column=c, value=head).font = bold
-    for table, cols in sheet_columns.items():
+def _write_about(wb: Book, ws: Any, sheets: list[tuple[str, list[Column], list[dict[str, Any]]]], bold: Any,
+                 wrap: Any) -> None:
+    width = 18 + 32 + 70
+    for r, text in enumerate(ABOUT_TEXT):
+        if len(text) > width:
+            ws.set_row(r, row_height([(text, width)]))
+            ws.merge_range(r, 0, r, 2, "", wrap)
+        wb.text(ws, r, 0, text, bold if r == 0 else wrap if len(text) > width else None)
+    r = len(ABOUT_TEXT)
+    for c, head in enumerate(("sheet", "column", "meaning")):
+        wb.text(ws, r, c, head, bold)
+    for table, cols, _ in sheets:
         for col in cols:
             r += 1
             meaning = col.description
             if col.choices:
                 meaning = (meaning + " " if meaning else "") + f"One of: {', '.join(col.choices)}."
-            ws.cell(row=r, column=1, value=table)
-            ws.cell(row=r, column=2, value=col.name)
-            ws.cell(row=r, column=3, value=meaning).data_type = "s"
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 32
-    ws.column_dimensions["C"].width = 100
+            ws.set_row(r, row_height([(meaning, 70), (col.name, 32)]))
+            wb.text(ws, r, 0, table)
+            wb.text(ws, r, 1, col.name, wrap)
+            wb.text(ws, r, 2, meaning, wrap)
+    wb.print_setup(ws, r, repeat=(len(ABOUT_TEXT), len(ABOUT_TEXT)), landscape=False)

@@ -6,12 +6,11 @@ every figure comes from the Costing's lines and totals.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from ..money import format_money, plain_number
-from ..pricing.costing import Costing, Line, sum_money
-from ..pricing.policy import WAIVED_CHARGES
+from ..pricing.costing import Costing
+from .justify import justification
 
 CHARGE_WORDS = {
     "charged": "charged",
@@ -156,101 +155,3 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     out += ["", "## Justification", ""]
     out.append(justification(costing, locale))
     return "\n".join(out).rstrip() + "\n"
-
-
-def _group(lines: tuple[Line, ...]) -> list[tuple[str, str, list[Line]]]:
-    """Lines of one service, activity or expense, kept apart when charged differently."""
-    groups: dict[tuple[str, str, str, str], list[Line]] = defaultdict(list)
-    for line in lines:
-        groups[(line.cost_type, line.description, line.charge, line.note)].append(line)
-    return [(category, description, group) for (category, description, _, _), group in groups.items()]
-
-
-def _years(lines: list[Line]) -> str:
-    years = sorted({line.year for line in lines})
-    if len(years) == 1:
-        return f"year {years[0]}"
-    return "years " + ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
-
-
-def _each(lines: list[Line], locale: str, cur: str) -> str:
-    """The unit price, and how it changes by year when inflation applies."""
-    prices = {line.year: line.unit_price for line in lines}
-    if len(set(prices.values())) == 1:
-        return f"{_m(lines[0].unit_price, locale, cur)} each"
-    return "each " + ", ".join(f"{_m(v, locale, cur)} in year {y}" for y, v in prices.items())
-
-
-def _justify_group(category: str, description: str, lines: list[Line], locale: str, cur: str) -> str:
-    """One sentence or two for the lines of one service, activity or expense."""
-    first = lines[0]
-    total = _m(sum_money(line.amount for line in lines), locale, cur)
-    quantity = plain_number(sum((line.quantity for line in lines), Decimal(0)))
-    when = _years(lines)
-    if category == "service":
-        text = f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale, cur)}: {total}."
-        charges = {line.charge for line in lines}
-        if charges & WAIVED_CHARGES:
-            text += f" Given free by the unit ({first.note or 'waived'}): shown at full value, not requested."
-        elif "requested" in charges:
-            text += " Offered free; a contribution is requested if there is budget."
-        return text
-    if category == "involvement":
-        return (
-            f"{description}: {quantity} paid {first.unit}s in {when} ({first.note}), "
-            f"{_each(lines, locale, cur)}: {total}. Preparation time is paid as part of involvement."
-        )
-    if category == "involvement_expenses":
-        return (
-            f"{description}: {quantity} person-sessions in {when}, {_each(lines, locale, cur)}: {total}, so that "
-            "no co-producer is left out of pocket (travel, care and access costs)."
-        )
-    return f"{description}: {quantity} x {first.unit} in {when}, {_each(lines, locale, cur)}: {total}."
-
-
-def justification(costing: Costing, locale: str = "en_GB") -> str:
-    """A "justification of resources" paragraph set for an application form."""
-    cur = costing.currency
-    p = costing.spec.project
-    t = costing.totals
-    coproducer_rows = [row for table, row in costing.rates_used if table == "coproducer_rate"]
-    paragraphs: list[str] = []
-    paragraphs.append(
-        f"Co-production. This project will work with the co-production unit and paid co-producers "
-        f"(patients, carers and members of the public) over {costing.years} year"
-        f"{'s' if costing.years != 1 else ''}. The co-production costs requested total "
-        f"{_m(t.price, locale, cur)}"
-        + (f", including VAT of {_m(t.vat, locale, cur)}" if t.vat else "")
-        + (f"; a further {_m(t.waived, locale, cur)} of the unit's time is given free" if t.waived else "")
-        + "."
-    )
-    for category, description, lines in _group(costing.lines):
-        paragraphs.append(_justify_group(category, description, lines, locale, cur))
-    if coproducer_rows:
-        row = coproducer_rows[-1]
-        paragraphs.append(
-            f"Payment policy. Co-producers are always paid, at {_m(row.hourly_rate, locale)} per hour "  # type: ignore[attr-defined]
-            f"(source: {row.source}), with preparation time paid and expenses reimbursed on top, in line "
-            "with NIHR's payment guidance for researchers and professionals. Payments can affect state "
-            "benefits, so co-producers are offered independent benefits advice."
-        )
-    if costing.uplift_percent:
-        paragraphs.append(
-            f"Inflation. {costing.funder.name} applications include inflation: years after the first are "
-            f"uplifted by {plain_number(costing.uplift_percent)}% a year, compounded."
-        )
-    else:
-        paragraphs.append(f"Prices. All years are costed at current prices, as {costing.funder.name} requires.")
-    treatments = t.vat_by_treatment
-    if "standard" in treatments:
-        exempt = " Training is exempt, as education supplied by a university." if "exempt" in treatments else ""
-        paragraphs.append(
-            f"VAT. The unit's consultancy, evaluation and facilitation services to an external organisation are "
-            f"standard-rated: VAT at {plain_number(costing.vat_percent)}% is included.{exempt} Finance confirms "
-            "the VAT treatment."
-        )
-    elif "exempt" in treatments:
-        paragraphs.append("VAT. No VAT is charged: training supplied by a university is exempt. Finance confirms.")
-    elif "outside-scope" in treatments:
-        paragraphs.append(f"VAT. No VAT is charged: outside the scope of UK VAT ({p.vat_reason}).")
-    return "\n\n".join(paragraphs)

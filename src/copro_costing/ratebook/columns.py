@@ -33,13 +33,13 @@ PERCENT_FIELDS = frozenset({"percent", "indirect_percent", "directly_incurred", 
 
 ORDER: dict[str, tuple[str, ...]] = {
     "roles": ("id", "name", "effective", "internal_day_rate", "external_day_rate", "direct_day_rate", "currency", "source"),
-    "coproducer_rate": ("tier", "name", "effective", "hourly_rate", "currency", "source"),
+    "coproducer_rate": ("tier", "name", "effective", "hourly_rate", "currency", "policy", "source"),
     "expense_defaults": ("id", "name", "effective", "amount", "unit", "currency", "source"),
     "vat": ("effective", "percent", "source"),
     "uplift": ("effective", "percent", "source"),
     "funders": (
         "id", "name", "effective", "inflation", "day_rate", "unit_time", "indirect_percent", "currency", "vat",
-        "headings", "heading_for", "heading_for_external", "notes", "source",
+        "headings", "heading_for", "heading_for_external", "notes", "guidance", "source",
     ),
     "funder_shares": (
         "funder", "applicant", "effective", "directly_incurred", "directly_allocated", "indirect", "exception", "source",

@@ -95,6 +95,9 @@ class Funder(Row):
     heading_for: HeadingMap | None = None
     heading_for_external: HeadingOverrides | None = None
     notes: FreeText = ""
+    guidance: FreeText = Field(
+        "", description="The funder's own guidance on costing involvement, cited by name in a justification of resources."
+    )
 
     @property
     def direct_commission(self) -> bool:

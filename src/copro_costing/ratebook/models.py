@@ -75,6 +75,9 @@ class CoproducerRate(CurrencyRow):
     @property
     def key(self) -> str:
         return self.tier
+    policy: FreeText = Field(
+        "", description="The payment policy the rate comes from, cited by name in a justification of resources."
+    )
 
 
 class ExpenseDefault(CurrencyRow):

@@ -127,9 +127,25 @@ def schema_text(file: str) -> str:
     return json.dumps(file_schema(file), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def unit_schema_text() -> str:
+    """The schema of ``unit.toml``: who a quote is from (see :mod:`.unit`)."""
+    from .unit import FILE, Unit
+
+    schema = _tighten(Unit.model_json_schema(mode="validation"))
+    schema["properties"]["$schema"] = {"type": "string"}
+    document = {
+        "$schema": DIALECT,
+        "title": f"copro-costing rates file {FILE}",
+        "description": "The co-production unit as its quotes name it; every value with its source. "
+        "Generated from the copro-costing models: do not edit by hand.",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def all_schemas() -> dict[str, str]:
     """Every schema file's name and text."""
-    return {schema_name(file): schema_text(file) for file in FILES}
+    return {**{schema_name(file): schema_text(file) for file in FILES}, "unit.schema.json": unit_schema_text()}
 
 
 def write_schemas(folder: Path | str) -> list[str]:

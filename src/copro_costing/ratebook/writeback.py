@@ -64,7 +64,7 @@ def _row_lines(table: str, row: Row) -> list[str]:
     lines = [f"[[{table}]]"]
     for name in field_order(table):
         value = getattr(row, name)
-        if value is None or (name == "notes" and value == ""):
+        if value is None or (name in ("notes", "guidance", "policy") and value == ""):  # optional text left out
             continue
         if hasattr(value, "model_dump"):
             value = _plain(value)

@@ -1,0 +1,179 @@
+"""The justification of resources, ready to paste into the funder's form.
+
+Grouped under the funder's own budget headings, in the funder's order; one paragraph per
+service, activity or cost with all its project years together; amounts with the currency
+symbol; citing the funder's own guidance (``guidance`` in ``funders.toml``) and the
+co-producer payment policy by name (``policy`` in ``coproducer.toml``). Every figure comes
+from the Costing's lines and totals: nothing is priced here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ..money import format_money, plain_number
+from ..pricing.costing import Costing, Line, sum_money
+
+Section = tuple[str, list[str]]
+
+
+def _m(value: Decimal, costing: Costing, locale: str) -> str:
+    return format_money(value, locale, costing.currency)
+
+
+def _plural(quantity: Decimal, unit: str) -> str:
+    """``1 day``, ``2.5 days``, ``4 person-sessions``: a quantity as people say it."""
+    unit = unit.strip() or "item"
+    if quantity != 1 and not unit.endswith("s"):
+        unit += "s"
+    return f"{plain_number(quantity)} {unit}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _years(years: list[int]) -> str:
+    return ("year " if len(years) == 1 else "years ") + _and([str(y) for y in years])
+
+
+def _how_many(lines: list[Line]) -> str:
+    """``12 days in each of years 1 and 2`` or ``12 days in year 1 and 10 days in year 2``."""
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        by_year[line.year] += line.quantity
+    years = sorted(by_year)
+    quantities = set(by_year.values())
+    if len(quantities) == 1:
+        (quantity,) = quantities
+        each = "in each of " if len(years) > 1 else "in "
+        return f"{_plural(quantity, lines[0].unit)} {each}{_years(years)}"
+    return _and([f"{_plural(by_year[y], lines[0].unit)} in year {y}" for y in years])
+
+
+def _at(lines: list[Line], costing: Costing, locale: str, per: str) -> str:
+    """The unit price, and how inflation moves it in later years."""
+    prices: dict[int, Decimal] = {}
+    for line in lines:
+        prices.setdefault(line.year, line.unit_price)
+    years = sorted(prices)
+    first = f"{_m(prices[years[0]], costing, locale)} {per}"
+    later = [f"{_m(prices[y], costing, locale)} in year {y}" for y in years[1:] if prices[y] != prices[years[0]]]
+    return first + (f" ({_and(later)}, with the annual uplift)" if later else "")
+
+
+def _paragraph(category: str, lines: list[Line], costing: Costing, locale: str) -> str:
+    first = lines[0]
+    amount = _m(sum_money(line.amount for line in lines), costing, locale)
+    unit = first.unit.strip() or "item"
+    charges = {line.charge for line in lines}
+    if category == "service":
+        text = (f"{first.description}, delivered by the co-production unit: {_how_many(lines)}, "
+                f"at {_at(lines, costing, locale, 'a ' + unit)}: {amount}.")
+        if charges & {"free", "waived"}:
+            text += " The unit gives this free: its full value is shown and not requested."
+        elif "requested" in charges:
+            text += " The unit offers it free: a contribution is requested if there is budget."
+    elif category == "involvement":
+        rates: dict[int, Decimal] = {}
+        for line in lines:
+            if line.hourly_rate is not None:
+                rates.setdefault(line.year, line.hourly_rate)
+        text = f"{first.description}: {_how_many(lines)} of co-producers' time"
+        if first.hours is not None:
+            text += f", each paid for {plain_number(first.hours)} hours (preparation included)"
+        if rates:
+            years = sorted(rates)
+            later = [f"{_m(rates[y], costing, locale)} in year {y}" for y in years[1:] if rates[y] != rates[years[0]]]
+            text += f" at {_m(rates[years[0]], costing, locale)} an hour"
+            text += f" ({_and(later)}, with the annual uplift)" if later else ""
+        else:
+            text += f" at {_at(lines, costing, locale, 'a ' + unit)}"
+        text += f": {amount}."
+    elif category == "involvement_expenses":
+        text = (f"{first.description}: {_how_many(lines)} at {_at(lines, costing, locale, 'each')}: {amount}, "
+                "so that no co-producer is out of pocket (travel, care and access costs are reimbursed on top of payment).")
+    else:
+        text = f"{first.description}: {_how_many(lines)} at {_at(lines, costing, locale, 'each')}: {amount}."
+    notes = list(dict.fromkeys(line.note for line in lines if line.note and category != "involvement_expenses"))
+    if notes and category != "involvement":
+        text += " " + "; ".join(note[:1].upper() + note[1:] for note in notes).rstrip(".") + "."
+    return text
+
+
+def _groups(lines: tuple[Line, ...]) -> dict[str, list[tuple[str, list[Line]]]]:
+    """Lines by funder heading, then by service, activity or cost (charged alike), years together."""
+    groups: dict[tuple[str, str, str, bool], list[Line]] = defaultdict(list)
+    for line in lines:
+        groups[(line.heading, line.category, line.description, line.charge in ("free", "waived"))].append(line)
+    out: dict[str, list[tuple[str, list[Line]]]] = defaultdict(list)
+    for (heading, category, _, _), group in groups.items():
+        out[heading].append((category, group))
+    return out
+
+
+def justification_sections(costing: Costing, locale: str = "en_GB") -> list[Section]:
+    """The justification as (heading, paragraphs): an opening, the funder's headings in order, how it was costed."""
+    t = costing.totals
+    years = f"{costing.years} year{'s' if costing.years != 1 else ''}"
+    opening = (
+        f"This project will work with the co-production unit and with paid co-producers (patients, carers and "
+        f"members of the public) over {years}. The co-production costs requested total {_m(t.price, costing, locale)}"
+        + (f", including VAT of {_m(t.vat, costing, locale)}" if t.vat else "")
+        + (f"; a further {_m(t.waived, costing, locale)} of the unit's time is given free" if t.waived else "")
+        + "."
+    )
+    sections: list[Section] = [("", [opening])]
+    groups = _groups(costing.lines)
+    headings = list(costing.funder.headings) + [h for h in groups if h not in costing.funder.headings]
+    for heading in headings:
+        if heading in groups:
+            paragraphs = [_paragraph(category, lines, costing, locale) for category, lines in groups[heading]]
+            sections.append((heading, paragraphs))
+    sections.append(("How these costs were worked out", _method(costing, locale)))
+    return sections
+
+
+def _method(costing: Costing, locale: str) -> list[str]:
+    p = costing.spec.project
+    out: list[str] = []
+    rows = [row for table, row in costing.rates_used if table == "coproducer_rate"]
+    guidance = costing.funder.guidance
+    if rows:
+        row = rows[-1]
+        policy = row.policy or "the unit's co-producer payment policy"  # type: ignore[attr-defined]
+        text = (
+            f"Co-producers are always paid, at no less than {_m(row.hourly_rate, costing, locale)} an hour under "  # type: ignore[attr-defined]
+            f"the {policy} (source: {row.source}), with preparation time paid and expenses reimbursed on top"
+        )
+        text += f", as {guidance} expects." if guidance else "."
+        text += " Payments can affect state benefits, so co-producers are offered independent benefits advice."
+        out.append(text)
+    elif guidance:
+        out.append(f"The costs follow {guidance}.")
+    if costing.uplift_percent:
+        out.append(
+            f"{costing.funder.name} applications include inflation: years after the first are uplifted by "
+            f"{plain_number(costing.uplift_percent)}% a year, compounded."
+        )
+    else:
+        out.append(f"All years are costed at current prices, as {costing.funder.name} requires.")
+    if costing.vat_applies:
+        out.append(
+            f"The unit's services to an external organisation are standard-rated: VAT at "
+            f"{plain_number(costing.vat_percent)}% is included. Finance should confirm the VAT treatment."
+        )
+    elif p.vat is False:
+        out.append(f"No VAT is charged: {p.vat_reason}.")
+    return out
+
+
+def justification(costing: Costing, locale: str = "en_GB") -> str:
+    """The justification as text: headings on their own line, paragraphs separated by a blank line."""
+    blocks: list[str] = []
+    for heading, paragraphs in justification_sections(costing, locale):
+        if heading:
+            blocks.append(heading)
+        blocks.extend(paragraphs)
+    return "\n\n".join(blocks)

@@ -1,0 +1,183 @@
+"""The Budget sheet: one row per priced line, with live formulas, and room for more.
+
+Every derived figure is a formula repeating the engine's arithmetic (amount =
+``ROUND(quantity × unit price, 2)``, VAT rounded per line, price = amount − waived +
+VAT), each cell caching the engine's own figure. Below the lines, :data:`SPARE_ROWS`
+empty rows carry the same formulas, so a line typed there is priced and counted; the
+totals add up from row 2 to the row just above the Total (``INDEX(…, ROW()-1)``), so a
+row inserted anywhere above the Total is counted too. What cannot be counted (a figure
+typed below the Total, a quantity with no amount formula) turns the defined name
+``Reconciled`` FALSE, and the Summary says so.
+"""
+
+from __future__ import annotations
+
+from ...pricing.costing import Line
+from .book import HEADER_FILL, INPUT_FILL, cell_range, row_height, sheet_ref
+from .layout import (
+    B_AMOUNT,
+    B_CHARGE,
+    B_KIND,
+    B_PRICE,
+    B_QTY,
+    B_TOTAL,
+    B_VAT,
+    B_WAIVED,
+    BUDGET,
+    BUDGET_COLUMNS,
+    BUDGET_FIRST_ROW,
+    BUDGET_INPUTS,
+    CHARGES,
+    COPRODUCER_CHARGES,
+    COPRODUCERS,
+    KIND_WORDS,
+    RECONCILED,
+    TOTAL_NAMES,
+    WAIVED,
+)
+from .styles import Context
+
+_HEADER = {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
+NUMBER_COLUMNS = {"Year", "Quantity", "Unit price", "Amount", "Waived", "VAT", "Price"}
+WRAPPED = (1, 3, 11, 12)  # Description, Unit, Funder heading, Note
+BUDGET_NAMES = (
+    ("BudgetKind", B_KIND), ("BudgetYear", "C"), ("BudgetQuantity", B_QTY), ("BudgetAmount", B_AMOUNT),
+    ("BudgetCharge", B_CHARGE), ("BudgetWaived", B_WAIVED), ("BudgetVAT", B_VAT), ("BudgetPrice", B_TOTAL),
+    ("BudgetHeading", "L"),
+)
+NOTES = (
+    "Charge: charged and requested lines are in the price; free and waived lines are shown at full value and "
+    "given free. Columns with a shaded heading are inputs: edit them and every total follows.",
+    "Add a line in an empty row above the Total, or insert a row above the Total: it is counted in every total. "
+    "A figure typed below the Total is not, and the Summary then shows that the Budget does not reconcile.",
+    "VAT is the VAT rate on the Summary sheet (VATRate) times the charged amount, rounded per line. "
+    "Co-producer lines take their quantity and unit price from the Co-producer payments sheet: edit them there.",
+)
+
+
+def kind_word(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind)
+
+
+def column_name(col: str, total_row: int) -> str:
+    """A Budget column from the first line to the row just above the Total, however many rows are inserted."""
+    return f"={BUDGET}!${col}${BUDGET_FIRST_ROW}:INDEX({BUDGET}!${col}:${col},ROW({BUDGET}!${col}${total_row})-1)"
+
+
+def _runs(rows: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return runs
+
+
+def write_budget(ctx: Context) -> None:
+    book, c, plan, s = ctx.book, ctx.costing, ctx.plan, ctx.styles
+    ws = ctx.sheets[BUDGET]
+    widths = [w for _, w in BUDGET_COLUMNS]
+    t, n, f = book.text, book.number, book.formula
+    waived_if = ",".join(f'{B_CHARGE}{{r}}="{charge}"' for charge in WAIVED)
+    coproducers = sheet_ref(COPRODUCERS)
+    ws.set_row(0, row_height((h, w - 1) for h, w in BUDGET_COLUMNS))
+    for col, (heading, _) in enumerate(BUDGET_COLUMNS):
+        numeric = heading in NUMBER_COLUMNS
+        if heading in ("Unit", "Charge", "Funder heading"):
+            fill = INPUT_FILL if heading in BUDGET_INPUTS else HEADER_FILL
+            t(ws, 0, col, heading, book.fmt(**_HEADER, bg_color=fill, indent=1))
+            continue
+        if heading in BUDGET_INPUTS:
+            fmt = s.input_header_number if numeric else s.input_header
+        else:
+            fmt = s.header_number if numeric else s.header
+        t(ws, 0, col, heading, fmt)
+
+    coproducer_runs: list[int] = []
+    other_runs: list[int] = []
+    line: Line
+    for i, line in enumerate(plan.lines):
+        x = i + 1  # 0-based row
+        r = x + 1  # as formulas write it
+        (coproducer_runs if line.kind == "involvement" else other_runs).append(x)
+        texts = [(line.description, widths[1]), (line.unit, widths[3]), (line.heading, widths[11]), (line.note, widths[12])]
+        if any(len(text) >= width - 1 for text, width in texts):
+            ws.set_row(x, row_height(texts))
+        t(ws, x, 0, kind_word(line.kind), s.quantity)
+        t(ws, x, 1, line.description, s.wrap)
+        n(ws, x, 2, line.year, s.quantity)
+        t(ws, x, 3, line.unit, s.indented_wrap)
+        k = plan.linked[i]
+        if k:  # people x sessions, and the payment per person, from the other sheet
+            f(ws, x, 4, f"={coproducers}!C{abs(k)}*{coproducers}!D{abs(k)}", line.quantity, s.quantity)
+        else:
+            n(ws, x, 4, line.quantity, s.quantity)
+        if k > 0:
+            f(ws, x, 5, f"={coproducers}!H{k}", line.unit_price, s.money)
+        else:
+            n(ws, x, 5, line.unit_price, s.money)
+        f(ws, x, 6, f"=ROUND({B_QTY}{r}*{B_PRICE}{r},2)", line.amount, s.money)
+        t(ws, x, 7, line.charge, s.indented)
+        f(ws, x, 8, f"=IF(OR({waived_if.format(r=r)}),{B_AMOUNT}{r},0)", line.waived, s.money)
+        f(ws, x, 9, f"=ROUND(({B_AMOUNT}{r}-{B_WAIVED}{r})*VATRate,2)", line.vat, s.money)
+        f(ws, x, 10, f"={B_AMOUNT}{r}-{B_WAIVED}{r}+{B_VAT}{r}", line.price, s.money)
+        t(ws, x, 11, line.heading, s.indented_wrap)
+        t(ws, x, 12, line.note, s.wrap)
+
+    spare = [row - 1 for row in plan.budget_spare_rows]
+    for x in spare:
+        r = x + 1
+        for col in (0, 1, 2, 3):
+            ws.write_blank(x, col, None, book.plain)
+        ws.write_blank(x, 4, None, s.input)
+        ws.write_blank(x, 5, None, s.input_money)
+        f(ws, x, 6, f"=ROUND({B_QTY}{r}*{B_PRICE}{r},2)", 0, s.money_spare)
+        ws.write_blank(x, 7, None, s.input)
+        f(ws, x, 8, f"=IF(OR({waived_if.format(r=r)}),{B_AMOUNT}{r},0)", 0, s.money_spare)
+        f(ws, x, 9, f"=ROUND(({B_AMOUNT}{r}-{B_WAIVED}{r})*VATRate,2)", 0, s.money_spare)
+        f(ws, x, 10, f"={B_AMOUNT}{r}-{B_WAIVED}{r}+{B_VAT}{r}", 0, s.money_spare)
+
+    totals = c.totals
+    total = plan.budget_total_row - 1
+    t(ws, total, 0, "Total", s.total)
+    for col in range(1, len(BUDGET_COLUMNS)):
+        ws.write_blank(total, col, None, s.total)
+    for col, name, value in zip((6, 8, 9, 10), TOTAL_NAMES[:4], (totals.value, totals.waived, totals.vat, totals.price),
+                                strict=True):
+        letter = "GIJK"[(6, 8, 9, 10).index(col)]
+        f(ws, total, col, f"=SUM({letter}{BUDGET_FIRST_ROW}:INDEX({letter}:{letter},ROW()-1))", value, s.money_total)
+        book.name(name, cell_range(BUDGET, total, col))
+    for name, col in BUDGET_NAMES:
+        book.name(name, column_name(col, plan.budget_total_row))
+
+    check = total + 1
+    t(ws, check, 0, "Every priced line is in the totals", s.label)
+    f(ws, check, 1, (
+        f"=AND(COUNT({BUDGET}!${B_QTY}:${B_QTY})=COUNT(BudgetQuantity),"
+        f"COUNT({BUDGET}!${B_AMOUNT}:${B_AMOUNT})=COUNT(BudgetAmount)+1,"
+        f"COUNT({BUDGET}!${B_TOTAL}:${B_TOTAL})=COUNT(BudgetPrice)+1,"
+        "SUMPRODUCT(ISNUMBER(BudgetQuantity)*NOT(ISNUMBER(BudgetAmount)))=0,"
+        "SUMPRODUCT(ISNUMBER(BudgetAmount)*NOT(ISNUMBER(BudgetPrice)))=0)"
+    ), True, s.boolean)
+    book.name(RECONCILED, cell_range(BUDGET, check, 1))
+    ws.conditional_format(check, 1, check, 1, {"type": "cell", "criteria": "==", "value": "FALSE", "format": s.bad})
+    note_width = sum(widths)
+    for k, note in enumerate(NOTES):
+        x = check + 2 + k
+        ws.set_row(x, row_height([(note, note_width * 0.9)]))
+        ws.merge_range(x, 0, x, len(BUDGET_COLUMNS) - 1, "", s.wrap)
+        t(ws, x, 0, note, s.wrap)
+    last = check + 1 + len(NOTES)
+
+    rule = {"validate": "list"}
+    book.validate(ws, 7, _runs(coproducer_runs), source=list(COPRODUCER_CHARGES), **rule,
+                  error="Co-producers are always paid: a co-producer line is always charged.")
+    others = _runs(other_runs + spare)
+    book.validate(ws, 7, others, source=list(CHARGES), **rule, error="Charge is one of: " + ", ".join(CHARGES))
+    # Quantities and unit prices typed on other lines follow the costing file's rules.
+    book.validate(ws, 4, others, validate="decimal", criteria=">", value=0,
+                  error="A quantity is greater than zero: remove the line instead of typing 0.")
+    book.validate(ws, 5, others, validate="decimal", criteria=">=", value=0, error="A unit price cannot be negative.")
+    ws.autofilter(0, 0, max(plan.budget_last_line - 1, 1), len(BUDGET_COLUMNS) - 1)
+    book.print_setup(ws, last, repeat=(0, 0), landscape=True)
