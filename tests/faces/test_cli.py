@@ -269,13 +269,15 @@ def test_services_lists_the_whole_catalogue(run):
 # --- output files -----------------------------------------------------------------------------------------------
 
 
-def test_output_is_written_to_a_file(run, examples_dir, tmp_path):
+def test_output_is_written_to_a_file(run, spec_toml, tmp_path):
+    spec = tmp_path / "nihr.toml"  # NIHR's rules and the co-producer rate are all sourced: nothing illustrative
+    spec.write_text(spec_toml(INVOLVEMENT, funder="nihr"), encoding="utf-8")
     target = tmp_path / "costing.json"
-    code, out, _ = run("quote", examples_dir / "advisory-group.toml", "-o", target)  # format from the extension
+    code, out, _ = run("quote", spec, "-o", target)  # format from the extension
     assert code == 0
     assert out == f"Wrote {target}: 6 lines, price £10,080.00; no illustrative rates\n"
     assert json.loads(target.read_text(encoding="utf-8"))["totals"]["price"] == "10080.00"
-    assert [p.name for p in tmp_path.iterdir()] == ["costing.json"]  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["costing.json", "nihr.toml"]  # no temporary file left
 
 
 def test_a_failing_run_leaves_an_existing_output_file_untouched(run, write_spec, spec_toml, tmp_path):
@@ -345,15 +347,18 @@ def test_an_unknown_tier_exits_2_with_its_line(run, write_spec, spec_toml, find_
     assert f":{find_line(text, 'tier =')}: involvement[0].tier: " in err
 
 
-def test_quote_to_a_file_says_in_one_line_what_it_wrote_the_price_and_the_rates(examples_dir, tmp_path, capsys):
+def test_quote_to_a_file_says_in_one_line_what_it_wrote_the_price_and_the_rates(examples_dir, spec_toml, tmp_path,
+                                                                                 capsys):
     from copro_costing import estimate, load_spec
     from copro_costing.money import format_money
 
-    for example, illustrative in (("hearing-checks.toml", True), ("advisory-group.toml", False)):
-        costing = estimate(load_spec(examples_dir / example))
+    sourced = tmp_path / "nihr.toml"
+    sourced.write_text(spec_toml(INVOLVEMENT, funder="nihr"), encoding="utf-8")
+    for path, illustrative in ((examples_dir / "hearing-checks.toml", True), (sourced, False)):
+        costing = estimate(load_spec(path))
         assert costing.illustrative is illustrative
-        out = tmp_path / f"{example}.xlsx"
-        assert cli.main(["quote", str(examples_dir / example), "-o", str(out)]) == 0
+        out = tmp_path / f"{path.name}.xlsx"
+        assert cli.main(["quote", str(path), "-o", str(out)]) == 0
         printed = capsys.readouterr().out.splitlines()
         assert len(printed) == 1 and printed[0].startswith(f"Wrote {out}: {len(costing.lines)} lines")
         assert f"price {format_money(costing.totals.price)}" in printed[0]

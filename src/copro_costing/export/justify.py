@@ -106,7 +106,7 @@ def _groups(lines: tuple[Line, ...]) -> dict[str, list[tuple[str, list[Line]]]]:
     """Lines by funder heading, then by service, activity or cost (charged alike), years together."""
     groups: dict[tuple[str, str, str, bool], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.heading, line.category, line.description, line.charge in ("free", "waived"))].append(line)
+        groups[(line.heading, line.cost_type, line.description, line.charge in ("free", "waived"))].append(line)
     out: dict[str, list[tuple[str, list[Line]]]] = defaultdict(list)
     for (heading, category, _, _), group in groups.items():
         out[heading].append((category, group))
@@ -126,7 +126,8 @@ def justification_sections(costing: Costing, locale: str = "en_GB") -> list[Sect
     )
     sections: list[Section] = [("", [opening])]
     groups = _groups(costing.lines)
-    headings = list(costing.funder.headings) + [h for h in groups if h not in costing.funder.headings]
+    named = list(costing.funder.heading_names)
+    headings = named + [h for h in groups if h not in named]
     for heading in headings:
         if heading in groups:
             paragraphs = [_paragraph(category, lines, costing, locale) for category, lines in groups[heading]]
@@ -144,7 +145,7 @@ def _method(costing: Costing, locale: str) -> list[str]:
         row = rows[-1]
         policy = row.policy or "the unit's co-producer payment policy"  # type: ignore[attr-defined]
         text = (
-            f"Co-producers are always paid, at no less than {_m(row.hourly_rate, costing, locale)} an hour under "  # type: ignore[attr-defined]
+            f"Co-producers are always paid, at no less than {format_money(row.hourly_rate, locale)} an hour under "  # type: ignore[attr-defined]
             f"the {policy} (source: {row.source}), with preparation time paid and expenses reimbursed on top"
         )
         text += f", as {guidance} expects." if guidance else "."
@@ -154,18 +155,31 @@ def _method(costing: Costing, locale: str) -> list[str]:
         out.append(f"The costs follow {guidance}.")
     if costing.uplift_percent:
         out.append(
-            f"{costing.funder.name} applications include inflation: years after the first are uplifted by "
-            f"{plain_number(costing.uplift_percent)}% a year, compounded."
+            f"Inflation is included as the sector applies it: staff rates step up by "
+            f"{plain_number(costing.uplift_percent)}% on each 1 August (the pay-award date) before a project year starts."
         )
+    elif costing.funder.direct_commission:
+        out.append("All years are costed at current prices.")
     else:
         out.append(f"All years are costed at current prices, as {costing.funder.name} requires.")
-    if costing.vat_applies:
+    if costing.funder.day_rate == "direct" and p.client == "internal":
+        out.append(f"{costing.funder.name} pays direct costs only, so the unit's time is costed at its direct day rates "
+                   "(salary and on-costs), without overheads.")
+    if costing.exchange_rate is not None:
+        out.append(f"Amounts are in {costing.currency}, converted from the unit's GBP rates at "
+                   f"{plain_number(costing.exchange_rate)} {costing.currency} per GBP 1 ({costing.exchange_rate_source}).")
+    treatments = costing.totals.vat_by_treatment
+    if "standard" in treatments:
+        exempt = " Training is exempt, as education supplied by a university." if "exempt" in treatments else ""
         out.append(
-            f"The unit's services to an external organisation are standard-rated: VAT at "
-            f"{plain_number(costing.vat_percent)}% is included. Finance should confirm the VAT treatment."
+            f"The unit's consultancy, evaluation and facilitation services to an external organisation are "
+            f"standard-rated: VAT at {plain_number(costing.vat_percent)}% is included.{exempt} Finance confirms "
+            "the VAT treatment."
         )
-    elif p.vat is False:
-        out.append(f"No VAT is charged: {p.vat_reason}.")
+    elif "exempt" in treatments:
+        out.append("No VAT is charged: training supplied by a university is exempt. Finance confirms.")
+    elif "outside-scope" in treatments:
+        out.append(f"No VAT is charged: the work is outside the scope of UK VAT ({p.vat_reason}).")
     return out
 
 

@@ -43,6 +43,7 @@ class Line:
     cost: Decimal = ZERO  # cost to the university: the unit's time at full economic cost, payments as paid
     vat: Decimal = ZERO
     vat_treatment: str = "none"  # standard, exempt, outside-scope or none (internal)
+    vat_percent: Decimal = ZERO  # the VAT rate applied (in force for the line's year; 0 unless standard)
     note: str = ""
     ref: str = ""  # the spec entry it came from, e.g. "services[0]"
     hours: Decimal | None = None  # co-producer payments: paid hours in one unit

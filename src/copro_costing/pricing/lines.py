@@ -91,8 +91,10 @@ class Context:
     def add(self, order: tuple[int, int, int, int], line: Line, vat_category: str = "standard") -> None:
         """Record a line with its VAT treatment, and VAT on its charged amount where standard-rated."""
         treatment, why = vat_treatment(self.spec, vat_category)
-        vat = percent_of(line.charged, self.vat_rate(line.year)) if treatment == "standard" else ZERO
-        self.lines.append((order, replace(line, vat=vat, vat_treatment=treatment, note=_join(line.note, why))))
+        rate = self.vat_rate(line.year) if treatment == "standard" else Decimal(0)
+        vat = percent_of(line.charged, rate) if treatment == "standard" else ZERO
+        self.lines.append((order, replace(line, vat=vat, vat_treatment=treatment, vat_percent=rate,
+                                          note=_join(line.note, why))))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""

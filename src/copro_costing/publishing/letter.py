@@ -71,7 +71,10 @@ def letter_document(costing: Costing, unit: Unit, locale: str = "en_GB") -> Docu
         totals.append(("Given free by the unit", "-" + m(t.waived)))
     totals.append(("Net", m(t.value - t.waived)))
     vat_label = f"VAT at {plain_number(costing.vat_percent)}%" if costing.vat_applies else "VAT"
-    totals += [(vat_label, m(t.vat)), ("Total to pay" if not internal else "Internal charge", m(t.price))]
+    totals.append((vat_label, m(t.vat)))
+    if len(t.vat_by_treatment) > 1:
+        totals += [(f"  VAT on {treatment} lines", m(amount)) for treatment, amount in t.vat_by_treatment.items()]
+    totals.append(("Total to pay" if not internal else "Internal charge", m(t.price)))
     blocks += [Heading("Totals"), Table(("", costing.currency), tuple(totals), numeric=(1,))]
     if internal:
         rates = []
@@ -84,8 +87,15 @@ def letter_document(costing: Costing, unit: Unit, locale: str = "en_GB") -> Docu
                    Table(("Rate", "Amount", "In force from"), tuple(rates), numeric=(1,))]
         blocks += [Heading("Payment"), Para(unit.internal_transfer.value)]
     else:
-        vat = (f"VAT is charged at {plain_number(costing.vat_percent)}% on the services."
-               if costing.vat_applies else f"No VAT is charged: {p.vat_reason or 'see the costing'}.")
+        treatments = t.vat_by_treatment
+        if "standard" in treatments:
+            vat = f"VAT is charged at {plain_number(costing.vat_percent)}% on standard-rated services."
+            if "exempt" in treatments:
+                vat += " Training is exempt from VAT, as education supplied by a university."
+        elif "exempt" in treatments:
+            vat = "No VAT is charged: training supplied by a university is exempt."
+        else:
+            vat = f"No VAT is charged: the supply is outside the scope of UK VAT ({p.vat_reason})."
         blocks += [Heading("Terms"), Para(unit.payment_terms.value), Para(vat),
                    Para(f"This quote is valid until {valid_until.isoformat()}.")]
     blocks.append(Para(f"Rates in force on {issued.isoformat()} (SHA-256 {costing.stamp.sha256}); "

@@ -28,6 +28,7 @@ from ..fields import (
     BudgetCurrency,
     Count,
     ExchangeRate,
+    FreeText,
     Ident,
     Money,
     NonNegativeQuantity,
@@ -71,13 +72,13 @@ class CoproducerRate(CurrencyRow):
     tier: Ident = Field("standard", description='The payment tier, e.g. "standard" or "enhanced".')
     name: Text = Field("Standard", description="The tier in words, and what it is for.")
     hourly_rate: PositiveMoney
+    policy: FreeText = Field(
+        "", description="The payment policy the rate comes from, cited by name in a justification of resources."
+    )
 
     @property
     def key(self) -> str:
         return self.tier
-    policy: FreeText = Field(
-        "", description="The payment policy the rate comes from, cited by name in a justification of resources."
-    )
 
 
 class ExpenseDefault(CurrencyRow):

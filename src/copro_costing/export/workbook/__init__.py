@@ -77,7 +77,7 @@ def workbook_bytes(costing: Costing, locale: str = "en_GB") -> bytes:
 
 
 def _widths(costing: Costing) -> dict[str, list[float]]:
-    funder = [32, 12, 11, 11, 12] + [11] * costing.years
+    funder = [32, 12, 11, 11, 12] + [11] * costing.years + [10, 12]
     return {
         SUMMARY: list(SUMMARY_WIDTHS),
         BUDGET: [w for _, w in BUDGET_COLUMNS],

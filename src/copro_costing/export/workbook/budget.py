@@ -12,6 +12,8 @@ typed below the Total, a quantity with no amount formula) turns the defined name
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ...pricing.costing import Line
 from .book import HEADER_FILL, INPUT_FILL, cell_range, row_height, sheet_ref
 from .layout import (
@@ -50,7 +52,8 @@ NOTES = (
     "given free. Columns with a shaded heading are inputs: edit them and every total follows.",
     "Add a line in an empty row above the Total, or insert a row above the Total: it is counted in every total. "
     "A figure typed below the Total is not, and the Summary then shows that the Budget does not reconcile.",
-    "VAT is the VAT rate on the Summary sheet (VATRate) times the charged amount, rounded per line. "
+    "VAT is the VAT rate on the Summary sheet (VATRate) times the charged amount, rounded per line, on "
+    "standard-rated lines; exempt and outside-the-scope lines carry none (the note says why). "
     "Co-producer lines take their quantity and unit price from the Co-producer payments sheet: edit them there.",
 )
 
@@ -72,6 +75,14 @@ def _runs(rows: list[int]) -> list[list[int]]:
         else:
             runs.append([row, row])
     return runs
+
+
+def vat_formula(line: Line, costing_percent: Decimal, r: int) -> str:
+    """VAT on one Budget row: VATRate on standard-rated lines (or the rate of the line's year), else none."""
+    if line.vat_treatment == "exempt":
+        return "=0"  # the note says why; outside-the-scope and internal costings have a VATRate of 0
+    rate = "VATRate" if line.vat_percent == costing_percent else format(line.vat_percent / 100, "f")
+    return f"=ROUND(({B_AMOUNT}{r}-{B_WAIVED}{r})*{rate},2)"
 
 
 def write_budget(ctx: Context) -> None:
@@ -120,7 +131,7 @@ def write_budget(ctx: Context) -> None:
         f(ws, x, 6, f"=ROUND({B_QTY}{r}*{B_PRICE}{r},2)", line.amount, s.money)
         t(ws, x, 7, line.charge, s.indented)
         f(ws, x, 8, f"=IF(OR({waived_if.format(r=r)}),{B_AMOUNT}{r},0)", line.waived, s.money)
-        f(ws, x, 9, f"=ROUND(({B_AMOUNT}{r}-{B_WAIVED}{r})*VATRate,2)", line.vat, s.money)
+        f(ws, x, 9, vat_formula(line, c.vat_percent, r), line.vat, s.money)
         f(ws, x, 10, f"={B_AMOUNT}{r}-{B_WAIVED}{r}+{B_VAT}{r}", line.price, s.money)
         t(ws, x, 11, line.heading, s.indented_wrap)
         t(ws, x, 12, line.note, s.wrap)

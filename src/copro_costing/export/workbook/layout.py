@@ -149,7 +149,7 @@ def plan(costing: Costing) -> Plan:
             linked[i] = k
             if expense_row:
                 linked[expense_row - BUDGET_FIRST_ROW] = -k
-    headings = list(costing.funder.headings)
+    headings = list(costing.funder.heading_names)
     headings += list(dict.fromkeys(line.heading for line in lines if line.heading not in headings))
     return Plan(
         lines=lines,
@@ -164,7 +164,7 @@ def plan(costing: Costing) -> Plan:
 def _pairs(pay: Line, expenses: Line) -> bool:
     """Are these an activity's payments and expenses lines in one year (the engine writes them in turn)?"""
     return (
-        pay.category == "involvement" and expenses.category == "involvement_expenses"
+        pay.cost_type == "involvement" and expenses.cost_type == "involvement_expenses"
         and bool(pay.ref) and pay.ref == expenses.ref and pay.year == expenses.year
     )
 
@@ -181,7 +181,7 @@ def coproducer_row(costing: Costing, i: int) -> CoproducerRow | None:
         return None
     before = lines[i - 1] if i else None
     after = lines[i + 1] if i + 1 < len(lines) else None
-    if line.category == "involvement_expenses":
+    if line.cost_type == "involvement_expenses":
         if before is not None and _pairs(before, line):
             return None  # shown on its payments line's row
         return CoproducerRow(line.description, line.year, None, BUDGET_FIRST_ROW + i, note=line.note, group=2)
@@ -196,7 +196,7 @@ def coproducer_row(costing: Costing, i: int) -> CoproducerRow | None:
         _link_involvement(row, costing, ref[1], line, expenses)
     elif ref is not None and ref[0] == "services":
         row.group, row.index = 1, ref[1]
-        if before is not None and before.category == "service" and before.ref == line.ref and before.year == line.year:
+        if before is not None and before.cost_type == "service" and before.ref == line.ref and before.year == line.year:
             _link_service(row, costing, ref[1], line, before, BUDGET_FIRST_ROW + i - 1)
     return row
 

@@ -16,6 +16,7 @@ COLUMNS = (("Table", 14), ("Item", 20), ("What", 38), ("Amount", 11), ("Unit", 8
 TABLE_WORDS = {
     "roles": "Staff roles", "coproducer_rate": "Co-producer rate", "expense_defaults": "Expense defaults",
     "vat": "VAT", "uplift": "Annual uplift", "funders": "Funders", "services": "Services",
+    "funder_shares": "Funder shares", "exchange_rates": "Exchange rates",
 }
 
 
@@ -62,9 +63,16 @@ def figures(table: str, row: Any) -> list[tuple[str, Decimal | None, str, str]]:
         return [("Annual uplift", fraction(row.percent), "", "percent")]
     if table == "funders":
         return [
-            (f"{row.name}: share of the price paid", fraction(row.pays_percent), "", "percent"),
-            (f"{row.name}: indirect costs added", fraction(row.indirect_percent), "", "percent"),
+            (f"{row.name}: flat indirect rate added", fraction(row.indirect_percent), "", "percent"),
         ]
+    if table == "funder_shares":
+        return [
+            (f"{row.funder} pays a {row.applicant} applicant: {category.replace('-', ' ')} costs",
+             fraction(row.percent(category)), "", "percent")
+            for category in ("directly-incurred", "directly-allocated", "indirect", "exception")
+        ]
+    if table == "exchange_rates":
+        return [(f"Budgeting exchange rate: {row.currency} per GBP 1", row.rate, row.currency, "number")]
     if table == "services":
         out: list[tuple[str, Decimal | None, str, str]] = [
             (f"{row.name}: {role} staff days per {row.unit}", days, "day", "number") for role, days in row.effort.items()

@@ -63,27 +63,23 @@ def write_summary(ctx: Context) -> None:
     put("Assumptions (change these here: every sheet follows)", s.section)
     vat = fraction(c.vat_percent) if c.vat_applies else Decimal(0)
     if c.vat_applies:
-        vat_note = f"{plain_number(c.vat_percent)}% on everything charged to an external client; finance to confirm"
-    elif p.vat is False:
-        vat_note = f"No VAT: {p.vat_reason}"
+        vat_note = f"{plain_number(c.vat_percent)}% on standard-rated lines; training is exempt; finance to confirm"
+    elif p.vat_position_in_force != "internal":
+        vat_note = f"No VAT: outside the scope of UK VAT ({p.vat_reason})"
     else:
-        vat_note = "No VAT for internal clients"
+        vat_note = "No VAT for internal clients: a recharge is not a supply"
     x = put("VAT rate")
     n(ws, x, 1, vat, ctx.percent(vat, shaded=True))
     wide(x, 2, vat_note)
     book.name("VATRate", cell_range(SUMMARY, x, 1))
-    pays = fraction(c.funder.pays_percent)
-    x = put("Funder pays (share of the price)")
-    n(ws, x, 1, pays, ctx.percent(pays, shaded=True))
-    book.name("FunderPays", cell_range(SUMMARY, x, 1))
     indirect = fraction(c.funder.indirect_percent)
-    x = put("Indirect costs the funder adds")
+    x = put("Flat indirect rate the funder adds (on its base)")
     n(ws, x, 1, indirect, ctx.percent(indirect, shaded=True))
     book.name("FunderIndirect", cell_range(SUMMARY, x, 1))
     uplift = fraction(c.uplift_percent)
     x = put("Annual uplift (already in later years' unit prices)")
     n(ws, x, 1, uplift, ctx.percent(uplift, shaded=False))
-    wide(x, 2, "years after the first are uplifted, compounded" if c.uplift_percent else "current prices: no inflation added")
+    wide(x, 2, "stepped up each 1 August before a year starts" if c.uplift_percent else "current prices: no inflation added")
     put()
 
     put("Totals", s.section)
@@ -92,10 +88,17 @@ def write_summary(ctx: Context) -> None:
         ("Waived (given free)", "=TotalWaived", totals.waived, s.money),
         ("VAT", "=TotalVAT", totals.vat, s.money),
         ("Price: what the bid asks for", "=TotalPrice", totals.price, s.money_total),
+        ("  of which requested only if there is budget", '=SUMIF(BudgetCharge,"requested",BudgetPrice)',
+         totals.requested, s.money),
         ("Funder contribution", "=FunderContribution", totals.funder_contribution, s.money),
         ("Remainder the funder does not pay", "=TotalPrice-FunderContribution", totals.remainder, s.money),
     ):
         f(ws, put(label, s.label if fmt is s.money_total else None), 1, formula, value, fmt)
+    x = put("Cost to the university (full economic cost)")
+    n(ws, x, 1, totals.cost, s.money)
+    book.name("TotalCost", cell_range(SUMMARY, x, 1))
+    wide(x, 2, "the unit's time at full economic cost, payments and expenses as paid")
+    f(ws, put("Surplus (deficit if negative)", s.label), 1, "=TotalPrice-TotalVAT-TotalCost", totals.surplus, s.money)
     x = put("Budget lines all counted (Reconciled)", s.label)
     f(ws, x, 1, f"={RECONCILED}", True, s.boolean)
     ws.conditional_format(x, 1, x, 1, {"type": "cell", "criteria": "==", "value": "FALSE", "format": s.bad})
