@@ -8,13 +8,13 @@ problem as ``{"file", "line", "field", "message"}``, the command line's words.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, RateLookupError
 from ..money import money_str
 from ..pricing.catalogue import catalogue
 from ..pricing.policy import POLICY_WORDS
@@ -72,9 +72,14 @@ async def quote(request: Request) -> Response:
 
 
 @router.get("/services", summary="The service catalogue, priced per unit")
-async def services(request: Request, on: date | None = Query(None, description="Prices in force on this date (default today)")) -> Any:
+async def services(
+    request: Request, on: Annotated[date | None, Query(description="Prices on this date (default today)")] = None,
+) -> Any:
     day = on or date.today()
-    entries = catalogue(book(request), day)
+    try:
+        entries = catalogue(book(request), day)
+    except RateLookupError as exc:
+        return problems_response([Problem(REQUEST_ORIGIN, None, "on", str(exc))])
     return {
         "on": day.isoformat(),
         "services": [{

@@ -112,6 +112,10 @@ def create_app(rates: Path | str | None = None, store: Path | str | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            problems = [{"file": "request", "line": None, "field": ".".join(str(p) for p in e["loc"][1:]),
+                         "message": e["msg"]} for e in exc.errors()]
+            return JSONResponse({"problems": problems}, status_code=422)
         return await http_error(request, StarletteHTTPException(404, "There is no such page."))
 
     @app.exception_handler(RatesBroken)

@@ -242,7 +242,8 @@ def to_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
                     entry["years"] = years
                 entries.append(entry)
                 first = years[0] if years else 1
-                year_control = control_id(section, r, "quantity", first) if section == "services" else control_id(section, r, "years")
+                year_control = (control_id(section, r, "quantity", first) if section == "services"
+                                else control_id(section, r, "years"))
                 controls[f"{section}[{e}]"] = control_id(section, r, "row")
                 for f in ROW_FIELDS[section]:
                     controls[f"{section}[{e}].{f.name}"] = control_id(section, r, f.name)
