@@ -99,6 +99,7 @@ ROW_FIELDS: dict[str, tuple[Field, ...]] = {
     "services": SERVICE_FIELDS, "involvement": INVOLVEMENT_FIELDS, "expenses": EXPENSE_FIELDS,
 }
 ROW_NOUNS = {"services": "Service", "involvement": "Co-producer activity", "expenses": "Other expense"}
+ADD_LABELS = {"services": "Add a service", "involvement": "Add a co-producer activity", "expenses": "Add an expense"}
 MODELS = {"project": Project, "services": ServiceEntry, "involvement": InvolvementEntry, "expenses": ExpenseEntry}
 YEAR_FIELDS = ("year", "years")
 NOT_ON_THE_FORM = {"involvement": {"decision"}}  # refused by the model: co-producers are always paid

@@ -24,6 +24,7 @@ from ..ratebook.models import RateBook
 from ..tomlfile import parse_toml
 from .app import book, page, root, settings, templates
 from .form import (
+    ADD_LABELS,
     EXPENSE_FIELDS,
     INVOLVEMENT_FIELDS,
     MAX_ROWS,
@@ -100,7 +101,7 @@ def form_page(request: Request, outcome: Outcome, status: int = 200, message: st
     value, fresh = nonce(request)
     context = {
         "form_id": FORM_ID, "state": state, "years": state.years, "max_years": MAX_YEARS,
-        "project_fields": PROJECT_FIELDS, "sections": SECTIONS, "nouns": ROW_NOUNS,
+        "project_fields": PROJECT_FIELDS, "sections": SECTIONS, "nouns": ROW_NOUNS, "add_labels": ADD_LABELS,
         "row_fields": {"services": SERVICE_FIELDS, "involvement": INVOLVEMENT_FIELDS, "expenses": EXPENSE_FIELDS},
         "service_years": SERVICE_YEARS, "choices": choices(rates, state), "outcome": outcome,
         "errors": outcome.by_control() if submitted else {}, "costing": outcome.costing,
