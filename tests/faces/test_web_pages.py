@@ -281,3 +281,11 @@ def test_unknown_pages_are_a_friendly_404(client):
         answer = client.get(url)
         assert answer.status_code == 404, url
         assert "Traceback" not in answer.text
+
+
+def test_behind_a_proxy_every_link_and_form_points_under_its_path(rates_dir, store):
+    client = TestClient(create_app(rates_dir, store), root_path="/costing")
+    page = client.get("/")
+    assert 'href="/costing/offer"' in page.text and 'action="/costing/"' in page.text
+    assert 'data-preview="/costing/preview"' in page.text and 'src="/costing/static/app.js"' in page.text
+    assert not re.search(r'(href|action|src)="/(?!costing/)', page.text)

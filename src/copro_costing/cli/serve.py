@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
             f"serve needs the web extra (missing: {', '.join(missing)}): pip install \"copro-costing[web]\""
         )
     if args.store is not None and not args.store.is_dir():
-        raise InputError([Problem(str(args.store), None, "", "the store folder does not exist: create it first")])
+        if args.store.exists() or not args.store.parent.is_dir():
+            raise InputError([Problem(str(args.store), None, "", "the store must be a folder in a folder that exists")])
+        args.store.mkdir()
     if not 0 < args.port < 65536:
         raise InputError([Problem("--port", None, "", f"must be a port number from 1 to 65535 (got {args.port})")])
     from ..ratebook.folder import load_rates
