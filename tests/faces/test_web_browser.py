@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
-playwright = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 import uvicorn
+from playwright import sync_api as playwright
 
 from copro_costing import cli, estimate, format_money, load_rates, load_spec
 from copro_costing.ratebook.folder import ENV_VAR
