@@ -54,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
     from ..ratebook.folder import load_rates
 
     load_rates(args.rates)  # every problem in the rate tables now, not on the first request
+    import logging
+
     import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from ..web.app import create_app
 

@@ -158,4 +158,6 @@
     var b = e.target.closest("button[form]"); if (b) { showAll = true; }
   });
   if (form.querySelector('[aria-invalid="true"]')) { showAll = true; }
+  var summary = document.getElementById("problem-summary");  // a submit came back with problems: start there
+  if (summary) { summary.focus(); }
 })();
