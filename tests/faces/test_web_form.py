@@ -12,7 +12,8 @@ from copro_costing.pricing.spec import parse_spec
 from copro_costing.web.form import FormState, blank_row, control_for, fields_not_on_the_form, from_data, to_data
 from copro_costing.web.quoting import FORM_ORIGIN, price_form
 
-EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
+EXAMPLES = sorted(p.relative_to(Path(__file__).resolve().parents[2] / "examples").as_posix()
+                  for p in (Path(__file__).resolve().parents[2] / "examples").rglob("*.toml"))
 
 
 def test_every_field_of_a_costing_file_has_a_control():

@@ -289,3 +289,23 @@ def test_behind_a_proxy_every_link_and_form_points_under_its_path(rates_dir, sto
     assert 'href="/costing/offer"' in page.text and 'action="/costing/"' in page.text
     assert 'data-preview="/costing/preview"' in page.text and 'src="/costing/static/app.js"' in page.text
     assert not re.search(r'(href|action|src)="/(?!costing/)', page.text)
+
+
+def test_the_portfolio_report_counts_a_saved_costing_once_at_its_latest_version(client, store, capsys):
+    import json
+
+    from copro_costing import cli
+
+    page = client.get("/")
+    first = client.post("/", data={**COUNCIL, "action": "save", "csrf": csrf_of(page.text)})
+    costing_id = re.search(r'name="costing_id" value="([a-z0-9-]+)"', first.text)[1]
+    client.post("/", data={**COUNCIL, "services.1.quantity.1": "3", "costing_id": costing_id,
+                           "action": "save", "csrf": csrf_of(first.text)})
+    client.post("/", data={**COUNCIL, "project.title": "Another bid", "action": "save", "csrf": csrf_of(first.text)})
+    assert len(list(store.glob("*.toml"))) == 3
+    assert cli.main(["portfolio", str(store), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["costings"] == 2
+    latest = estimate(load_spec(store / f"{costing_id}--v002.toml"), load_rates())
+    other = next(p for p in store.glob("another-bid-*--v001.toml"))
+    assert report["by_stage"]["draft"]["price"] == str(latest.totals.price + estimate(load_spec(other), load_rates()).totals.price)

@@ -19,7 +19,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
-from ..pricing.spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry
+from ..pricing.spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry, Spec
+from ..pricing.status import Status
 
 Kind = Literal["text", "int", "decimal", "date", "choice", "bool"]
 SECTIONS = ("services", "involvement", "expenses")
@@ -66,6 +67,16 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("reference", "Your reference", hint="Optional, e.g. HC-2026-014."),
 )
 
+STATUS_FIELDS: tuple[Field, ...] = (
+    Field("stage", "Stage", "choice", choices=(("", "Not recorded (a draft)"), *literal_choices(Status, "stage")),
+          hint="Where the bid stands, for the unit's portfolio report."),
+    Field("submitted", "Submitted on", "date", hint="YYYY-MM-DD, once it has gone to the funder or client."),
+    Field("decided", "Decided on", "date", hint="YYYY-MM-DD, once the funder or client said yes or no."),
+    Field("department", "Department"),
+    Field("faculty", "Faculty"),
+    Field("contact", "Contact", hint="Who to ask about this costing: a name or an email address."),
+)
+
 SERVICE_FIELDS: tuple[Field, ...] = (
     Field("service", "Service", "choice", required=True, source="services"),
     Field("decision", "Decision", "choice", choices=(("", "None (not case by case)"), *literal_choices(ServiceEntry, "decision")),
@@ -100,7 +111,10 @@ ROW_FIELDS: dict[str, tuple[Field, ...]] = {
 }
 ROW_NOUNS = {"services": "Service", "involvement": "Co-producer activity", "expenses": "Other expense"}
 ADD_LABELS = {"services": "Add a service", "involvement": "Add a co-producer activity", "expenses": "Add an expense"}
-MODELS = {"project": Project, "services": ServiceEntry, "involvement": InvolvementEntry, "expenses": ExpenseEntry}
+TABLE_FIELDS: dict[str, tuple[Field, ...]] = {"project": PROJECT_FIELDS, "status": STATUS_FIELDS}
+"""The costing file's single tables ([project], [status]); the sections are lists of rows."""
+MODELS = {"project": Project, "status": Status, "services": ServiceEntry, "involvement": InvolvementEntry,
+          "expenses": ExpenseEntry}
 YEAR_FIELDS = ("year", "years")
 NOT_ON_THE_FORM = {"involvement": {"decision"}}  # refused by the model: co-producers are always paid
 
@@ -110,6 +124,7 @@ class FormState:
     """What the form holds: the raw text of each control, as typed."""
 
     project: dict[str, str] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     costing_id: str = ""
 
@@ -145,8 +160,9 @@ def from_form(values: Mapping[str, Any]) -> FormState:
     ``values`` maps a name to its value or, for check boxes, to the list of values checked.
     """
     state = FormState(costing_id=_text(values.get("costing_id")))
-    for f in PROJECT_FIELDS:
-        state.project[f.name] = _text(values.get(f"project.{f.name}"))
+    for table, fields in TABLE_FIELDS.items():
+        for f in fields:
+            getattr(state, table)[f.name] = _text(values.get(f"{table}.{f.name}"))
     for section in SECTIONS:
         indexes = sorted({int(m[1]) for name in values if (m := re.match(rf"^{section}\.(\d+)\.", name))})
         for i in indexes[:MAX_ROWS]:
@@ -213,13 +229,17 @@ def to_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
     """
     shown = state.years
     controls: dict[str, str] = {}
-    project: dict[str, Any] = {}
-    for f in PROJECT_FIELDS:
-        controls[f"project.{f.name}"] = control_id("project", f.name)
-        if text := state.project.get(f.name, "").strip():
-            project[f.name] = typed(f.kind, text)
+    data: dict[str, Any] = {}
+    for table, fields in TABLE_FIELDS.items():
+        values: dict[str, Any] = {}
+        for f in fields:
+            controls[f"{table}.{f.name}"] = control_id(table, f.name)
+            if text := getattr(state, table).get(f.name, "").strip():
+                values[f.name] = typed(f.kind, text)
+        if values or table == "project":  # no [status] table: a draft
+            data[table] = values
     controls["project"] = control_id("project", "vat")  # whole-project checks are about VAT
-    data: dict[str, Any] = {"project": project}
+    controls["status"] = control_id("status", "stage")  # whole-status checks are about the stage and its dates
     for section in SECTIONS:
         entries: list[dict[str, Any]] = []
         for r, row in enumerate(state.rows[section]):
@@ -294,9 +314,10 @@ def from_data(data: Mapping[str, Any], costing_id: str = "") -> FormState:
     fills the form and its problems can be shown by their fields.
     """
     state = FormState(costing_id=costing_id)
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
-    for f in PROJECT_FIELDS:
-        state.project[f.name] = _shown(project.get(f.name))
+    for table, fields in TABLE_FIELDS.items():
+        given = data.get(table) if isinstance(data.get(table), dict) else {}
+        for f in fields:
+            getattr(state, table)[f.name] = _shown(given.get(f.name))
     for section in SECTIONS:
         entries = data.get(section)
         for entry in entries if isinstance(entries, list) else []:
@@ -316,12 +337,12 @@ def from_data(data: Mapping[str, Any], costing_id: str = "") -> FormState:
 
 def fields_not_on_the_form() -> list[str]:
     """Fields of the costing file the form has no control for (a test keeps this empty)."""
-    missing = []
+    missing = [name for name in Spec.model_fields if name not in MODELS]
     for section, model in MODELS.items():
-        names = {f.name for f in (PROJECT_FIELDS if section == "project" else ROW_FIELDS[section])}
+        names = {f.name for f in (TABLE_FIELDS.get(section) or ROW_FIELDS[section])}
         if section == "services":
             names.add("quantity")
-        if section != "project":
+        if section in ROW_FIELDS:
             names.update(YEAR_FIELDS)
         names |= NOT_ON_THE_FORM.get(section, set())
         missing += [f"{section}.{name}" for name in model.model_fields if name not in names]

@@ -34,6 +34,7 @@ from .form import (
     SECTIONS,
     SERVICE_FIELDS,
     SERVICE_YEARS,
+    STATUS_FIELDS,
     FormState,
     blank_row,
     from_data,
@@ -101,7 +102,9 @@ def form_page(request: Request, outcome: Outcome, status: int = 200, message: st
     value, fresh = nonce(request)
     context = {
         "form_id": FORM_ID, "state": state, "years": state.years, "max_years": MAX_YEARS,
-        "project_fields": PROJECT_FIELDS, "sections": SECTIONS, "nouns": ROW_NOUNS, "add_labels": ADD_LABELS,
+        "project_fields": PROJECT_FIELDS, "status_fields": STATUS_FIELDS,
+        "status_open": any(state.status.values()) or any(p.control and p.control.startswith("status-") for p in outcome.problems),
+        "sections": SECTIONS, "nouns": ROW_NOUNS, "add_labels": ADD_LABELS,
         "row_fields": {"services": SERVICE_FIELDS, "involvement": INVOLVEMENT_FIELDS, "expenses": EXPENSE_FIELDS},
         "service_years": SERVICE_YEARS, "choices": choices(rates, state), "outcome": outcome,
         "errors": outcome.by_control() if submitted else {}, "costing": outcome.costing,

@@ -23,7 +23,7 @@ from ..pricing.engine import estimate
 from ..pricing.spec import Spec, parse_spec
 from ..ratebook.models import RateBook
 from ..tomlfile import parse_toml
-from .form import PROJECT_FIELDS, ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, FormState, control_for, to_data
+from .form import ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, TABLE_FIELDS, FormState, control_for, to_data
 
 FORM_ORIGIN = "costing form"
 TOML_TYPES = ("application/toml", "text/toml", "application/x-toml")
@@ -94,9 +94,9 @@ def locate(problems: Iterable[Problem], controls: Mapping[str, str]) -> list[Loc
 def label(control: str) -> str:
     """The words a person sees for a control: ``Service 2, year 1 quantity``."""
     parts = control.split("-")
-    if parts[0] == "project":
+    if parts[0] in TABLE_FIELDS:
         name = "-".join(parts[1:])
-        return next((f.label for f in PROJECT_FIELDS if f.name == name), name)
+        return next((f.label for f in TABLE_FIELDS[parts[0]] if f.name == name), name)
     section, row, name = parts[0], int(parts[1]), parts[2]
     where = f"{ROW_NOUNS.get(section, section)} {row + 1}"
     if name == "row":

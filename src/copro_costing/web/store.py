@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +80,21 @@ def latest_versions(folder: Path | str) -> list[Path]:
             if number > newest.get(match["id"], (0, path))[0]:
                 newest[match["id"]] = (number, path)
     return [path for _, (_, path) in sorted(newest.items())]
+
+
+def superseded(paths: Iterable[Path]) -> set[Path]:
+    """Those of ``paths`` that are saved versions with a newer version of the same costing beside them.
+
+    A report over a store folder counts each costing once, at its latest version.
+    """
+    newest: dict[tuple[Path, str], int] = {}
+    versions: list[tuple[Path, str, int]] = []
+    for path in paths:
+        if match := FILE.match(path.name):
+            key, number = (path.parent, match["id"]), int(match["number"])
+            versions.append((path, match["id"], number))
+            newest[key] = max(newest.get(key, 0), number)
+    return {path for path, cid, number in versions if number < newest[(path.parent, cid)]}
 
 
 class Store:
