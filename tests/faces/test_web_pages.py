@@ -308,4 +308,5 @@ def test_the_portfolio_report_counts_a_saved_costing_once_at_its_latest_version(
     assert report["costings"] == 2
     latest = estimate(load_spec(store / f"{costing_id}--v002.toml"), load_rates())
     other = next(p for p in store.glob("another-bid-*--v001.toml"))
-    assert report["by_stage"]["draft"]["price"] == str(latest.totals.price + estimate(load_spec(other), load_rates()).totals.price)
+    both = latest.totals.price + estimate(load_spec(other), load_rates()).totals.price
+    assert report["by_stage"]["draft"]["price"] == str(both)
