@@ -119,9 +119,14 @@ def amounts(low: str, high: str) -> st.SearchStrategy[Decimal]:
 
 
 @st.composite
-def spec_data(draw: Any, book: RateBook, client: str, funder: str) -> dict[str, Any]:
-    """Spec data for ``client`` and ``funder``: internal specs always hold free, requested and waived lines."""
-    months = draw(st.integers(1, 60))
+def spec_data(
+    draw: Any, book: RateBook, client: str, funder: str, months_from: st.SearchStrategy[int] | None = None,
+) -> dict[str, Any]:
+    """Spec data for ``client`` and ``funder``: internal specs always hold free, requested and waived lines.
+
+    ``months_from`` draws the project's length (default 1 to 60 months).
+    """
+    months = draw(months_from if months_from is not None else st.integers(1, 60))
     years = -(-months // 12)
     start = draw(st.dates(PRICED_FROM, date(2028, 12, 31)))
     priced_on = draw(st.dates(PRICED_FROM, max(PRICED_FROM, start + timedelta(days=400))))

@@ -72,3 +72,27 @@ def write_files_atomic(files: Mapping[Path, bytes]) -> list[Path]:
         for temp, _ in temps:
             temp.unlink(missing_ok=True)
     return [final for _, final in temps]
+
+
+def create_atomic(path: Path | str, data: bytes) -> Path:
+    """Create ``path`` with ``data`` in one step, refusing to replace a file already there.
+
+    Written to a temporary beside the target, then hard-linked into place: the link
+    fails with FileExistsError if anything is at ``path``, so two writers racing for one
+    name never overwrite each other, and a reader never sees a half-written file.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: output folder does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path

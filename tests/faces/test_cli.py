@@ -363,3 +363,16 @@ def test_quote_to_a_file_says_in_one_line_what_it_wrote_the_price_and_the_rates(
         assert len(printed) == 1 and printed[0].startswith(f"Wrote {out}: {len(costing.lines)} lines")
         assert f"price {format_money(costing.totals.price)}" in printed[0]
         assert printed[0].endswith("illustrative rates used: confirm with finance" if illustrative else "no illustrative rates")
+
+
+def test_serve_listens_only_on_this_machine_unless_told(monkeypatch, tmp_path):
+    pytest.importorskip("uvicorn")
+    import uvicorn
+
+    calls = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(options))
+    store = tmp_path / "costings"
+    assert cli.main(["serve", "--store", str(store)]) == 0
+    assert calls["host"] == "127.0.0.1" and calls["port"] == 8000
+    assert store.is_dir()
+    assert cli.main(["serve", "--store", str(tmp_path / "no" / "such")]) == 2

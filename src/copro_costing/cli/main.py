@@ -18,6 +18,7 @@ from typing import TypeVar
 from .. import __version__
 from ..errors import InputError, Problem, RateLookupError
 from ..money import DEFAULT_LOCALE
+from . import serve
 from .parsers import _date, _rates_parser, letter_parser, run_letter
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
     from . import portfolio
     portfolio.add_parser(commands, _date, _locale, rates_help)  # sets args.run
+    serve.add_parser(commands, rates_help)  # sets args.run
     return parser
 
 
@@ -129,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         noun = "problem" if len(exc.problems) == 1 else "problems"
         print(f"copro-costing: {len(exc.problems)} {noun}; nothing was written", file=sys.stderr)
         return EXIT_INPUT
-    except (UsageError, RateLookupError) as exc:  # RateLookupError: no rate in force on the date asked
+    except (UsageError, RateLookupError, serve.MissingExtra) as exc:  # RateLookupError: no rate in force on that date
         print(f"copro-costing: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:

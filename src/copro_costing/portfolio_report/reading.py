@@ -1,7 +1,8 @@
 """Reading folders of costing files into records, one file at a time.
 
 Every ``*.toml`` file in each folder and its subfolders is one costing (names starting
-with a dot are skipped: editors' and atomic writers' temporary files). Each file is read,
+with a dot are skipped: editors' and atomic writers' temporary files; of the versions a
+``serve --store`` folder keeps, only each costing's latest is read). Each file is read,
 validated and priced with its own pricing date and the rate tables, exactly as
 ``copro-costing quote`` would, then reduced to a small Record and dropped, so memory
 does not grow with the number of files beyond the report itself. Problems are collected
@@ -19,6 +20,7 @@ from ..errors import InputError, Problem
 from ..pricing.engine import estimate
 from ..pricing.spec import load_spec
 from ..ratebook.models import RateBook
+from ..web.store import superseded
 from .record import Record, record_of
 
 
@@ -55,6 +57,8 @@ def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem
         path = Path(given)
         if path.is_dir():
             inside = [p for p in path.rglob("*.toml") if p.is_file() and not _hidden(p.relative_to(path))]
+            older = superseded(inside)  # a `serve --store` folder: each costing once, at its latest version
+            inside = [p for p in inside if p not in older]
             if not inside:
                 problems.append(Problem(str(path), None, "", "no costing files (*.toml) in this folder"))
             for p in inside:

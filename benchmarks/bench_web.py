@@ -1,0 +1,181 @@
+"""The web calculator's JSON API under load: POST /api/quote against a trivial endpoint.
+
+    python benchmarks/bench_web.py            # 2,000 requests per case
+    python benchmarks/bench_web.py --quick    # 400 requests per case
+
+Starts ``copro-costing serve`` on a free port of this machine (a separate process, as in
+use), then sends a 20-line costing file to ``POST /api/quote`` from 1 and from 20
+concurrent clients, each on its own kept-alive connection, and the same numbers of
+requests to ``GET /api/health`` (a fixed answer: the server's own overhead). Prints p50
+and p99 latency of each, and the ratio of quote to health. Goals: p99 <= 100 ms at 20
+clients, ratio <= 3x.
+
+A benchmark, not a test: figures depend on the machine. Nothing here is timed in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+P99_GOAL_MS, RATIO_GOAL = 100.0, 3.0
+
+COSTING = """\
+[project]
+title = "Benchmark: a council co-evaluation over two years"
+client = "external"
+organisation = "A council"
+funder = "other"
+start = 2027-01-01
+months = 24
+priced_on = 2026-11-01
+
+[[services]]
+service = "initial-consultation"
+quantity = 1
+year = 1
+
+[[services]]
+service = "co-evaluation-day"
+quantity = 10
+years = [1, 2]
+
+[[services]]
+service = "training-workshop"
+quantity = 1
+years = [1, 2]
+
+[[services]]
+service = "learning-partner-day"
+quantity = 3
+year = 2
+
+[[involvement]]
+activity = "Advisory panel"
+people = 6
+sessions = 4
+hours = 2
+prep_hours = 1
+years = [1, 2]
+
+[[expenses]]
+item = "BSL interpreter"
+default = "bsl-interpreter"
+quantity = 4
+years = [1, 2]
+
+[[expenses]]
+item = "Room hire"
+default = "room-hire"
+quantity = 2
+year = 1
+
+[[expenses]]
+item = "Refreshments for panel meetings"
+default = "refreshments"
+quantity = 24
+years = [1, 2]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "copro_costing", "serve", "--port", str(port)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def run(port: int, method: str, path: str, body: bytes | None, clients: int, total: int) -> list[float]:
+    """Latencies in ms of ``total`` requests shared out among ``clients`` concurrent connections."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+    headers = {"content-type": "application/toml"} if body is not None else {}
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        start.wait()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - t0) * 1000)
+            assert response.status == 200, response.status
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(total // clients,)) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    total = 400 if args.quick else 2000
+    port = free_port()
+    server = start_server(port)
+    try:
+        body = COSTING.encode()
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("POST", "/api/quote", body=body, headers={"content-type": "application/toml"})
+        answer = json.loads(conn.getresponse().read())
+        conn.close()
+        lines = len(answer["lines"])
+        assert lines == 20, lines
+        print(f"POST /api/quote with a costing of {lines} lines (price {answer['totals']['price']} {answer['currency']}); "
+              f"{total} requests per case after 100 to warm up.")
+        run(port, "POST", "/api/quote", body, 1, 100)
+        run(port, "GET", "/api/health", None, 1, 100)
+        print(f"{'clients':>7}  {'quote p50':>10}  {'quote p99':>10}  {'health p50':>10}  {'health p99':>10}  "
+              f"{'ratio p50':>9}  {'ratio p99':>9}")
+        for clients in (1, 20):
+            quote = run(port, "POST", "/api/quote", body, clients, total)
+            health = run(port, "GET", "/api/health", None, clients, total)
+            q50, q99, h50, h99 = (percentile(quote, 50), percentile(quote, 99), percentile(health, 50),
+                                  percentile(health, 99))
+            print(f"{clients:>7}  {q50:>8.2f}ms  {q99:>8.2f}ms  {h50:>8.2f}ms  {h99:>8.2f}ms  "
+                  f"{q50 / h50:>8.2f}x  {q99 / h99:>8.2f}x")
+        print(f"Goals: p99 <= {P99_GOAL_MS:.0f} ms at 20 clients; ratio <= {RATIO_GOAL:.0f}x.")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()

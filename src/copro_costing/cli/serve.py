@@ -1,0 +1,72 @@
+"""``copro-costing serve``: the web calculator, for people who only have a browser.
+
+Needs the optional ``web`` extra. Binds to 127.0.0.1 unless told otherwise: to offer it
+to a unit, put it behind the university's reverse proxy and single sign-on (README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+NEEDS = ("fastapi", "jinja2", "uvicorn", "multipart")
+
+
+class MissingExtra(Exception):
+    """The web extra is not installed."""
+
+
+def add_parser(commands: argparse._SubParsersAction, rates_help: str) -> None:
+    serve = commands.add_parser(
+        "serve", help="the costing calculator in a browser",
+        description="Serve the costing calculator, the offer and the funder guides to browsers, with a JSON "
+        "API (POST /api/quote). Needs the web extra: pip install \"copro-costing[web]\".",
+    )
+    serve.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
+    serve.add_argument("--store", type=Path, metavar="DIR",
+                       help="folder to save costings in (one file per version; without it, nothing is saved)")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--root-path", default="", metavar="PATH",
+                       help="the path prefix a reverse proxy serves it under, e.g. /costing")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                       help="proxies trusted to set X-Forwarded-For and -Proto (default 127.0.0.1)")
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the rates and the store folder, then serve until stopped (Ctrl+C)."""
+    from ..errors import InputError, Problem
+
+    missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MissingExtra(
+            f"serve needs the web extra (missing: {', '.join(missing)}): pip install \"copro-costing[web]\""
+        )
+    if args.store is not None and not args.store.is_dir():
+        if args.store.exists() or not args.store.parent.is_dir():
+            raise InputError([Problem(str(args.store), None, "", "the store must be a folder in a folder that exists")])
+        args.store.mkdir()
+    if not 0 < args.port < 65536:
+        raise InputError([Problem("--port", None, "", f"must be a port number from 1 to 65535 (got {args.port})")])
+    from ..ratebook.folder import load_rates
+
+    load_rates(args.rates)  # every problem in the rate tables now, not on the first request
+    import logging
+
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from ..web.app import create_app
+
+    app = create_app(args.rates, args.store)
+    where = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}{args.root_path}/"
+    print(f"copro-costing: serving the calculator on {where} (Ctrl+C to stop)", flush=True)
+    if args.store is not None:
+        print(f"copro-costing: saving costings in {args.store}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level="info", server_header=False)
+    return 0

@@ -1,0 +1,100 @@
+"""The unit's published documents in the browser: the offer and the funder guides.
+
+The same :class:`~copro_costing.publishing.document.Document` the ``offer`` and
+``guide`` commands render, shown inside the site's pages, with the same downloads.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ..publishing import document, guides, offer
+from .app import book, page, root, settings
+
+router = APIRouter(include_in_schema=False)
+
+
+def _day(request: Request) -> date:
+    try:
+        return date.fromisoformat(request.query_params.get("on", ""))
+    except ValueError:
+        return date.today()
+
+
+def _attachment(content: bytes, media: str, name: str) -> Response:
+    return Response(content, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/offer")
+async def offer_page(request: Request) -> Response:
+    on = _day(request)
+    try:
+        doc = offer.offer_document(book(request), on, settings(request).locale)
+    except LookupError:
+        raise HTTPException(404, f"The rate tables have no offer in force on {on.isoformat()}.") from None
+    return page(request, "document.html", {"doc": doc, "on": on, "downloads": [
+        ("Markdown", f"{root(request)}/offer.md?on={on.isoformat()}"),
+        ("Excel workbook", f"{root(request)}/offer.xlsx?on={on.isoformat()}"),
+    ], "section": "offer"})
+
+
+@router.get("/offer.md")
+async def offer_markdown(request: Request) -> Response:
+    text = offer.offer_markdown(book(request), _day(request), settings(request).locale)
+    return _attachment(text.encode(), "text/markdown; charset=utf-8", "offer.md")
+
+
+@router.get("/offer.xlsx")
+async def offer_workbook(request: Request) -> Response:
+    from ..export.offer_xlsx import write_offer_xlsx
+
+    the_offer = offer.build_offer(book(request), _day(request))
+
+    def write() -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_offer_xlsx(the_offer, Path(folder) / "offer.xlsx", locale=settings(request).locale)
+            return path.read_bytes()
+
+    return _attachment(await run_in_threadpool(write),
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "offer.xlsx")
+
+
+@router.get("/guides")
+async def guide_list(request: Request) -> Response:
+    rates, on = book(request), _day(request)
+    funders = []
+    for key in rates.keys("funders"):
+        try:
+            funders.append((key, rates.funder(key, on).name))
+        except LookupError:
+            continue
+    return page(request, "guides.html", {"funders": funders, "section": "guides"})
+
+
+def _guide(request: Request, funder: str) -> document.Document:
+    rates = book(request)
+    if funder not in rates.keys("funders"):
+        raise HTTPException(404, "There is no guide for that funder.")
+    try:
+        return guides.guide_document(rates, funder, _day(request), settings(request).locale)
+    except LookupError:
+        raise HTTPException(404, "That funder has no rules in force on that date.") from None
+
+
+@router.get("/guides/{funder}.md")
+async def guide_markdown(request: Request, funder: str) -> Response:
+    return _attachment(document.to_markdown(_guide(request, funder)).encode(), "text/markdown; charset=utf-8",
+                       f"guide-{funder}.md")
+
+
+@router.get("/guides/{funder}")
+async def guide_page(request: Request, funder: str) -> Response:
+    doc = _guide(request, funder)
+    return page(request, "document.html", {"doc": doc, "on": _day(request), "section": "guides",
+                                           "downloads": [("Markdown", f"{root(request)}/guides/{funder}.md")]})
