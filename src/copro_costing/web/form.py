@@ -38,7 +38,7 @@ class Field:
     hint: str = ""
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()  # (value, label); for "choice" and "bool"
-    source: str = ""  # choices filled from the rate tables: "services", "funders", "expense_defaults", "headings"
+    source: str = ""  # choices from the rate tables: "services", "funders", "expense_defaults", "headings", "tiers"
     wide: bool = False
 
 
@@ -56,14 +56,30 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("organisation", "Organisation", hint="The client's organisation, e.g. Camden Council.", wide=True),
     Field("client", "Client", "choice", required=True, choices=literal_choices(Project, "client"),
           hint="Internal: staff of the same university. External: everyone else."),
-    Field("funder", "Funder", "choice", required=True, source="funders"),
+    Field("funder", "Funder", "choice", required=True, source="funders",
+          hint='"No funder" for work the client commissions and pays for itself.'),
+    Field("applicant", "Applicant", "choice", choices=(("", "A university (the default)"),
+                                                      *literal_choices(Project, "applicant")),
+          hint="Who applies to the funder: its share depends on it."),
+    Field("unit_time", "The unit's time is booked", "choice",
+          choices=(("", "As the funder's rules say (the default)"), ("charge-out", "At its charge-out day rate"),
+                   ("staff", "As timesheeted staff")),
+          hint="Only where the funder offers the choice (UKRI, for example)."),
+    Field("currency", "Currency", "choice", choices=(("GBP", "GBP (£)"), ("EUR", "EUR (€)")),
+          hint="EUR converts at the budgeting rate in the rate tables, unless you give one below."),
+    Field("exchange_rate", "Exchange rate (EUR per GBP 1)", "decimal", hint="Blank: the rate in the tables."),
+    Field("exchange_rate_source", "Where the exchange rate comes from", hint="Needed with your own rate.", wide=True),
     Field("start", "Start date", "date", required=True, hint="The first day of the project, as YYYY-MM-DD."),
     Field("months", "Length in months", "int", required=True, hint="From 1 to 120; a part year counts as a year."),
     Field("priced_on", "Price with the rates in force on", "date",
           hint="YYYY-MM-DD. Kept in the costing file, so it prices the same later."),
-    Field("vat", "VAT", "bool", choices=(("", "VAT applies to external clients (the default)"),
+    Field("vat_position", "VAT position", "choice",
+          choices=(("", "As the client is: internal, or a UK client (the default)"),
+                   ("collaborator", "A partner named on the grant (outside the scope)"),
+                   ("overseas-business", "A business customer overseas (outside the scope)"))),
+    Field("vat", "VAT", "bool", choices=(("", "As the VAT position says (the default)"),
                                          ("false", "No VAT: finance confirmed it is not due"))),
-    Field("vat_reason", "Reason there is no VAT", hint="Only with no VAT, e.g. finance's confirmation.", wide=True),
+    Field("vat_reason", "Reason there is no VAT", hint="With a collaborator or overseas position, or no VAT.", wide=True),
     Field("reference", "Your reference", hint="Optional, e.g. HC-2026-014."),
 )
 
@@ -94,6 +110,7 @@ INVOLVEMENT_FIELDS: tuple[Field, ...] = (
     Field("prep_hours", "Preparation hours a session", "decimal"),
     Field("expenses", "Expenses per person per session (£)", "decimal", hint="Blank: the standard allowance."),
     Field("rate", "Hourly rate (£)", "decimal", hint="Blank: the co-producer rate in force."),
+    Field("tier", "Payment tier", "choice", source="tiers", hint="Each tier's rate is a floor."),
     Field("note", "Note", wide=True),
 )
 
@@ -103,6 +120,8 @@ EXPENSE_FIELDS: tuple[Field, ...] = (
     Field("cost", "Cost per item (£)", "decimal"),
     Field("quantity", "Quantity a year", "decimal", hint="Blank: 1."),
     Field("heading", "Funder heading", "choice", source="headings", hint="Blank: the usual heading."),
+    Field("uplift", "Inflation", "bool", choices=(("", "Not uplifted (the default)"),
+                                                  ("true", "Uplifted as the unit's rates are"))),
     Field("note", "Note", wide=True),
 )
 

@@ -79,13 +79,20 @@ def choices(rates: RateBook, state: FormState) -> dict[str, list[tuple[str, str]
             expense_defaults.append((key, rates.expense_default(key, on).name))
         except LookupError:
             expense_defaults.append((key, key))
-    return {"services": services, "funders": funders, "expense_defaults": expense_defaults,
+    tiers = []
+    for key in rates.keys("coproducer_rate"):
+        try:
+            rate = rates.coproducer_rate(on, key)
+            tiers.append((key, f"{rate.name}: £{rate.hourly_rate} an hour"))
+        except LookupError:
+            tiers.append((key, key))
+    return {"services": services, "funders": funders, "expense_defaults": expense_defaults, "tiers": tiers,
             "headings": headings(rates, state.project.get("funder", ""), on)}
 
 
 def headings(rates: RateBook, funder: str, on: date) -> list[tuple[str, str]]:
     try:
-        return [(h, h) for h in rates.funder(funder, on).headings]
+        return [(h, h) for h in rates.funder(funder, on).heading_names]
     except LookupError:
         return []
 
