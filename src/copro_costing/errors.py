@@ -33,7 +33,11 @@ class RateLookupError(LookupError):
 
 
 class RetiredError(RateLookupError):
-    """The item was retired (``until``) before the date asked for."""
+    """The item was retired (``until``) before the date asked for; ``row`` is the retired version."""
+
+    def __init__(self, message: str, row: object = None) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 class InputError(Exception):

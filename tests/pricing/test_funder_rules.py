@@ -264,3 +264,38 @@ def test_an_applicant_the_funder_has_no_share_for(problems_of, spec_toml, find_l
     (problem,) = problems_of(text)
     assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'applicant =')}: project.applicant: ")
     assert "university" in problem  # the applicants the tables do give
+
+
+# --- retirement is judged at the pricing date; floors and the flat rate --------------------------------
+
+
+def test_a_later_year_after_the_retirement_still_prices_when_the_costing_was_priced_before(quote, spec_toml, retired):
+    body = WORKSHOP.replace("year = 1", "years = [1, 2]")
+    costing = quote(spec_toml(body, funder="amrc-charity", months=24, priced_on="2026-06-01", start="2026-06-01"),
+                    rates=retired)
+    assert {line.year for line in costing.lines if line.kind == "service"} == {1, 2}
+
+
+def test_a_started_costing_priced_after_the_retirement_is_refused(problems_of, spec_toml, retired):
+    text = spec_toml(WORKSHOP, funder="amrc-charity", months=12, priced_on="2026-07-15", start="2026-06-01")
+    (problem,) = problems_of(text, rates=retired)
+    assert "retired after 2026-06-30" in problem and "'facilitation-day'" in problem and "known:" not in problem
+
+
+def test_the_workbook_floor_is_the_standard_rate_in_the_costings_currency(quote, spec_toml):
+    costing = quote(spec_toml(INVOLVEMENT, funder="horizon-europe", extra='currency = "EUR"'))
+    assert set(costing.coproducer_floors.values()) == {Decimal("34.50")}  # £30.00 at 1.15, rounded up
+
+
+def test_the_workbook_floor_ignores_higher_tiers(quote, spec_toml, tiered):
+    costing = quote(spec_toml(INVOLVEMENT + 'tier = "enhanced"\n'), rates=tiered)
+    assert set(costing.coproducer_floors.values()) == {Decimal("30.00")}
+
+
+def test_the_flat_indirect_rate_is_never_worked_out_on_vat(quote, spec_toml):
+    body = '[[expenses]]\nitem = "Recorder"\ncost = 100.00\nyear = 1\nheading = "Purchase costs - Equipment"\n'
+    costing = quote(spec_toml(body, client="external", funder="horizon-europe", months=12,
+                              extra='currency = "EUR"\napplicant = "university"'))
+    (line,) = costing.lines
+    assert line.vat > 0
+    assert costing.totals.indirect == (line.charged * Decimal("0.25")).quantize(Decimal("0.01"))

@@ -148,7 +148,7 @@ def _method(costing: Costing, locale: str) -> list[str]:
             f"Co-producers are always paid, at no less than {format_money(row.hourly_rate, locale)} an hour under "  # type: ignore[attr-defined]
             f"the {policy} (source: {row.source}), with preparation time paid and expenses reimbursed on top"
         )
-        text += f", as {guidance} expects." if guidance else "."
+        text += f"; the costs follow {guidance}." if guidance else "."
         text += " Payments can affect state benefits, so co-producers are offered independent benefits advice."
         out.append(text)
     elif guidance:

@@ -16,7 +16,7 @@ from typing import TypeVar
 from ..errors import InputError, Problem, RetiredError
 from ..money import format_money
 from ..ratebook.folder import load_rates
-from ..ratebook.models import Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
+from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
 from .costing import Costing, Stamp
 from .lines import STAND_IN, Context, price_expense, price_involvement, price_service, stand_in_funder
 from .policy import vat_applies
@@ -37,10 +37,17 @@ class _Pricer:
     def get(self, table: str, lookup: Callable[[date], R], on: date) -> R:
         try:
             row = lookup(on)
-        except RetiredError:
-            raise
+        except RetiredError as exc:
+            until = getattr(exc.row, "until", None)
+            if until is None or until < self.priced_on:
+                raise
+            row = exc.row  # type: ignore[assignment]  # retired after the pricing date: still used by a costing priced before
         except RateLookupError:
             row = lookup(self.priced_on)  # no version yet on the year's start: today's
+        if row.until is not None and row.until < self.priced_on:  # priced after its retirement
+            instead = f"; use {row.replaced_by!r} instead" if row.replaced_by else ""
+            raise RetiredError(f"{SINGULAR.get(table, table)} {row.key!r} was retired after "
+                               f"{row.until.isoformat()}{instead}", row)
         self.used[(table, row.key, row.effective)] = (table, row)
         return row
 
@@ -63,8 +70,9 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         try:
             return pricer.get(table, lookup, on)
         except RateLookupError as exc:
-            known = ", ".join(book.keys(table))
-            problems.append(spec.problem(loc, f"{exc}" + (f" (known: {known})" if known else "")))
+            known = "" if isinstance(exc, RetiredError) else ", ".join(book.keys(table))
+            hint = ("; or give exchange_rate and exchange_rate_source in [project]" if table == "exchange_rates" else "")
+            problems.append(spec.problem(loc, f"{exc}{hint}" + (f" (known: {known})" if known else "")))
             return None
 
     funder = fetch(("project", "funder"), "funders", lambda d: book.funder(project.funder, d), priced_on)
@@ -134,7 +142,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         share=share,
         exchange_rate=convert.rate if convert.converts else None,
         exchange_rate_source=convert.source,
-        coproducer_floors=coproducer_floors(used, years, priced_on),
+        coproducer_floors=coproducer_floors(used, years, priced_on, convert),
     )
 
 
@@ -190,15 +198,19 @@ def _conversion(spec, funder, book, fetch, warnings, priced_on) -> Conversion:  
 
 
 def coproducer_floors(
-    used: Iterable[tuple[str, Row]], years: Mapping[int, YearPricing], priced_on: date
+    used: Iterable[tuple[str, Row]], years: Mapping[int, YearPricing], priced_on: date,
+    convert: Conversion | None = None,
 ) -> dict[int, Decimal]:
-    """By project year, the co-producer rate in force for its lines: no hourly rate may go below it.
+    """By project year, the standard co-producer rate in force, in the costing's currency: no hourly rate
+    may go below it (lines of a higher tier were priced at or above their own tier by the engine).
 
     The rate the engine looked up for the year (in force when a started year began,
     else on the pricing date; the pricing date's when none was in force yet). Uplifted
     later years are floored at the rate itself: their uplifted hourly rates are above it.
     """
-    rows = sorted((row for table, row in used if table == "coproducer_rate"), key=lambda row: row.effective)
+    convert = convert or Conversion()
+    rows = sorted((row for table, row in used if table == "coproducer_rate" and row.key == "standard"),
+                  key=lambda row: row.effective)
 
     def in_force(on: date) -> Decimal | None:
         rates = [row.hourly_rate for row in rows if row.effective <= on]  # type: ignore[attr-defined]
@@ -210,5 +222,5 @@ def coproducer_floors(
         if floor is None:
             floor = in_force(priced_on)
         if floor is not None:
-            floors[year] = floor
+            floors[year] = convert(floor, payment=True)
     return floors

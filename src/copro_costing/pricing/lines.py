@@ -176,9 +176,16 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
         unit_price = cx.convert(round_money(staff_cost(service, roles, basis, pricing)))  # type: ignore[arg-type]
         unit_cost = cx.convert(round_money(staff_cost(service, roles, "internal", pricing)))  # type: ignore[arg-type]
         heading, category = cx.heading("service")
+        if cx.unit_time == "staff" and cx.funder.heading_for is not None and cx.funder.heading_for.staff is not None:
+            cx.warnings.append(
+                f"unit_time = \"staff\": the unit's time is under {heading} at its full economic cost day rates, "
+                "overheads included; finance splits salary from estates and indirect costs in the university's "
+                "costing system before submission"
+            )
         if basis == "direct":
             note = _join(note, "at the unit's direct day rates (salary and on-costs, no overheads)")
-            cx.unrecovered += _amount(entry.quantity, unit_cost) - _amount(entry.quantity, unit_price)
+            if charge not in ("free", "waived"):
+                cx.unrecovered += _amount(entry.quantity, unit_cost) - _amount(entry.quantity, unit_price)
         cx.add((year, 0, i, 0), Line(
             kind="service", cost_type="service", description=service.name, year=year,
             quantity=entry.quantity, unit=service.unit, unit_price=unit_price,

@@ -84,8 +84,8 @@ def funder_contribution(
     """(What the funder pays, the flat indirect costs it adds), from its rules in the tables.
 
     Each heading's price is paid at the share of its cost category, rounded per heading;
-    a flat indirect rate is worked out on the headings in its base and paid at the
-    indirect share. A direct commission (no funder) pays nothing: the client pays.
+    a flat indirect rate is worked out on the charged amounts (never the VAT) of the
+    headings in its base and paid at the indirect share. A direct commission (no funder) pays nothing: the client pays.
     VAT counts where the funder's rules say it does.
     """
     if share is None or funder.direct_commission:
@@ -94,10 +94,11 @@ def funder_contribution(
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
-        price = sum((eligible_price(line, funder, applicant) for line in lines if line.heading == heading.name), ZERO)
+        mine = [line for line in lines if line.heading == heading.name]
+        price = sum((eligible_price(line, funder, applicant) for line in mine), ZERO)
         contribution += round_money(price * share.percent(heading.category) / Decimal(100))
         if heading.base and heading.category != "indirect":
-            base += price
+            base += sum((line.charged for line in mine), ZERO)  # the flat rate is never worked out on VAT
     indirect = round_money(base * funder.indirect_percent / Decimal(100))
     contribution += round_money(indirect * share.percent("indirect") / Decimal(100))
     return contribution, indirect

@@ -218,7 +218,7 @@ class RateBook:
             raise RateLookupError(f"no {what} is in force on {on.isoformat()}")
         if found.until is not None and found.until < on:
             instead = f"; use {found.replaced_by!r} instead" if found.replaced_by else ""
-            raise RetiredError(f"{what} was retired after {found.until.isoformat()}{instead}")
+            raise RetiredError(f"{what} was retired after {found.until.isoformat()}{instead}", found)
         return found
 
     def role(self, key: str, on: date) -> Role:

@@ -83,7 +83,7 @@ def write_funder_view(ctx: Context) -> None:
     indirect_share = c.share.percent("indirect") / 100 if c.share is not None else Decimal(0)
     t(ws, total + 3, 0, "Flat indirect rate the funder adds on its base")
     f(ws, total + 3, 4, "=FunderIndirect", indirect, ctx.percent(indirect, shaded=False))
-    base = "+".join(f"E{r}" if counted else f"(B{r}-C{r})" for r in base_rows) or "0"
+    base = "+".join(f"(B{r}-C{r})" for r in base_rows) or "0"  # charged amounts: never VAT
     t(ws, total + 4, 0, "Indirect costs the funder adds")
     f(ws, total + 4, 4, f"=ROUND(({base})*FunderIndirect,2)", totals.indirect, s.money)
     t(ws, total + 5, 0, "Share of indirect costs paid")
