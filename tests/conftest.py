@@ -142,6 +142,27 @@ def rates_copy(tmp_path: Path, rates_dir: Path) -> Path:
     return folder
 
 
+CONFIRMED = "Finance confirmed NIHR's rules for the unit's bids, 2026"
+
+
+@pytest.fixture(scope="session")
+def confirmed_rates(tmp_path_factory: pytest.TempPathFactory, rates_dir: Path) -> Path:
+    """The bundled tables with NIHR's rules confirmed by finance (their source no longer illustrative).
+
+    With the published £30 co-producer rate and NIHR's sourced shares, an involvement-only NIHR
+    costing then rests on no illustrative figure: the case for "no illustrative rates".
+    """
+    folder = tmp_path_factory.mktemp("confirmed") / "rates"
+    shutil.copytree(rates_dir, folder)
+    path = folder / "funders.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('id = "nihr"')
+    at = text.index('source = "', start)
+    end = text.index("\n", at)
+    path.write_text(text[:at] + f'source = "{CONFIRMED}"' + text[end:], encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def rates(rates_copy: Path) -> Path:
     """The same private copy, under the short name the rates-tool tests use."""

@@ -379,9 +379,9 @@ def test_summary_shows_project_totals_tables_and_stamp(wb, hearing):
     assert "By project year" in pairs and f"By {hearing.funder.name} heading" in pairs
 
 
-def test_illustrative_banner_shown_only_when_illustrative_rates_were_used(wb, group, book, tmp_path):
-    # The advisory group for NIHR uses only published figures (UKRI's rules are illustrative in part).
-    group = estimate(group.spec.with_project(funder="nihr"), book)
+def test_illustrative_banner_shown_only_when_illustrative_rates_were_used(wb, group, confirmed_rates, tmp_path):
+    # The advisory group for NIHR, once finance has confirmed NIHR's rules, uses only published figures.
+    group = estimate(group.spec.with_project(funder="nihr"), load_rates(confirmed_rates))
     assert ILLUSTRATIVE_BANNER.lower().startswith("contains illustrative rates: confirm with finance before submitting")
     assert wb[SUMMARY]["A2"].value == ILLUSTRATIVE_BANNER
     assert str(wb[SUMMARY]["A2"].fill.fgColor.rgb).endswith("C00000")

@@ -269,11 +269,11 @@ def test_services_lists_the_whole_catalogue(run):
 # --- output files -----------------------------------------------------------------------------------------------
 
 
-def test_output_is_written_to_a_file(run, spec_toml, tmp_path):
-    spec = tmp_path / "nihr.toml"  # NIHR's rules and the co-producer rate are all sourced: nothing illustrative
+def test_output_is_written_to_a_file(run, spec_toml, tmp_path, confirmed_rates):
+    spec = tmp_path / "nihr.toml"  # NIHR's rules confirmed and the published co-producer rate: nothing illustrative
     spec.write_text(spec_toml(INVOLVEMENT, funder="nihr"), encoding="utf-8")
     target = tmp_path / "costing.json"
-    code, out, _ = run("quote", spec, "-o", target)  # format from the extension
+    code, out, _ = run("quote", spec, "-o", target, "--rates", confirmed_rates)  # format from the extension
     assert code == 0
     assert out == f"Wrote {target}: 6 lines, price £10,080.00; no illustrative rates\n"
     assert json.loads(target.read_text(encoding="utf-8"))["totals"]["price"] == "10080.00"
@@ -348,17 +348,18 @@ def test_an_unknown_tier_exits_2_with_its_line(run, write_spec, spec_toml, find_
 
 
 def test_quote_to_a_file_says_in_one_line_what_it_wrote_the_price_and_the_rates(examples_dir, spec_toml, tmp_path,
-                                                                                 capsys):
-    from copro_costing import estimate, load_spec
+                                                                                 capsys, confirmed_rates):
+    from copro_costing import estimate, load_rates, load_spec
     from copro_costing.money import format_money
 
     sourced = tmp_path / "nihr.toml"
     sourced.write_text(spec_toml(INVOLVEMENT, funder="nihr"), encoding="utf-8")
     for path, illustrative in ((examples_dir / "hearing-checks.toml", True), (sourced, False)):
-        costing = estimate(load_spec(path))
+        rates = confirmed_rates if not illustrative else examples_dir.parent / "rates"
+        costing = estimate(load_spec(path), load_rates(rates))
         assert costing.illustrative is illustrative
         out = tmp_path / f"{path.name}.xlsx"
-        assert cli.main(["quote", str(path), "-o", str(out)]) == 0
+        assert cli.main(["quote", str(path), "-o", str(out), "--rates", str(rates)]) == 0
         printed = capsys.readouterr().out.splitlines()
         assert len(printed) == 1 and printed[0].startswith(f"Wrote {out}: {len(costing.lines)} lines")
         assert f"price {format_money(costing.totals.price)}" in printed[0]

@@ -455,10 +455,11 @@ def test_estimate_is_deterministic(examples_dir, book):
     assert estimate(spec, book).to_json() == estimate(spec, load_rates(book.origin)).to_json()
 
 
-def test_a_costing_using_placeholder_rates_says_so(quote, spec_toml):
+def test_a_costing_using_placeholder_rates_says_so(quote, spec_toml, confirmed_rates):
     assert quote(spec_toml(WORKSHOPS)).illustrative  # day rates are illustrative
-    # only the published £30/h and NIHR's sourced rules and share (UKRI's are illustrative in part)
-    assert not quote(spec_toml(INVOLVEMENT, funder="nihr")).illustrative
+    assert quote(spec_toml(INVOLVEMENT, funder="nihr")).illustrative  # NIHR's rules are illustrative in part
+    # only the published £30/h and NIHR's share, once finance has confirmed NIHR's rules
+    assert not quote(spec_toml(INVOLVEMENT, funder="nihr"), load_rates(confirmed_rates)).illustrative
 
 
 def test_estimate_reports_problems_as_input_errors_not_crashes(book):

@@ -298,3 +298,12 @@ def test_offer_words_policies_as_the_policy_table_does(book):
 
     assert not hasattr(offer_module, "POLICY_LABEL")
     assert not hasattr(offer_module, "funder_ids")
+
+
+def test_the_guides_vat_section_follows_the_vat_rules(book):
+    text = guide_markdown(book, "ukri", ON)
+    section = text[text.index("## VAT"):text.index("## Paying co-producers")]
+    assert "Co-production training workshop carries no VAT" in section
+    assert 'vat_position = "collaborator"' in section and 'vat_position = "overseas-business"' in section
+    assert "follow that service's VAT category" in section
+    assert "is not on its own a reason for no VAT" in section

@@ -199,14 +199,32 @@ def _vat(book: RateBook, funder: Funder, on: date, figures: Figures) -> list[str
     vat = book.vat(on)
     counted = {"all": "counts VAT as part of each cost", "irrecoverable": "counts only VAT the applicant cannot recover",
                "none": "does not pay VAT"}[funder.vat]
+    exempt = [s.name for s in (book.service(k, on) for k in book.keys("services") if _offered(book, k, on))
+              if s.vat == "exempt"]
     return [
-        "Internal clients (the same university): a recharge is not a supply, so no VAT.",
-        figures.mark(f"External clients: consultancy, evaluation, facilitation and research services are standard-rated "
-                     f"at {plain_number(vat.percent)}% (source: {vat.source}).", vat),
-        "VAT is decided by the contract, not by where the client's money comes from: finance confirms each case, "
-        "and a costing records the reason when no VAT is charged.",
+        "Internal clients (the same university): a recharge is not a supply, so no VAT (vat_position = \"internal\").",
+        figures.mark(f"UK external clients (vat_position = \"uk\", the default): consultancy, evaluation, facilitation "
+                     f"and research services are standard-rated at {plain_number(vat.percent)}%, including to other "
+                     f"universities since 1 August 2013 (source: {vat.source}).", vat),
+        "Education and vocational training supplied by a university is exempt (HMRC VAT Education Manual "
+        f"VATEDU30000): {', '.join(exempt) or 'no service'} carries no VAT; finance confirms each case.",
+        "Co-producer payments and expenses included in a service follow that service's VAT category; involvement "
+        "and expenses the unit charges on their own follow the costing's VAT position.",
+        "A partner named on the grant receiving grant funds (vat_position = \"collaborator\") and a business "
+        "customer overseas (vat_position = \"overseas-business\") are outside the scope of UK VAT: give vat_reason, "
+        "for example finance's confirmation.",
+        "VAT is decided by the contract, not by where the client's money comes from: \"the work is grant funded\" "
+        "is not on its own a reason for no VAT.",
         figures.mark(f"{funder.name} {counted}.", funder),
     ]
+
+
+def _offered(book: RateBook, key: str, on: date) -> bool:
+    try:
+        book.service(key, on)
+    except LookupError:
+        return False
+    return True
 
 
 def _published_expenses(
