@@ -83,3 +83,19 @@ def test_cites_the_funders_own_guidance_and_the_payment_policy_by_name(book):
         text = estimate(spec, book).justification()
         assert cited in text and not_cited not in text, funder
         assert "under the Co-Production Collective payment policy" in text
+
+
+def test_the_csv_names_the_currency_the_rate_and_each_lines_vat_treatment(spec_toml, write_spec, book):
+    import csv
+    import io
+
+    from copro_costing import load_spec
+
+    text = spec_toml('[[services]]\nservice = "co-production-partner-day"\nquantity = 1\nyear = 1\n',
+                     funder="horizon-europe", extra='currency = "EUR"')
+    costing = estimate(load_spec(write_spec(text)), book)
+    rows = list(csv.DictReader(io.StringIO(costing.to_csv())))
+    assert {row["currency"] for row in rows} == {"EUR"}
+    assert {row["exchange_rate"] for row in rows} == {"1.15"}
+    assert [row["vat_treatment"] for row in rows] == [line.vat_treatment for line in costing.lines]
+    assert [row["cost"] for row in rows] == [str(line.cost) for line in costing.lines]

@@ -12,6 +12,7 @@ from .safe import csv_safe
 COLUMNS = (
     "year", "kind", "description", "quantity", "unit", "unit_price", "amount",
     "charge", "waived", "vat", "price", "heading", "note", "category", "cost", "surplus", "currency",
+    "exchange_rate", "vat_treatment",
 )
 """The columns, in order; columns added later go last, so programs reading by position keep working."""
 
@@ -28,5 +29,6 @@ def to_csv(costing: Costing) -> str:
             money_str(line.waived), money_str(line.vat), money_str(line.price),
             csv_safe(line.heading), csv_safe(line.note), line.category, money_str(line.cost),
             money_str(line.surplus), costing.currency,
+            plain_number(costing.exchange_rate) if costing.exchange_rate is not None else "", line.vat_treatment,
         ))
     return out.getvalue()
