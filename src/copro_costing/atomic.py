@@ -4,33 +4,177 @@ On any error nothing is left at the output path and an existing file there is
 untouched, so a failed export never leaves a half-written workbook for someone to send.
 :func:`write_files_atomic` does the same for several files at once, as far as a file
 system allows (see its notes).
+
+The rules, for every file the package writes:
+
+- Only a regular file is ever replaced. A target that exists and is anything else (a
+  folder, a device such as ``/dev/null``, a pipe, a socket) is refused.
+- A symbolic link is followed: the file it points to is replaced and the link itself is
+  kept, so ``-o shared/costing.xlsx`` through a link updates the linked file. A link that
+  points nowhere is written through too, when the folder it names exists.
+- A new file gets the usual permissions for the user (``0o666`` less the umask); a file
+  that is replaced keeps its own permissions.
+- The data is flushed to disk (``fsync``) before the rename and the folder after it, so
+  a power cut leaves either the old file or the new one.
+- Temporaries are named ``.NAME.PID.RANDOM.copro-tmp`` beside the target. One left by a
+  writer that was killed (its process is gone, or it is more than a day old) is removed
+  by the next write to the same folder.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import re
+import secrets
+import socket
+import stat
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+SUFFIX = ".copro-tmp"
+STALE_AFTER = 24 * 3600
+"""Seconds after which any temporary is taken as left by a killed writer."""
+_HOST = f"{sum(socket.gethostname().encode()) % 10000:04d}"
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>\d{4})-(?P<pid>\d+)\.[0-9a-f]{8}" + re.escape(SUFFIX) + "$")
+
+
+class OutputError(OSError):
+    """An output path that must not be written (a folder, a device, a missing folder)."""
+
+
+def resolve_target(path: Path | str) -> Path:
+    """The file a write to ``path`` replaces: ``path`` itself, or where its symbolic link points."""
+    path = Path(path)
+    seen = 0
+    while path.is_symlink() and seen < 40:
+        link = Path(os.readlink(path))
+        path = link if link.is_absolute() else path.parent / link
+        seen += 1
+    return path
+
+
+def target_problem(path: Path | str) -> str | None:
+    """Why ``path`` cannot be written, in words for a person; None when it can."""
+    target = resolve_target(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        return "output folder does not exist"
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder: give a file name"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device, a pipe or a socket): only a regular file is ever replaced"
+    return None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _new_mode(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; its renames are durable already
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _process_gone(pid: int) -> bool:
+    if os.name != "posix":
+        return False  # os.kill(pid, 0) would end the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove temporaries in ``folder`` left by writers that were killed; return them."""
+    removed = []
+    now = time.time()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _TEMP.match(name)
+        if not match:
+            continue
+        path = folder / name
+        try:
+            age = now - path.lstat().st_mtime
+        except OSError:
+            continue
+        mine = match.group("host") == _HOST
+        if age > STALE_AFTER or (mine and int(match.group("pid")) != os.getpid() and _process_gone(int(match.group("pid")))):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _prepare(path: Path | str) -> tuple[Path, Path, int]:
+    """(target, temporary, mode) for a write to ``path``; OutputError when it must not be written."""
+    target = resolve_target(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if problem := target_problem(target):
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, f"{folder}: output folder does not exist")
+        raise OutputError(errno.EINVAL, problem, str(path))
+    remove_stale_temporaries(folder)
+    temp = folder / f".{target.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}{SUFFIX}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    return target, temp, _new_mode(target)
+
+
+def _finish(temp: Path, mode: int) -> None:
+    os.chmod(temp, mode)
+    fd = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
 
 def write_atomic(path: Path | str, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the result to ``path`` in one rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    """Call ``write(tmp_path)`` then move the result to ``path`` in one rename (see the module notes)."""
+    target, temp, mode = _prepare(path)
     try:
-        write(tmp_path)
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
+        write(temp)
+        _finish(temp, mode)
+        os.replace(temp, target)
     except BaseException:
-        tmp_path.unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
-    return path
+    _fsync_folder(target.parent)
+    return Path(path)
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
@@ -56,43 +200,40 @@ def write_files_atomic(files: Mapping[Path, bytes]) -> list[Path]:
     """
     temps: list[tuple[Path, Path]] = []
     try:
-        for target, data in files.items():
-            target = Path(target)
-            folder = target.parent if str(target.parent) else Path(".")
-            if not folder.is_dir():
-                raise FileNotFoundError(f"{folder}: output folder does not exist")
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-            temps.append((Path(name), target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(name, 0o644)
+        for path, data in files.items():
+            target, temp, mode = _prepare(path)
+            temps.append((temp, target))
+            temp.write_bytes(data)
+            _finish(temp, mode)
         for temp, final in temps:
             os.replace(temp, final)
+        for folder in {final.parent for _, final in temps}:
+            _fsync_folder(folder)
     finally:
         for temp, _ in temps:
             temp.unlink(missing_ok=True)
-    return [final for _, final in temps]
+    return [Path(p) for p in files]
 
 
 def create_atomic(path: Path | str, data: bytes) -> Path:
     """Create ``path`` with ``data`` in one step, refusing to replace a file already there.
 
-    Written to a temporary beside the target, then hard-linked into place: the link
-    fails with FileExistsError if anything is at ``path``, so two writers racing for one
-    name never overwrite each other, and a reader never sees a half-written file.
+    Written to a temporary beside the target (named as above, flushed to disk), then
+    hard-linked into place: the link fails with FileExistsError if anything is at
+    ``path``, so two writers racing for one name never overwrite each other, and a
+    reader never sees a half-written file.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        raise FileNotFoundError(errno.ENOENT, f"{folder}: output folder does not exist")
+    remove_stale_temporaries(folder)
+    temp = folder / f".{path.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}{SUFFIX}"
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.link(tmp, path)
+        temp.write_bytes(data)
+        _finish(temp, 0o666 & ~_umask())
+        os.link(temp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
+    _fsync_folder(folder)
     return path

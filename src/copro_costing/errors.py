@@ -50,3 +50,15 @@ class InputError(Exception):
     @classmethod
     def one(cls, file: str, message: str, field: str = "", line: int | None = None) -> InputError:
         return cls([Problem(file, line, field, message)])
+
+
+def did_you_mean(given: str, known: Iterable[str]) -> str:
+    """``; did you mean 'x'? (known: a, b, c)`` for an unknown id or field; empty when nothing is known."""
+    import difflib
+
+    names = sorted(dict.fromkeys(known))
+    if not names:
+        return ""
+    close = difflib.get_close_matches(given, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (known: {', '.join(names)})"

@@ -90,11 +90,18 @@ _currency = _currency_check(("GBP",))
 
 
 def whole_number(value: object) -> object:
+    """A whole number as an int; every float (even 2.0 from Python or TOML), infinity and NaN refused.
+
+    TOML numbers with a decimal point arrive as Decimals with places (``2.0``), and are
+    refused like Python floats: people and sessions are counted, not measured.
+    """
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"must be a whole number (got {value!r})")
+        raise ValueError(f"must be a whole number, written without a decimal point (got {value!r})")
     if isinstance(value, Decimal):
-        if value != value.to_integral_value():
+        if not value.is_finite() or (value.as_tuple().exponent != 0 and value != value.to_integral_value()):
             raise ValueError(f"must be a whole number (got {value})")
+        if value.as_tuple().exponent != 0:
+            raise ValueError(f"must be a whole number, written without a decimal point (got {value})")
         return int(value)
     return value
 
@@ -122,6 +129,11 @@ ExchangeRate = Annotated[Decimal, BeforeValidator(lambda v: _rate(v)), AfterVali
 
 Year = Annotated[int, BeforeValidator(whole_number), Field(ge=1)]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NONCHARACTER = re.compile(
+    "[\ufdd0-\ufdef\ud800-\udfff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)) + "]"
+)
+"""Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane) and
+lone surrogates: no XML document may hold them, so a workbook with one would not open."""
 
 
 def _printable(value: str) -> str:
@@ -129,6 +141,11 @@ def _printable(value: str) -> str:
         raise ValueError(
             f"contains an invisible control character (code {ord(match.group()):#04x}): "
             "retype the text, it may have been pasted from another program"
+        )
+    if match := _NONCHARACTER.search(value):
+        raise ValueError(
+            f"contains a Unicode noncharacter (U+{ord(match.group()):04X}), which no spreadsheet or "
+            "document can store: retype the text, it may have been pasted from another program"
         )
     return value
 

@@ -1,8 +1,10 @@
 """Money: the one way into Decimal, the one rounding rule, and formatting for people.
 
 Every amount in the library is created by :func:`to_money` (or :func:`to_quantity`
-for non-money numbers such as hours); floats are refused everywhere because a binary
-float cannot hold most pennies exactly. Arithmetic happens on Decimals; each priced
+for non-money numbers such as hours). A binary float cannot hold most pennies exactly, so
+a float is taken only when it is plainly one a person typed (``hours=2.5``: its shortest
+form has at most two places) and refused otherwise (``0.1 + 0.2``); whole-number fields
+refuse every float. Arithmetic happens on Decimals; each priced
 line is rounded once, by :func:`round_money`, and totals are sums of rounded lines.
 The engine never formats: :func:`format_money` (Babel) is for displays and exports.
 """
@@ -25,9 +27,11 @@ class MoneyError(ValueError):
     """A value that cannot be used as money (a float, too many decimals, not a number)."""
 
 
-def _decimal(value: object, *, what: str, money: bool = False) -> Decimal:
+def _decimal(value: object, *, what: str, money: bool = False, float_places: int | None = None) -> Decimal:
     if isinstance(value, bool):
         raise MoneyError(f"{what} must be a number, not a true/false value (got {value!r})")
+    if isinstance(value, float) and float_places is not None and _typed(value, float_places):
+        value = Decimal(repr(value))
     if isinstance(value, float):
         raise MoneyError(
             f"{what} must be an exact decimal, not a binary float (got {value!r}); "
@@ -54,6 +58,18 @@ def _decimal(value: object, *, what: str, money: bool = False) -> Decimal:
     return result
 
 
+def _typed(value: float, max_places: int) -> bool:
+    """Whether a float is one a person typed: its shortest form has at most ``max_places`` places.
+
+    ``2.5`` and ``15.5`` are; ``0.1 + 0.2`` (0.30000000000000004) is not, and is refused.
+    """
+    try:
+        text = Decimal(repr(value))
+    except InvalidOperation:
+        return False
+    return text.is_finite() and places(text.normalize()) <= max_places
+
+
 def places(value: Decimal) -> int:
     """Number of decimal places written in ``value`` (``Decimal("1.50")`` has 2)."""
     exponent = value.as_tuple().exponent
@@ -63,10 +79,12 @@ def places(value: Decimal) -> int:
 def to_money(value: object, *, what: str = "amount", max_places: int = 2) -> Decimal:
     """Return ``value`` as an exact money Decimal with exactly two places.
 
-    Accepts int, Decimal or a numeric string; refuses floats, booleans, NaN and values
-    written with more than ``max_places`` decimals (2 for any amount a person types).
+    Accepts int, Decimal or a numeric string, and a float a person typed (``15.5``: its
+    shortest form has at most ``max_places`` places); refuses computed floats
+    (``0.1 + 0.2``), booleans, NaN and values written with more than ``max_places``
+    decimals (2 for any amount a person types).
     """
-    result = _decimal(value, what=what, money=True)
+    result = _decimal(value, what=what, money=True, float_places=max_places)
     if places(result.normalize()) > max_places:
         raise MoneyError(
             f"{what} must have at most {max_places} decimal places (got {value})"
@@ -75,8 +93,8 @@ def to_money(value: object, *, what: str = "amount", max_places: int = 2) -> Dec
 
 
 def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -> Decimal:
-    """Return a non-money exact number (hours, days, people) with at most ``max_places``."""
-    result = _decimal(value, what=what)
+    """Return a non-money exact number (hours, days) with at most ``max_places``; typed floats as for money."""
+    result = _decimal(value, what=what, float_places=max_places)
     if places(result.normalize()) > max_places:
         raise MoneyError(
             f"{what} must have at most {max_places} decimal places (got {value})"
@@ -84,11 +102,34 @@ def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -
     return result
 
 
-def round_money(value: Decimal) -> Decimal:
-    """The one rounding rule: to the penny, halves away from zero (ROUND_HALF_UP)."""
+def _to_penny(value: Decimal, rounding: str) -> Decimal:
     if isinstance(value, float):  # defensive: nothing upstream should produce one
         raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
-    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(PENNY, rounding=rounding)
+    except InvalidOperation:  # more digits than the Decimal context holds
+        raise MoneyError(f"amount too large to work out to the penny (got {value:.3E})") from None
+
+
+def round_money(value: Decimal) -> Decimal:
+    """The one rounding rule: to the penny, halves away from zero (ROUND_HALF_UP)."""
+    return _to_penny(value, ROUND_HALF_UP)
+
+
+def round_payment(value: Decimal) -> Decimal:
+    """What a co-producer is paid, rounded UP to the penny: never a fraction of a penny below the rate.
+
+    The one exception to :func:`round_money`, and only for the payment per person per
+    session (hours × hourly rate): 9.99 h at £40.51 is £404.6949, paid £404.70. Excel's
+    ``ROUNDUP(x, 2)`` is the same rule, so the workbook's formulas agree with the engine.
+    """
+    return _to_penny(value, ROUND_UP)
+
+
+def too_large(value: Decimal) -> bool:
+    """Whether a priced figure reaches :data:`LIMIT`: no real costing line does, and a
+    spreadsheet could not hold it to the penny."""
+    return abs(value) >= LIMIT
 
 
 def round_money_up(value: Decimal) -> Decimal:

@@ -197,7 +197,7 @@ def test_coproducer_sheet_shows_people_sessions_hours_rates_and_links_to_budget(
     assert [row[:6] for row in panel] == [("Lived-experience advisory panel", 1, 10, 4, 2.5, 1),
                                           ("Lived-experience advisory panel", 2, 10, 4, 2.5, 1)]
     assert [row[6] for row in panel] == [30, 30], "the hourly rate in force each year (NIHR: current prices)"
-    assert all(row[7].startswith("=ROUND(G") and row[8].startswith("=Budget!G") for row in panel)
+    assert all(row[7].startswith("=ROUNDUP(ROUND(G") and row[8].startswith("=Budget!G") for row in panel)
     assert all(row[9].startswith("=Budget!F") and row[10].startswith("=Budget!G") for row in panel), "expenses"
     included = [row for row in ws.iter_rows(min_row=4, values_only=True)
                 if row[0] == "Co-production training workshop: co-producer payments"]

@@ -58,15 +58,15 @@ def test_spec_is_immutable_and_each_add_returns_a_new_spec(spec):
 def test_code_gets_the_same_validation_as_files(spec):
     with pytest.raises(InputError) as error:
         spec.add_involvement("Panel", people=8, sessions=4, hours=2, year=4)
-    assert "involvement[1].year: year 4 is outside the project" in str(error.value)
+    assert "involvement entry 2: year: year 4 is outside the project" in str(error.value)
     with pytest.raises(InputError, match="not a binary float"):
-        spec.add_involvement("Panel", people=8, sessions=4, hours=2, year=1, expenses=15.0)
+        spec.add_involvement("Panel", people=8, sessions=4, hours=2, year=1, expenses=0.1 + 0.2)
     with pytest.raises(InputError, match="unknown field"):
         spec.with_project(colour="red")
 
 
 def test_rules_needing_rates_are_checked_by_estimate(spec, book):
-    with pytest.raises(InputError, match=r"involvement\[1\]\.rate: co-producers are always paid"):
+    with pytest.raises(InputError, match=r"involvement entry 2: rate: co-producers are always paid"):
         estimate(spec.add_involvement("Cheap", people=1, sessions=1, hours=1, year=1, rate="20.00"), book)
 
 

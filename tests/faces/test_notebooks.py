@@ -32,7 +32,7 @@ def test_notebook_is_stored_without_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_without_errors(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend, as in Jupyter
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
@@ -43,5 +43,11 @@ def test_notebook_runs_without_errors(path, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     # nothing was written into the repository by the notebook
     assert not any(p.suffix in {".xlsx", ".toml"} for p in path.parent.iterdir())
-    if "to_excel(" in path.read_text(encoding="utf-8"):
+    source = path.read_text(encoding="utf-8")
+    if "to_excel(" in source:
         assert list(tmp_path.rglob("*.xlsx")), "the workbook should be in the scratch folder"
+    if ".plot(" in source:  # a notebook that draws shows its figure, as an image in its outputs
+        assert any("image/png" in o.get("data", {}) for o in outputs), f"{path.name}: no figure shown"
+    printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    for written in sorted(tmp_path.rglob("*.xlsx")) + sorted(tmp_path.rglob("*.toml")):
+        assert str(written) in printed, f"{path.name}: say where {written.name} was written"

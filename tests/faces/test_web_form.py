@@ -45,7 +45,7 @@ def test_different_quantities_in_different_years_are_one_row_and_two_entries():
     data, controls = to_data(s)
     assert data["services"] == [{"service": "training-workshop", "quantity": 2, "year": 1},
                                 {"service": "training-workshop", "quantity": 1, "year": 2}]
-    assert control_for("services[1].quantity", controls) == "services-0-quantity-2"
+    assert control_for("services entry 2: quantity", controls) == "services-0-quantity-2"
 
 
 def test_blank_rows_are_left_out_and_years_beyond_the_project_are_not_read():

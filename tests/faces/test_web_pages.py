@@ -247,7 +247,7 @@ def test_an_uploaded_file_with_mistakes_shows_them_with_its_line_numbers(client,
     page = client.post("/upload", files={"costing_file": ("mine.toml", text.encode(), "application/toml")})
     assert page.status_code == 422
     line = text.splitlines().index("people = 0") + 1
-    assert f"mine.toml:{line}: involvement[0].people:" in page.text
+    assert f"mine.toml:{line}: involvement entry 1: people:" in page.text
     found = Elements(page.text).by_id
     assert "greater than 0" in found["involvement-0-people-error"]["text"]
 

@@ -38,14 +38,15 @@ def test_to_money_makes_an_exact_amount_with_two_places(given, expected):
     assert result.as_tuple().exponent == -2
 
 
-def test_a_binary_float_is_refused_even_when_it_looks_harmless():
-    # 0.1 cannot be held exactly in binary floating point: it is 0.1000000000000000055...
+def test_a_computed_binary_float_is_refused_even_when_it_looks_harmless():
+    # 0.1 + 0.2 is 0.30000000000000004 in binary floating point: not a figure anyone typed.
+    # (A typed float such as 0.1, 15.0 or 2.5 is taken at its shortest form: test_float_rule.py.)
     with pytest.raises(MoneyError, match="float"):
-        to_money(0.1)
+        to_money(0.1 + 0.2)
     with pytest.raises(MoneyError, match="float"):
-        to_money(15.0)
+        to_money(1 / 3)
     with pytest.raises(MoneyError, match="float"):
-        to_quantity(2.5)
+        to_quantity(2.5 / 3)
 
 
 @pytest.mark.parametrize("given", [True, False, None, [1], "twelve", "NaN", "Infinity", Decimal("NaN")])

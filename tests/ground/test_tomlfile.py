@@ -70,7 +70,7 @@ def test_quoted_and_dotted_keys_and_sub_tables():
 
 def test_an_unwritten_field_falls_back_to_its_nearest_written_parent():
     index = LineIndex(DOC)
-    # services[0] has no `years`: a "missing years" problem points at the row's header.
+    # services entry 1 has no `years`: a "missing years" problem points at the row's header.
     assert index.line(("services", 0, "years")) == 6
     assert index.line(("services", 1, "effort", "director")) == 10
     assert index.line(("nowhere",)) is None
@@ -108,9 +108,9 @@ def test_read_toml_reports_text_that_is_not_utf8(tmp_path):
 
 
 def test_field_path_is_written_as_in_the_data():
-    assert field_path(("services", 2, "quantity")) == "services[2].quantity"
+    assert field_path(("services", 2, "quantity")) == "services entry 3: quantity"
     assert field_path(("project", "client")) == "project.client"
-    assert field_path(("roles", 0, "effort", "director")) == "roles[0].effort.director"
+    assert field_path(("roles", 0, "effort", "director")) == "roles entry 1: effort.director"
     assert field_path(()) == ""
 
 
@@ -130,17 +130,17 @@ def test_validation_errors_become_located_problems_one_per_error():
         except ValidationError as exc:
             problems += problems_from(exc, "rows.toml", index, prefix=("rows", i))
     printed = sorted(str(p) for p in problems)
-    # rows[1] misspells "amount" (line 6) and so also lacks amount and name (row header, line 5).
+    # the second row misspells "amount" (line 6) and so also lacks amount and name (row header, line 5).
     assert printed == [
-        "rows.toml:5: rows[1].amount: required field is missing",
-        "rows.toml:5: rows[1].name: required field is missing",
-        "rows.toml:6: rows[1].amout: unknown field (check the spelling; got 2.005)",
+        "rows.toml:5: rows entry 2: amount: required field is missing",
+        "rows.toml:5: rows entry 2: name: required field is missing",
+        "rows.toml:6: rows entry 2: amout: unknown field (check the spelling; got 2.005)",
     ]
 
 
 def test_a_problem_prints_file_line_field_message():
-    assert str(Problem("a.toml", 7, "services[0].quantity", "must be greater than zero (got 0)")) == (
-        "a.toml:7: services[0].quantity: must be greater than zero (got 0)"
+    assert str(Problem("a.toml", 7, "services entry 1: quantity", "must be greater than zero (got 0)")) == (
+        "a.toml:7: services entry 1: quantity: must be greater than zero (got 0)"
     )
     assert str(Problem("a.toml", None, "", "file not found")) == "a.toml: file not found"
     error = InputError([Problem("a.toml", 1, "x", "one"), Problem("b.toml", 2, "y", "two")])

@@ -130,7 +130,7 @@ def test_broken_files_every_problem_exit_2_and_nothing_written(run, tmp_path):
     assert code == 2 and not out.exists() and stdout == ""
     lines = err.splitlines()
     assert any(line.startswith(f"{folder / 'phd-training.toml'}:") and ": status.stage: " in line for line in lines)
-    assert any(line.startswith(f"{folder / 'hearing-checks.toml'}:") and "services[2].service" in line for line in lines)
+    assert any(line.startswith(f"{folder / 'hearing-checks.toml'}:") and "services entry 3: service" in line for line in lines)
     assert any(line.startswith(f"{folder / 'notes.toml'}:1: ") for line in lines)
     assert "Traceback" not in err
 

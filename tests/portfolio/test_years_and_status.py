@@ -59,7 +59,7 @@ def _spec(status: dict) -> dict:
 
 
 @pytest.mark.parametrize(("status", "message"), [
-    ({"stage": "won"}, "Input should be 'draft', 'submitted'"),
+    ({"stage": "won"}, "expected 'draft', 'submitted'"),
     ({"stage": "submitted"}, "needs the submitted date"),
     ({"stage": "awarded", "submitted": date(2026, 1, 1)}, "needs the date of the decision"),
     ({"stage": "draft", "submitted": date(2026, 1, 1)}, "a draft has not been submitted"),

@@ -68,8 +68,9 @@ def test_a_unit_in_the_catalogue_costs_what_one_unit_in_a_costing_costs(awkward_
 
 def test_listening_event_pays_each_co_producer_the_rounded_session_payment(awkward_book):
     (entry,) = [e for e in catalogue(awkward_book, ON) if e.service.id == "listening-event"]
-    # 1.25 h x £30.33 = £37.9125, paid as £37.91 to each of 3 co-producers = £113.73
-    assert entry.coproducer_payments == Decimal("113.73")
+    # 1.25 h x £30.33 = £37.9125, paid as £37.92 (rounded up: never below the rate) to each of
+    # 3 co-producers = £113.76
+    assert entry.coproducer_payments == Decimal("113.76")
 
 
 def test_a_service_not_yet_in_force_is_left_out_not_an_error(awkward_book):

@@ -351,7 +351,7 @@ def test_an_expense_under_another_heading_of_the_funder(quote, spec_toml):
 def test_an_expense_under_a_heading_the_funder_does_not_have(problems_of, spec_toml, find_line, tmp_path):
     text = spec_toml('[[expenses]]\nitem = "Benefits advice"\ncost = 60.00\nyear = 1\nheading = "Sundries"\n')
     (problem,) = problems_of(text)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'heading =')}: expenses[0].heading: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'heading =')}: expenses entry 1: heading: ")
     assert "'Sundries' is not a heading of UK Research and Innovation (UKRI)" in problem
 
 
@@ -373,7 +373,7 @@ def test_a_line_is_rounded_once_to_the_penny_halves_up(quote, spec_toml, quantit
 def test_an_unknown_service_is_named_with_its_line_and_the_known_ones(problems_of, spec_toml, find_line, tmp_path):
     text = spec_toml('[[services]]\nservice = "mentoring-day"\nquantity = 1\nyear = 1\n')
     (problem,) = problems_of(text)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'service =')}: services[0].service: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'service =')}: services entry 1: service: ")
     assert "unknown service 'mentoring-day'" in problem
     assert "training-workshop" in problem  # the known ids are listed
 
@@ -387,14 +387,14 @@ def test_an_unknown_funder(problems_of, spec_toml, find_line, tmp_path):
 
 def test_an_unknown_expense_default(problems_of, spec_toml):
     (problem,) = problems_of(spec_toml('[[expenses]]\nitem = "Taxi"\ndefault = "taxi"\nyear = 1\n'))
-    assert "expenses[0].default: unknown expense default 'taxi'" in problem
+    assert "expenses entry 1: default: unknown expense default 'taxi'" in problem
 
 
 def test_every_problem_is_reported_together(problems_of, spec_toml):
     body = '[[services]]\nservice = "mentoring-day"\nquantity = 1\nyear = 1\n' + INVOLVEMENT + "rate = 20.00\n"
     found = problems_of(spec_toml(body))
-    assert any("services[0].service" in p for p in found)
-    assert any("involvement[0].rate" in p for p in found)
+    assert any("services entry 1: service" in p for p in found)
+    assert any("involvement entry 1: rate" in p for p in found)
 
 
 def test_pricing_before_the_coproducer_rate_was_in_force(problems_of, spec_toml, quote):
@@ -480,7 +480,9 @@ def test_an_unknown_funder_does_not_hide_the_other_mistakes(problems_of, spec_to
         funder="nosuch",
     )
     found = problems_of(text)
-    fields = [p.split(": ")[1] for p in found]
-    assert fields == ["project.funder", "services[0].service", "involvement[0].rate"], found
+    fields = [p.split(": ")[1] if ": entry" not in p else p for p in found]
+    assert [f for f in ("project.funder", "services entry 1: service", "involvement entry 1: rate")
+            if not any(f"{f}: " in p for p in found)] == [], found
+    assert len(found) == 3, fields
     lines = [int(p.split(":")[1]) for p in found]
     assert lines == sorted(lines)

@@ -183,14 +183,14 @@ def test_an_agreed_rate_may_not_go_below_its_tiers_floor(quote, problems_of, spe
         assert quote(text, rates=tiered).lines[0].hourly_rate == Decimal(rate)
         return
     (problem,) = problems_of(text, rates=tiered)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'rate = 39.99')}: involvement[0].rate: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'rate = 39.99')}: involvement entry 1: rate: ")
     assert "enhanced" in problem and "40.00" in problem
 
 
 def test_an_unknown_tier_is_named_with_its_line(problems_of, spec_toml, find_line, tmp_path):
     text = spec_toml(INVOLVEMENT + 'tier = "gold"\n')
     (problem,) = problems_of(text)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'tier =')}: involvement[0].tier: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'tier =')}: involvement entry 1: tier: ")
     assert "'gold'" in problem and "standard" in problem  # the known tiers
 
 
@@ -203,7 +203,7 @@ def test_a_coproducer_rate_of_zero_or_less_in_the_tables_is_a_rates_error(rates_
         load_rates(rates_copy)
     (problem,) = caught.value.problems
     line = text.splitlines().index(f"hourly_rate = {rate}") + 1
-    assert str(problem).startswith(f"{path}:{line}: coproducer_rate[0].hourly_rate: ")
+    assert str(problem).startswith(f"{path}:{line}: coproducer_rate entry 1: hourly_rate: ")
 
 
 # --- retired rows ----------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_a_costing_priced_after_the_retirement_names_the_replacement(problems_of
                                                                      tmp_path):
     text = spec_toml(WORKSHOP, months=12, priced_on="2026-07-01", start="2026-07-01")
     (problem,) = problems_of(text, rates=retired)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'service =')}: services[0].service: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'service =')}: services entry 1: service: ")
     assert "retired after 2026-06-30" in problem and "'facilitation-day'" in problem
 
 

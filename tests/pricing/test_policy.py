@@ -170,7 +170,7 @@ def test_a_case_by_case_service_charged_for_an_internal_client(quote, spec_toml)
 def test_a_case_by_case_service_without_a_decision_names_the_entry(problems_of, spec_toml, find_line, tmp_path):
     text = spec_toml(service("advisory-group-meeting", 4))
     (problem,) = problems_of(text)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, '[[services]]')}: services[0]: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, '[[services]]')}: services entry 1: ")
     assert "'advisory-group-meeting' is decided case by case" in problem
 
 
@@ -192,7 +192,7 @@ def test_a_decision_for_an_external_client_is_ignored_with_a_warning(quote, spec
 def test_a_decision_on_a_service_that_is_not_case_by_case_is_an_error(problems_of, spec_toml, find_line, tmp_path):
     text = spec_toml(service("training-workshop", extra=WAIVE))
     (problem,) = problems_of(text)
-    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'decision =')}: services[0].decision: ")
+    assert problem.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'decision =')}: services entry 1: decision: ")
     assert "'training-workshop' is 'charge' for internal clients" in problem
 
 
@@ -251,7 +251,7 @@ def test_involvement_below_the_coproducer_rate_is_an_error_naming_the_entry(prob
     found = problems_of(text)
     assert found, "a rate below £30.00 must be refused"
     first = found[0]
-    assert first.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'rate =')}: involvement[0].rate: ")
+    assert first.startswith(f"{tmp_path / 'spec.toml'}:{find_line(text, 'rate =')}: involvement entry 1: rate: ")
     assert "'Advisory group meetings'" in first
     assert "30.00 per hour" in first
     assert f"(got {rate})" in first

@@ -19,7 +19,9 @@ from copro_costing.dates import year_start
 from copro_costing.ratebook.check import check_folder
 
 TODAY = date(2026, 1, 15)
-LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>[\w\[\]\.\-]+): (?P<message>.+)$")
+LOCATED = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>(?:[\w\-]+ entry \d+: )?[\w\.\-]+(?: item \d+)?): (?P<message>.+)$"
+)
 
 
 def replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -99,7 +101,7 @@ def test_unknown_field(rates: Path, capsys):
     m = only_problem(rates, capsys)
     assert m["file"].endswith("roles.toml")
     assert int(m["line"]) == line_of(rates / "roles.toml", "colour")
-    assert m["field"] == "roles[2].colour"
+    assert m["field"] == "roles entry 3: colour"
     assert "unknown field" in m["message"]
 
 
@@ -111,7 +113,7 @@ def test_bad_amount(rates: Path, capsys, value: str, message: str):
     replace(rates / "roles.toml", "internal_day_rate = 380.00", f"internal_day_rate = {value}")
     m = only_problem(rates, capsys)
     assert int(m["line"]) == line_of(rates / "roles.toml", f"internal_day_rate = {value}")
-    assert m["field"] == "roles[1].internal_day_rate"
+    assert m["field"] == "roles entry 2: internal_day_rate"
     assert message in m["message"]
 
 
@@ -119,7 +121,7 @@ def test_bad_amount(rates: Path, capsys, value: str, message: str):
 def test_a_date_that_is_not_a_date(rates: Path, capsys, value: str):
     replace(rates / "coproducer.toml", "effective = 2024-09-25", f"effective = {value}")
     m = only_problem(rates, capsys)
-    assert m["field"] == "coproducer_rate[0].effective"
+    assert m["field"] == "coproducer_rate entry 1: effective"
     assert int(m["line"]) == line_of(rates / "coproducer.toml", f"effective = {value}")
     assert "date" in m["message"]
 
@@ -143,7 +145,7 @@ source = "Finance rate card"
 """)
     m = only_problem(rates, capsys)
     assert int(m["line"]) == line_of(rates / "roles.toml", "effective = 2025-08-01", nth=4)
-    assert m["field"] == "roles[3].effective"
+    assert m["field"] == "roles entry 4: effective"
     first = line_of(rates / "roles.toml", "effective = 2025-08-01", nth=1)
     assert m["message"] == (
         f"two versions of 'director' take effect on 2025-08-01 (the other is at line {first}); add a new date instead"
@@ -153,7 +155,7 @@ source = "Finance rate card"
 def test_service_naming_a_role_that_does_not_exist(rates: Path, capsys):
     replace(rates / "services.toml", "effort = { co-production-manager = 0.5 }", "effort = { project-lead = 0.5 }")
     m = only_problem(rates, capsys)
-    assert m["field"] == "services[0].effort.project-lead"
+    assert m["field"] == "services entry 1: effort.project-lead"
     assert int(m["line"]) == line_of(rates / "services.toml", "project-lead")
     assert m["message"].startswith("unknown role 'project-lead' (roles are: co-production-manager, ")
 
@@ -199,7 +201,7 @@ def test_an_empty_table_is_a_problem(rates: Path, capsys, file: str, table: str)
 def test_a_table_whose_only_row_is_invalid_is_not_also_called_empty(rates: Path, capsys):
     replace(rates / "coproducer.toml", "hourly_rate = 30.00", "hourly_rate = -30.00")
     m = only_problem(rates, capsys)
-    assert m["field"] == "coproducer_rate[0].hourly_rate"
+    assert m["field"] == "coproducer_rate entry 1: hourly_rate"
 
 
 def test_a_missing_table_is_reported_once(rates: Path, capsys):
@@ -234,7 +236,7 @@ percent = 4
 source = "Finance: one day too far"
 """)
     m = only_problem(rates, capsys)
-    assert m["field"] == "uplift[2].effective"
+    assert m["field"] == "uplift entry 3: effective"
     assert "more than 2 years after today (2026-01-15): is the year a typo?" in m["message"]
 
 
@@ -253,7 +255,7 @@ vat_source = "illustrative: test row"
 source = "Unit plan 2026"
 """)
     m = only_problem(rates, capsys)
-    assert m["field"] == "services[7].effective"
+    assert m["field"] == "services entry 8: effective"
     assert m["message"].startswith("no version of service 'summer-school' is in force today (2026-01-15)")
     # The day it starts, it is fine.
     assert check_folder(rates, date(2026, 6, 1)).ok
@@ -262,14 +264,14 @@ source = "Unit plan 2026"
 def test_a_services_roles_must_be_in_force_when_it_starts(rates: Path, capsys):
     replace(rates / "services.toml", "effective = 2025-08-01", "effective = 2025-07-01")
     m = only_problem(rates, capsys)
-    assert m["field"] == "services[0].effort.co-production-manager"
+    assert m["field"] == "services entry 1: effort.co-production-manager"
     assert "has no version in force on 2025-07-01, when this version of the service takes effect" in m["message"]
 
 
 def test_funder_heading_that_is_not_one_of_its_headings(rates: Path, capsys):
     replace(rates / "funders.toml", 'expense = "Other direct costs"', 'expense = "Other costs"')
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders[1].heading_for.expense"
+    assert m["field"] == "funders entry 2: heading_for.expense"
     assert m["message"] == "heading 'Other costs' is not one of this funder's headings"
 
 
@@ -282,7 +284,7 @@ def test_currency_codes(rates: Path, capsys, code: str, message: str):
     # the shipped row, not the commented example above it
     replace(rates / "coproducer.toml", 'hourly_rate = 30.00\ncurrency = "GBP"', f'hourly_rate = 30.00\ncurrency = "{code}"')
     m = only_problem(rates, capsys)
-    assert m["field"] == "coproducer_rate[0].currency"
+    assert m["field"] == "coproducer_rate entry 1: currency"
     assert message in m["message"]
 
 
@@ -291,7 +293,7 @@ def test_every_row_has_a_source(rates: Path, capsys, source: str):
     old = 'source = "HM Revenue & Customs: UK standard rate of VAT, 20% since 4 January 2011"'
     replace(rates / "tax.toml", old, "" if source == "remove" else 'source = "  "')
     m = only_problem(rates, capsys)
-    assert m["field"] == "vat[0].source"
+    assert m["field"] == "vat entry 1: source"
     needle = "[[vat]]" if source == "remove" else 'source = "  "'
     assert m["line"] == str(line_of(rates / "tax.toml", needle))
 
@@ -308,11 +310,11 @@ def test_every_problem_at_once_in_file_and_line_order(rates: Path, capsys):
     fields = [LOCATED.match(p)["field"] for p in problems]
     assert fields == [
         f for f in (
-            "expense_defaults[3].vat",
-            "funder_shares[0].directly_incurred",
-            "roles[0].external_day_rate",
-            "roles[2].internal_day_rate",
-            "services[1].coproducers.prep_hours",
+            "expense_defaults entry 4: vat",
+            "funder_shares entry 1: directly_incurred",
+            "roles entry 1: external_day_rate",
+            "roles entry 3: internal_day_rate",
+            "services entry 2: coproducers.prep_hours",
         )
     ]
     # The services naming the role whose row is invalid are not also reported as naming an unknown one.
@@ -331,7 +333,7 @@ def test_load_rates_still_refuses_what_it_refused(rates: Path):
 def test_a_share_row_missing_a_category(rates: Path, capsys):
     replace(rates / "funders.toml", "directly_allocated = 80\n", "")  # UKRI's university share
     m = only_problem(rates, capsys)
-    assert m["field"] == "funder_shares[0].directly_allocated"
+    assert m["field"] == "funder_shares entry 1: directly_allocated"
     lines = (rates / "funders.toml").read_text(encoding="utf-8").splitlines()
     assert int(m["line"]) == lines.index("[[funder_shares]]") + 1  # the row missing it
     assert "required" in m["message"]
@@ -341,14 +343,14 @@ def test_a_heading_with_an_unknown_category(rates: Path, capsys):
     replace(rates / "funders.toml", '{ name = "Directly Allocated - Estates", category = "directly-allocated" }',
             '{ name = "Directly Allocated - Estates", category = "estates" }')
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders[0].headings[5].category"
+    assert m["field"] == "funders entry 1: headings[5].category"
     assert "directly-incurred" in m["message"] and "directly-allocated" in m["message"]
 
 
 def test_a_heading_with_no_category(rates: Path, capsys):
     replace(rates / "funders.toml", '{ name = "Equipment", category = "directly-incurred" }', '{ name = "Equipment" }')
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders[1].headings[2].category"
+    assert m["field"] == "funders entry 2: headings[2].category"
 
 
 def test_a_funder_with_headings_but_no_share_row(rates: Path, capsys):
@@ -357,7 +359,7 @@ def test_a_funder_with_headings_but_no_share_row(rates: Path, capsys):
     end = text.index("[[funder_shares]]", start + 1)
     (rates / "funders.toml").write_text(text[:start] + text[end:], encoding="utf-8")
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders[2].headings"
+    assert m["field"] == "funders entry 3: headings"
     lines = (rates / "funders.toml").read_text(encoding="utf-8").splitlines()
     wellcome = lines.index('id = "wellcome"')
     assert int(m["line"]) == lines.index("headings = [", wellcome) + 1  # its headings
@@ -371,8 +373,8 @@ def test_every_funder_rules_problem_at_once(rates: Path, capsys):
     code, problems, _ = check(rates, capsys)
     assert code == 2
     fields = [LOCATED.match(p)["field"] for p in problems]
-    assert fields == ["coproducer_rate[0].hourly_rate", "funders[1].headings[2].category",
-                      "funder_shares[0].directly_allocated"]
+    assert fields == ["coproducer_rate entry 1: hourly_rate", "funders entry 2: headings[2].category",
+                      "funder_shares entry 1: directly_allocated"]
 
 
 def test_a_share_row_for_an_unknown_funder(rates: Path, capsys):

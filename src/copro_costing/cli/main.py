@@ -96,9 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     guide.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     guide.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale, help="locale for amounts (default en_GB)")
-    from . import portfolio
+    from . import new, portfolio
     portfolio.add_parser(commands, _date, _locale, rates_help)  # sets args.run
     serve.add_parser(commands, rates_help)  # sets args.run
+    new.add_parser(commands, _date)  # sets args.run
     return parser
 
 
@@ -136,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except RecursionError as exc:  # input nested far past anything real
+        print(f"copro-costing: the input is nested too deeply to read ({type(exc).__name__}); nothing was written",
+              file=sys.stderr)
+        return EXIT_INPUT
     except Exception as exc:  # a bug, not the user's mistake
         if os.environ.get("COPRO_COSTING_DEBUG"):
             raise
@@ -149,9 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _book(folder: Path | None):
+    """The rate book a command uses (``--rates`` or the default), after saying which folder it is."""
     from ..ratebook.folder import load_rates
+    from .common import rates_note
 
-    return load_rates(folder)
+    return load_rates(rates_note(folder))
 
 
 def _output_format(
@@ -173,7 +180,7 @@ def _output_format(
 
 def _quote(args: argparse.Namespace) -> int:
     from ..pricing.engine import estimate
-    from ..pricing.spec import load_spec
+    from .common import read_spec
     from .render import render, wrote_line
 
     fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
@@ -181,7 +188,7 @@ def _quote(args: argparse.Namespace) -> int:
         raise UsageError("an xlsx workbook needs an output file: add -o costing.xlsx")
     if args.output is not None:
         _check_output(args.output)
-    book, spec = _both(lambda: _book(args.rates), lambda: load_spec(args.spec))
+    book, spec = _both(lambda: _book(args.rates), lambda: read_spec(args.spec, args.rates))
     if args.priced_on is not None:
         # model_copy keeps the file name and line index, so problems still point at lines
         spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": args.priced_on})})
@@ -204,7 +211,11 @@ def _services(args: argparse.Namespace) -> int:
     from ..pricing.catalogue import catalogue_table
 
     book = _book(args.rates)
-    sys.stdout.write(catalogue_table(book, args.on or date.today(), locale=args.locale))
+    on = args.on or date.today()
+    sys.stdout.write(catalogue_table(book, on, locale=args.locale))
+    if any(row.illustrative for _, row in book.rows_in_force(on)):
+        print("copro-costing: warning: contains illustrative rates: confirm the prices with finance "
+              "before quoting them", file=sys.stderr)
     return EXIT_OK
 
 
@@ -241,8 +252,9 @@ def _rates(args: argparse.Namespace) -> int:
 
 def _rates_check(args: argparse.Namespace) -> int:
     from ..ratebook.check import check_folder
+    from .common import rates_note
 
-    result = check_folder(_rates_folder(args.folder), today=args.today)
+    result = check_folder(rates_note(args.folder), today=args.today)
     if result.problems:
         for problem in result.problems:
             print(problem, file=sys.stderr)
@@ -253,11 +265,11 @@ def _rates_check(args: argparse.Namespace) -> int:
 
 
 def _check_output(output: Path) -> None:
-    """Refuse an output path that cannot be written, before any work is done."""
-    if not output.parent.is_dir():
-        raise InputError([Problem(str(output), None, "", "output folder does not exist")])
-    if output.is_dir():
-        raise InputError([Problem(str(output), None, "", "is a folder: give a file name")])
+    """Refuse an output path that cannot be written (a missing folder, a folder, a device), before any work."""
+    from .common import output_problem
+
+    if message := output_problem(output):
+        raise InputError([Problem(str(output), None, "", message)])
 
 
 @contextmanager

@@ -13,10 +13,10 @@ from ..money import DEFAULT_LOCALE
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+    """A date from the command line, held to the same rule as a date in a file (see dates.py)."""
+    from .common import date_arg
+
+    return date_arg(text)
 
 
 

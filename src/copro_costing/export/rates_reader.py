@@ -21,6 +21,7 @@ exactly before any is replaced.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,12 +33,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem
-from ..money import places
+from ..money import LIMIT, places
 from ..ratebook.check import check_rows
 from ..ratebook.columns import Column, column_for, columns, unflatten
 from ..ratebook.models import ROW_TYPES, Row
 from ..tomlfile import problems_from
 from .rates_layout import ABOUT_SHEET, FLOAT_DIGITS
+from .workbook_read import Cells, UnreadableWorkbook, open_workbook, sheet_cells
 
 _EFFORT = re.compile(r"^effort\.(.+)$")
 _HEADING = re.compile(r"^headings\.([1-9][0-9]*)(?:\.(category|base))?$")
@@ -122,6 +124,9 @@ def _cell_value(cell: Any, col: Column) -> tuple[object, str | None]:
     if isinstance(value, datetime) and col.kind != "date":
         value = value.date() if value.time() == datetime.min.time() else value
         return (value.isoformat() if col.kind in ("text", "choice") else value), None
+    if _is_number(value) and not (math.isfinite(value) and abs(value) < LIMIT):
+        shown = ("-" if value < 0 else "") + "infinity" if math.isinf(value) else f"{value:G}"
+        return None, f"this number is far too large to be a rate (got {shown}); type the figure itself"
     if col.kind in ("money", "number", "percent", "int") and isinstance(value, (int, float)) and not isinstance(value, bool):
         number = cell_decimal(value, cell.number_format)
         if col.kind == "int" and number == number.to_integral_value():
@@ -173,7 +178,7 @@ def _rename_hint(unknown: str, missing: Sequence[str], all_unknown: Sequence[str
 
 
 def _check_header(
-    name: str, table: str, ws: Any
+    name: str, table: str, cells: Cells
 ) -> tuple[list[tuple[int, Column]], list[Problem]]:
     """The columns of a sheet, or the problems with its header row."""
     from openpyxl.utils import get_column_letter
@@ -183,15 +188,15 @@ def _check_header(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
-    for c in range(1, ws.max_column + 1):
-        raw = ws.cell(row=1, column=c).value
+    header = cells.get(1, {})
+    below = {c for r, row in cells.items() if r > 1 for c in row}
+    for c in sorted(set(header) | below):
         letter = get_column_letter(c)
         where = f"{name}:{table}!{letter}1"
-        if _blank(raw):
-            if any(not _blank(ws.cell(row=r, column=c).value) for r in range(2, ws.max_row + 1)):
-                problems.append(Problem(where, None, "", "this column has values but no name in row 1"))
+        if c not in header:
+            problems.append(Problem(where, None, "", "this column has values but no name in row 1"))
             continue
-        head = str(raw).strip()
+        head = str(header[c].value).strip()
         if head in seen:
             other = get_column_letter(seen[head])
             problems.append(Problem(where, None, head, f"column {head!r} appears twice (also column {other})"))
@@ -219,16 +224,10 @@ def _check_header(
 
 def read_rates_workbook(path: Path | str, display: str | None = None) -> WorkbookRead:
     """Read and validate every row of a rates workbook (consistency checks not included)."""
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.exceptions import InvalidFileException
-
     path = Path(path)
     name = display or str(path)
     rows: dict[str, list[tuple[Row, CellWhere]]] = {table: [] for table in ROW_TYPES}
-    invalid: dict[str, set[str]] = {table: set() for table in ROW_TYPES}
+
     def unreadable(message: str) -> WorkbookRead:
         return WorkbookRead(name, rows, [Problem(name, None, "", message)], complete=False, unread=set(ROW_TYPES))
 
@@ -237,16 +236,25 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
     if path.is_dir():
         return unreadable("expected an Excel workbook (.xlsx), found a folder")
     try:
-        wb = load_workbook(path, data_only=False)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        return unreadable(f"not a readable Excel workbook (.xlsx): {exc}")
+        with open_workbook(path) as wb:
+            sheets = {s: sheet_cells(wb, s) for s in wb.sheetnames if s in ROW_TYPES}
+            names = list(wb.sheetnames)
+    except UnreadableWorkbook as exc:
+        return unreadable(str(exc))
+    return _read_sheets(name, names, sheets)
 
+
+def _read_sheets(name: str, sheetnames: list[str], sheets: dict[str, Cells]) -> WorkbookRead:
+    from openpyxl.utils import get_column_letter
+
+    rows: dict[str, list[tuple[Row, CellWhere]]] = {table: [] for table in ROW_TYPES}
+    invalid: dict[str, set[str]] = {table: set() for table in ROW_TYPES}
     problems: list[Problem] = []
     complete = True
     unread: set[str] = set()
-    sheets = [s for s in wb.sheetnames if s != ABOUT_SHEET]
-    missing = [t for t in ROW_TYPES if t not in sheets]
-    unknown = [s for s in sheets if s not in ROW_TYPES]
+    present = [s for s in sheetnames if s != ABOUT_SHEET]
+    missing = [t for t in ROW_TYPES if t not in present]
+    unknown = [s for s in present if s not in ROW_TYPES]
     for sheet in unknown:
         hint = _rename_hint(sheet, missing, unknown)
         problems.append(Problem(f"{name}:{sheet}", None, "",
@@ -259,10 +267,10 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
     unread.update(missing)
 
     for table in ROW_TYPES:
-        if table not in wb.sheetnames:
+        if table not in sheets:
             continue
-        ws = wb[table]
-        found, header_problems = _check_header(name, table, ws)
+        cells = sheets[table]
+        found, header_problems = _check_header(name, table, cells)
         if header_problems:
             problems += header_problems
             complete = False
@@ -271,16 +279,16 @@ def read_rates_workbook(path: Path | str, display: str | None = None) -> Workboo
         letters = {col.name: get_column_letter(c) for c, col in found}
         names = [col.name for _, col in found]
         model = ROW_TYPES[table]
-        for r in range(2, ws.max_row + 1):
-            cells = [(col, ws.cell(row=r, column=c)) for c, col in found]
-            if all(_blank(cell.value) for _, cell in cells):
+        for r in sorted(cells):
+            if r < 2:
+                continue
+            present_cells = [(col, cells[r][c]) for c, col in found if c in cells[r]]
+            if not present_cells:
                 continue
             where = CellWhere(name, table, r, letters)
             values: dict[str, object] = {}
             cell_problem_columns: set[str] = set()
-            for col, cell in cells:
-                if _blank(cell.value):
-                    continue
+            for col, cell in present_cells:
                 value, message = _cell_value(cell, col)
                 if message:
                     problems.append(Problem(f"{name}:{where.cell(col.name)}", None, col.name, message))

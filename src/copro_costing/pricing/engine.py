@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from ..errors import InputError, Problem, RetiredError
-from ..money import format_money
+from ..errors import InputError, Problem, RetiredError, did_you_mean
+from ..money import LIMIT, MoneyError, format_money, too_large
 from ..ratebook.folder import load_rates
 from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
 from .costing import Costing, Stamp
@@ -70,9 +70,14 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         try:
             return pricer.get(table, lookup, on)
         except RateLookupError as exc:
-            known = "" if isinstance(exc, RetiredError) else ", ".join(book.keys(table))
-            hint = ("; or give exchange_rate and exchange_rate_source in [project]" if table == "exchange_rates" else "")
-            problems.append(spec.problem(loc, f"{exc}{hint}" + (f" (known: {known})" if known else "")))
+            given = _value_at(spec, loc)
+            known = [] if isinstance(exc, RetiredError) else book.keys(table)
+            hint = did_you_mean(given, known) if isinstance(given, str) else ""
+            if not hint and known:
+                hint = f" (known: {', '.join(known)})"
+            if table == "exchange_rates":
+                hint += "; or give exchange_rate and exchange_rate_source in [project]"
+            problems.append(spec.problem(loc, f"{exc}{hint}"))
             return None
 
     funder = fetch(("project", "funder"), "funders", lambda d: book.funder(project.funder, d), priced_on)
@@ -108,12 +113,11 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         spec=spec, book=book, funder=funder, years=years, convert=convert, unit_time=unit_time,
         fetch=fetch, problems=problems, warnings=warnings, vat_rate=vat_rate,
     )
-    for i, entry in enumerate(spec.services):
-        price_service(i, entry, cx)
-    for i, inv in enumerate(spec.involvement):
-        price_involvement(i, inv, cx)
-    for i, exp in enumerate(spec.expenses):
-        price_expense(i, exp, cx)
+    for section, entries, price in (("services", spec.services, price_service),
+                                    ("involvement", spec.involvement, price_involvement),
+                                    ("expenses", spec.expenses, price_expense)):
+        for i, entry in enumerate(entries):
+            _priced(cx, spec.problem((section, i), TOO_LARGE), lambda i=i, entry=entry, price=price: price(i, entry, cx))
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line or 0))
     if cx.unrecovered:
@@ -224,3 +228,33 @@ def coproducer_floors(
         if floor is not None:
             floors[year] = convert(floor, payment=True)
     return floors
+
+
+TOO_LARGE = (
+    f"the figures are too large: every line must come to less than {LIMIT:,} "
+    "(check people, sessions, hours, quantities and rates)"
+)
+
+
+def _priced(cx: Context, too_large_problem: Problem, price: Callable[[], None]) -> None:
+    """Price one entry; figures too large to be a real costing (or to hold to the penny
+    in a spreadsheet) are that entry's problem, and its lines are dropped."""
+    before = len(cx.lines)
+    try:
+        price()
+        if not any(too_large(line.amount) or too_large(line.price) for _, line in cx.lines[before:]):
+            return
+    except MoneyError:
+        pass
+    del cx.lines[before:]
+    cx.problems.append(too_large_problem)
+
+
+def _value_at(spec: Spec, loc: tuple[str | int, ...]) -> object:
+    """The value written at ``loc`` in the spec (``("services", 0, "service")``), or None."""
+    value: object = spec
+    for part in loc:
+        value = value[part] if isinstance(part, int) else getattr(value, part, None)  # type: ignore[index]
+        if value is None:
+            return None
+    return value

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import Problem
-from ..money import ZERO, format_money, percent_of, plain_number, round_money
+from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
+from ..tomlfile import field_path
 from .costing import Line
 from .policy import decision_not_allowed, needs_decision, service_charge
 from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec
@@ -45,10 +46,11 @@ def staff_cost(
 def session_payment(hours: Decimal, hourly_rate: Decimal) -> Decimal:
     """What one co-producer is paid for one session (or one unit of a service).
 
-    Rounded once, here, so every fee is exactly proportional to people and sessions,
-    and the catalogue, the offer and the costing agree to the penny.
+    Rounded once, here, and UP to the penny (:func:`round_payment`), so nobody is paid a
+    fraction of a penny below the rate; every fee is exactly proportional to people and
+    sessions, and the catalogue, the offer and the costing agree to the penny.
     """
-    return round_money(hours * hourly_rate)
+    return round_payment(hours * hourly_rate)
 
 
 Fetch = Callable[..., Any]
@@ -172,7 +174,8 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
                 return
         charge, note = service_charge(cx.client, policy, entry.decision, entry.reason)
         if cx.client == "external" and entry.decision is not None:
-            cx.warnings.append(f"services[{i}]: decision is ignored for external clients: every service is charged")
+            where = field_path(("services", i))
+            cx.warnings.append(f"{where}: decision is ignored for external clients: every service is charged")
         unit_price = cx.convert(round_money(staff_cost(service, roles, basis, pricing)))  # type: ignore[arg-type]
         unit_cost = cx.convert(round_money(staff_cost(service, roles, "internal", pricing)))  # type: ignore[arg-type]
         heading, category = cx.heading("service")

@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from ..dates import FIRST_DATE as FIRST_DATE  # re-exported: where users found them
+from ..dates import LAST_DATE as LAST_DATE
+from ..dates import plausible_date
 from ..fields import MODEL_CONFIG, BudgetCurrency, ExchangeRate, FreeText, Ident, Text, whole_number
 
 Client = Literal["internal", "external"]
@@ -15,7 +18,6 @@ Applicant = Literal["university", "nhs", "charity", "business", "public-body"]
 UnitTime = Literal["charge-out", "staff"]
 VatPosition = Literal["internal", "uk", "collaborator", "overseas-business"]
 NEEDS_VAT_REASON = ("collaborator", "overseas-business")
-FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
 """Dates a bid can plausibly have; anything else is a typing mistake."""
 Months = Annotated[int, BeforeValidator(whole_number), Field(gt=0, le=120)]
 
@@ -63,11 +65,7 @@ class Project(BaseModel):
     @field_validator("start", "priced_on")
     @classmethod
     def _plausible_date(cls, value: date | None) -> date | None:
-        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(
-                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
-            )
-        return value
+        return plausible_date(value) if value is not None else None
 
     @model_validator(mode="after")
     def _vat_override(self) -> Project:

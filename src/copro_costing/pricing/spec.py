@@ -134,6 +134,8 @@ class Spec(BaseModel):
 
     _origin: str = PrivateAttr("<spec>")
     _lines: LineIndex | None = PrivateAttr(None)
+    _written_at: dict[str, tuple[int, ...]] = PrivateAttr(default_factory=dict)
+    """For a spec salvaged from a file with mistakes: each kept entry's index in the file."""
 
     @property
     def origin(self) -> str:
@@ -142,6 +144,8 @@ class Spec(BaseModel):
 
     def problem(self, loc: Loc, message: str) -> Problem:
         """A problem located in this spec's source, with a line when it was read from a file."""
+        if len(loc) > 1 and isinstance(loc[1], int) and str(loc[0]) in self._written_at:
+            loc = (loc[0], self._written_at[str(loc[0])][loc[1]], *loc[2:])
         line = self._lines.line(loc) if self._lines else None
         return Problem(self._origin, line, field_path(loc), message)
 
@@ -282,11 +286,48 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | 
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
-        raise InputError(sorted(problems_from(exc, origin, lines), key=_order)) from None
+        raise InputError(sorted(problems_from(exc, origin, lines, model=Spec), key=_order)) from None
     spec.with_origin(origin, lines)
     problems = year_problems(spec)
     if problems:
         raise InputError(problems)
+    return spec
+
+
+def salvage_spec(path: Path | str) -> Spec | None:
+    """The entries of a costing file that are valid on their own, as a Spec (None if the project is not).
+
+    Used after :func:`load_spec` has reported a file's mistakes, so the rate-table checks
+    (an unknown service, a rate below the floor) can report theirs in the same run; the
+    problems it finds still point at each entry's own line in the file.
+    """
+    try:
+        data, lines = read_toml(Path(path), str(path))
+    except InputError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    kept: dict[str, Any] = {"project": data.get("project")}
+    written_at: dict[str, tuple[int, ...]] = {}
+    for section, model in (("services", ServiceEntry), ("involvement", InvolvementEntry), ("expenses", ExpenseEntry)):
+        entries = data.get(section, [])
+        if not isinstance(entries, list):
+            continue
+        valid = []
+        for i, entry in enumerate(entries):
+            try:
+                model.model_validate(entry)
+            except ValidationError:
+                continue
+            valid.append(i)
+        kept[section] = [entries[i] for i in valid]
+        written_at[section] = tuple(valid)
+    try:
+        spec = Spec.model_validate(kept)
+    except ValidationError:
+        return None
+    spec.with_origin(str(path), lines)
+    spec._written_at = written_at
     return spec
 
 

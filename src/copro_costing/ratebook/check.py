@@ -274,7 +274,7 @@ def _unread_tables(folder: Path, unreadable: Collection[str], problems: Sequence
         for file, tables in FILES.items():
             if problem.file != str(folder / file):
                 continue
-            out.update(t for t in tables if problem.field == t or problem.field.startswith((f"{t}[", f"{t}.")))
+            out.update(t for t in tables if problem.field == t or problem.field.startswith((f"{t} entry ", f"{t}.")))
     return out
 
 

@@ -8,7 +8,6 @@ RateBook or one InputError listing every ``FILE:LINE: field: message``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,9 +18,8 @@ from pydantic import ValidationError
 
 from ..errors import InputError, Problem
 from ..tomlfile import LineIndex, field_path, problems_from, read_toml
+from .location import ENV_VAR, bundled_rates_dir, choose_rates  # noqa: F401 (ENV_VAR, bundled_rates_dir: re-exported)
 from .models import ROW_TYPES, Funder, FunderShare, RateBook, Row, Service
-
-ENV_VAR = "COPRO_COSTING_RATES"
 
 FILES: dict[str, tuple[str, ...]] = {
     "roles.toml": ("roles",),
@@ -41,19 +39,9 @@ def empty_table_message(table: str) -> str:
     return f"{table} has no rows: every table needs at least one, or a costing that needs it cannot be priced"
 
 
-def bundled_rates_dir() -> Path:
-    """The rate tables shipped with the package (or the checkout's ``rates/``)."""
-    package = Path(__file__).resolve().parent.parent  # copro_costing/
-    for candidate in (package / "rates", package.parent.parent / "rates"):
-        if (candidate / "services.toml").is_file():
-            return candidate
-    raise InputError.one(str(package / "rates"), "the bundled rate tables are missing from this install")
-
-
 def default_rates_dir() -> Path:
-    """``$COPRO_COSTING_RATES`` if set, else the bundled tables."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else bundled_rates_dir()
+    """The folder used when none is given: ``$COPRO_COSTING_RATES``, the config file's, else the bundled one."""
+    return choose_rates().folder
 
 
 @dataclass(frozen=True)
@@ -161,7 +149,7 @@ def _read_tables(
             try:
                 row = model.model_validate(entry)
             except ValidationError as exc:
-                problems.extend(problems_from(exc, name, index, prefix=(table, i)))
+                problems.extend(problems_from(exc, name, index, prefix=(table, i), model=model))
                 key = entry.get("funder" if table == "funder_shares" else "id")
                 if invalid is not None and isinstance(key, str):
                     invalid[table].add(key.strip())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from ..dates import plausible_date
 from ..fields import MODEL_CONFIG, Currency, Ident, Text
 
 
@@ -24,6 +25,11 @@ class Row(BaseModel):
     replaced_by: Ident | None = Field(
         None, description="The item that replaces a retired one (with until)."
     )
+
+    @field_validator("effective", "until")
+    @classmethod
+    def _plausible_dates(cls, value: date | None) -> date | None:
+        return plausible_date(value) if value is not None else None
 
     @property
     def key(self) -> str:

@@ -296,6 +296,9 @@ def to_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
 
 def control_for(path: str, controls: Mapping[str, str]) -> str | None:
     """The control a problem at ``path`` belongs to: the path's own, else its nearest parent's."""
+    from ..tomlfile import data_path
+
+    path = data_path(path)  # problems name entries as people count them; controls as the data does
     while path:
         if path in controls:
             return controls[path]

@@ -8,7 +8,8 @@ in Excel moves every total, and every formula cell caches the engine's own figur
 result, so viewers that do not recalculate (mail and phone previews, ``pandas.read_excel``,
 openpyxl ``data_only=True``) show the figures too; Excel recalculates on open. The
 formulas repeat the engine's arithmetic: each line rounded once with ROUND (halves away
-from zero, as ROUND_HALF_UP for these non-negative amounts), VAT rounded per line, totals
+from zero, as ROUND_HALF_UP for these non-negative amounts), except what co-producers are
+paid per person per session, rounded up with ROUNDUP as the engine pays; VAT rounded per line, totals
 sums of rounded lines. LibreOffice checks them against the engine in the tests.
 
 Nothing typed in is silently left out: the totals add up every row from the first line

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...money import ZERO, format_money, round_money
+from ...money import ZERO, format_money, round_payment
 from .book import row_height, sheet_ref
 from .layout import (
     B_AMOUNT,
@@ -94,8 +94,9 @@ def write_coproducers(ctx: Context) -> None:
             n(ws, x, 5, row.prep_hours, s.quantity)
             n(ws, x, 6, row.hourly_rate, s.money)
             assert row.hours is not None and row.prep_hours is not None and row.hourly_rate is not None
-            per_session = pay.unit_price if pay is not None else round_money((row.hours + row.prep_hours) * row.hourly_rate)
-            f(ws, x, 7, f"=ROUND(G{r}*(E{r}+F{r}),2)", per_session, s.money)
+            per_session = pay.unit_price if pay is not None else round_payment((row.hours + row.prep_hours) * row.hourly_rate)
+            # Paid: rounded UP to the penny, as the engine pays (the inner ROUND drops binary noise).
+            f(ws, x, 7, f"=ROUNDUP(ROUND(G{r}*(E{r}+F{r}),4),2)", per_session, s.money)
         else:  # shown as the line carries it
             n(ws, x, 4, row.hours, s.quantity)
             n(ws, x, 6, row.hourly_rate, s.money)

@@ -203,14 +203,14 @@ def coproducer_row(costing: Costing, i: int) -> CoproducerRow | None:
 
 def _reproduces(pay: Line, people_sessions: Decimal, hours: Decimal, prep_hours: Decimal) -> bool:
     """Do these inputs give exactly the engine's line (people x sessions at hours x rate)?"""
-    from ...money import round_money
+    from ...money import round_payment
 
     rate = pay.hourly_rate
     return (
         rate is not None
         and pay.quantity == people_sessions
         and (pay.hours is None or pay.hours == hours + prep_hours)
-        and round_money((hours + prep_hours) * rate) == pay.unit_price
+        and round_payment((hours + prep_hours) * rate) == pay.unit_price
     )
 
 

@@ -1,0 +1,63 @@
+"""Shared by the commands: the one date rule, the rates folder note, and reading a costing
+file so that every problem in it is reported in one run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+
+def date_arg(text: str) -> date:
+    """A date from the command line, held to the same rule as a date in a file."""
+    from ..dates import date_rule_message
+
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+    if message := date_rule_message(day):
+        raise argparse.ArgumentTypeError(message)
+    return day
+
+
+def rates_note(folder: Path | None) -> Path:
+    """Say on standard error which rates folder a command uses, and why; return it."""
+    from ..ratebook.location import choose_rates
+
+    choice = choose_rates(folder)
+    print(f"copro-costing: {choice.note()}", file=sys.stderr)
+    return choice.folder
+
+
+def output_problem(output: Path) -> str | None:
+    """Why ``output`` cannot be written (a missing folder, a folder, a device), or None."""
+    from ..atomic import target_problem
+
+    return target_problem(output)
+
+
+def read_spec(path: Path, rates: Path | None) -> Any:
+    """Read a costing file; when it has mistakes, also report what the rate tables say about
+    its valid entries (an unknown service, a rate below the floor), so every problem in the
+    file is reported in one run."""
+    from ..pricing.engine import estimate
+    from ..pricing.spec import load_spec, salvage_spec
+    from ..ratebook.folder import load_rates
+    from ..ratebook.location import choose_rates
+
+    try:
+        return load_spec(path)
+    except InputError as exc:
+        problems = list(exc.problems)
+        salvaged = salvage_spec(path)
+        if salvaged is not None:
+            try:
+                estimate(salvaged, load_rates(choose_rates(rates).folder))
+            except InputError as more:
+                problems += [p for p in more.problems if p not in problems]
+        raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0))) from None
