@@ -42,22 +42,20 @@ def output_problem(output: Path) -> str | None:
 
 
 def read_spec(path: Path, rates: Path | None) -> Any:
-    """Read a costing file; when it has mistakes, also report what the rate tables say about
-    its valid entries (an unknown service, a rate below the floor), so every problem in the
-    file is reported in one run."""
-    from ..pricing.engine import estimate
-    from ..pricing.spec import load_spec, salvage_spec
+    """Read a costing file; when it has mistakes, report every one, with what the rate tables
+    say about its valid entries (an unknown service, a rate below the floor)."""
+    from ..pricing.engine import every_problem
+    from ..pricing.spec import parse_spec
     from ..ratebook.folder import load_rates
     from ..ratebook.location import choose_rates
+    from ..tomlfile import read_toml
 
+    data, lines = read_toml(path, str(path))
     try:
-        return load_spec(path)
+        return parse_spec(data, str(path), lines)
     except InputError as exc:
-        problems = list(exc.problems)
-        salvaged = salvage_spec(path)
-        if salvaged is not None:
-            try:
-                estimate(salvaged, load_rates(choose_rates(rates).folder))
-            except InputError as more:
-                problems += [p for p in more.problems if p not in problems]
-        raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0))) from None
+        try:
+            book = load_rates(choose_rates(rates).folder)
+        except InputError:
+            raise exc from None  # the rates' own problems are reported by the caller
+        raise every_problem(exc, data, str(path), lines, book) from None

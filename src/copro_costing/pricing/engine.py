@@ -258,3 +258,21 @@ def _value_at(spec: Spec, loc: tuple[str | int, ...]) -> object:
         if value is None:
             return None
     return value
+
+
+def every_problem(exc: InputError, data: object, origin: str, lines: object, book: RateBook) -> InputError:
+    """``exc`` (a spec's own mistakes) with what the rate tables say about its valid entries.
+
+    So a costing file's every problem (a misspelt field and an unknown service, say) is
+    reported in one run, by the command line and the web API alike.
+    """
+    from .spec import salvage_spec
+
+    problems = list(exc.problems)
+    salvaged = salvage_spec(data, origin, lines)  # type: ignore[arg-type]
+    if salvaged is not None:
+        try:
+            estimate(salvaged, book)
+        except InputError as more:
+            problems += [p for p in more.problems if p not in problems]
+    return InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))

@@ -294,20 +294,18 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | 
     return spec
 
 
-def salvage_spec(path: Path | str) -> Spec | None:
-    """The entries of a costing file that are valid on their own, as a Spec (None if the project is not).
+def salvage_spec(data: object, origin: str = "<spec>", lines: LineIndex | None = None) -> Spec | None:
+    """The entries of costing data that are valid on their own, as a Spec (None if the project is not).
 
-    Used after :func:`load_spec` has reported a file's mistakes, so the rate-table checks
+    Used after :func:`parse_spec` has reported the data's mistakes, so the rate-table checks
     (an unknown service, a rate below the floor) can report theirs in the same run; the
-    problems it finds still point at each entry's own line in the file.
+    problems they find still point at each entry's own place in the file.
     """
-    try:
-        data, lines = read_toml(Path(path), str(path))
-    except InputError:
-        return None
     if not isinstance(data, dict):
         return None
     kept: dict[str, Any] = {"project": data.get("project")}
+    if "status" in data:
+        kept["status"] = data["status"]
     written_at: dict[str, tuple[int, ...]] = {}
     for section, model in (("services", ServiceEntry), ("involvement", InvolvementEntry), ("expenses", ExpenseEntry)):
         entries = data.get(section, [])
@@ -326,7 +324,7 @@ def salvage_spec(path: Path | str) -> Spec | None:
         spec = Spec.model_validate(kept)
     except ValidationError:
         return None
-    spec.with_origin(str(path), lines)
+    spec.with_origin(origin, lines)
     spec._written_at = written_at
     return spec
 

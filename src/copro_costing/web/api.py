@@ -60,7 +60,7 @@ async def quote(request: Request) -> Response:
     body = await request.body()
     rates = book(request)
     try:
-        spec = spec_from_body(body, request.headers.get("content-type", ""), REQUEST_ORIGIN)
+        spec = spec_from_body(body, request.headers.get("content-type", ""), REQUEST_ORIGIN, rates)
         # Priced in the event loop: a quote is a millisecond or two of pure Python, which a
         # thread would not run any sooner (the GIL) but would make wait longer to be scheduled.
         text = price(spec, rates).to_json()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..pricing.costing import Costing
-from ..pricing.engine import estimate
+from ..pricing.engine import estimate, every_problem
 from ..pricing.spec import Spec, parse_spec
 from ..ratebook.models import RateBook
 from ..tomlfile import parse_toml
@@ -112,8 +112,9 @@ def label(control: str) -> str:
 # Reading a request body ---------------------------------------------------------------------
 
 
-def spec_from_body(body: bytes, content_type: str, origin: str) -> Spec:
-    """A costing file sent as TOML, or the same structure as JSON; InputError lists every problem."""
+def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook | None = None) -> Spec:
+    """A costing file sent as TOML, or the same structure as JSON; InputError lists every problem
+    (with ``book``, also what the rate tables say about the valid entries, as the command line does)."""
     media = content_type.split(";")[0].strip().lower()
     if media not in TOML_TYPES + JSON_TYPES:
         raise UnsupportedMedia(media)
@@ -123,7 +124,12 @@ def spec_from_body(body: bytes, content_type: str, origin: str) -> Spec:
         raise InputError.one(origin, f"not UTF-8 text ({exc.reason})") from None
     if media in TOML_TYPES:
         data, lines = parse_toml(text, origin)
-        return parse_spec(data, origin, lines)
+        try:
+            return parse_spec(data, origin, lines)
+        except InputError as exc:
+            if book is None:
+                raise
+            raise every_problem(exc, data, origin, lines, book) from None
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
