@@ -20,7 +20,7 @@ from copro_costing.ratebook.check import check_folder
 
 TODAY = date(2026, 1, 15)
 LOCATED = re.compile(
-    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>(?:[\w\-]+ entry \d+: )?[\w\.\-]+(?: item \d+)?): (?P<message>.+)$"
+    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>(?:[\w\-]+ entry \d+: )?[\w\.\-]+(?: item \d+(?:: [\w\.\-]+)?)?): (?P<message>.+)$"
 )
 
 
@@ -343,14 +343,14 @@ def test_a_heading_with_an_unknown_category(rates: Path, capsys):
     replace(rates / "funders.toml", '{ name = "Directly Allocated - Estates", category = "directly-allocated" }',
             '{ name = "Directly Allocated - Estates", category = "estates" }')
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders entry 1: headings[5].category"
+    assert m["field"] == "funders entry 1: headings item 6: category"
     assert "directly-incurred" in m["message"] and "directly-allocated" in m["message"]
 
 
 def test_a_heading_with_no_category(rates: Path, capsys):
     replace(rates / "funders.toml", '{ name = "Equipment", category = "directly-incurred" }', '{ name = "Equipment" }')
     m = only_problem(rates, capsys)
-    assert m["field"] == "funders entry 2: headings[2].category"
+    assert m["field"] == "funders entry 2: headings item 3: category"
 
 
 def test_a_funder_with_headings_but_no_share_row(rates: Path, capsys):
@@ -373,7 +373,7 @@ def test_every_funder_rules_problem_at_once(rates: Path, capsys):
     code, problems, _ = check(rates, capsys)
     assert code == 2
     fields = [LOCATED.match(p)["field"] for p in problems]
-    assert fields == ["coproducer_rate entry 1: hourly_rate", "funders entry 2: headings[2].category",
+    assert fields == ["coproducer_rate entry 1: hourly_rate", "funders entry 2: headings item 3: category",
                       "funder_shares entry 1: directly_allocated"]
 
 
@@ -390,4 +390,4 @@ exception = 100
 source = "a typo for ukri"
 """)
     m = only_problem(rates, capsys)
-    assert m["field"].endswith(".funder") and "unknown funder 'esrc'" in m["message"]
+    assert m["field"].endswith(": funder") and "unknown funder 'esrc'" in m["message"]

@@ -239,7 +239,7 @@ def test_a_misspelt_field_in_a_rates_file_is_an_error(rates_copy):
     found = problems(rates_copy)
     assert (
         f"{rates_copy / 'tax.toml'}:{line}: vat entry 1: percnt: unknown field; did you mean 'percent'? "
-        "(known: effective, percent, source)"
+        "(known: effective, percent, replaced_by, source, until)"
     ) in found
     assert any("vat entry 1: percent: required field is missing" in p for p in found)
 
