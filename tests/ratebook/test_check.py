@@ -20,7 +20,8 @@ from copro_costing.ratebook.check import check_folder
 
 TODAY = date(2026, 1, 15)
 LOCATED = re.compile(
-    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>(?:[\w\-]+ entry \d+: )?[\w\.\-]+(?: item \d+(?:: [\w\.\-]+)?)?): (?P<message>.+)$"
+    r"^(?P<file>[^:]+):(?P<line>\d+): "
+    r"(?P<field>(?:[\w\-]+ entry \d+: )?[\w\.\-]+(?: item \d+(?:: [\w\.\-]+)?)?): (?P<message>.+)$"
 )
 
 
