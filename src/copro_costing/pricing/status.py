@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..dates import plausible_date
 from ..fields import MODEL_CONFIG, FreeText
 
 Stage = Literal["draft", "submitted", "awarded", "declined", "withdrawn", "delivered"]
@@ -29,7 +30,6 @@ PIPELINE: frozenset[str] = frozenset({"submitted"})
 _NEEDS_SUBMITTED = frozenset({"submitted", "awarded", "declined", "delivered"})
 _NEEDS_DECIDED = frozenset({"awarded", "declined", "delivered"})
 _NO_DECIDED = frozenset({"draft", "submitted"})
-FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
 
 
 class Status(BaseModel):
@@ -47,11 +47,7 @@ class Status(BaseModel):
     @field_validator("submitted", "decided")
     @classmethod
     def _plausible_date(cls, value: date | None) -> date | None:
-        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(
-                f"must be a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()} (got {value})"
-            )
-        return value
+        return plausible_date(value) if value is not None else None  # the one date rule
 
     @model_validator(mode="after")
     def _dates_fit_the_stage(self) -> Status:
