@@ -32,6 +32,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,15 @@ def big_costing(lines: int):
     from copro_costing import estimate, load_rates, parse_spec
 
     book = load_rates(ROOT / "rates")
-    services = book.keys("services")
-    defaults = book.keys("expense_defaults")
+    priced_on = date(2026, 9, 1)
+    in_force = list(book.rows_in_force(priced_on))  # later rows (published from a later date) are not priced yet
+    services = [row.key for table, row in in_force if table == "services"]
+    defaults = [row.key for table, row in in_force if table == "expense_defaults"]
     entries = lines // 5 + 10
     data: dict[str, Any] = {
         "project": {
             "title": "Benchmark programme", "client": "external", "organisation": "A council",
-            "funder": "nihr", "start": "2026-10-01", "months": 60, "priced_on": "2026-09-01",
+            "funder": "nihr", "start": "2026-10-01", "months": 60, "priced_on": priced_on.isoformat(),
         },
         "services": [], "involvement": [], "expenses": [],
     }
