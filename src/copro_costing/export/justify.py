@@ -10,6 +10,7 @@ from the Costing's lines and totals: nothing is priced here.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
 from ..money import format_money, plain_number
@@ -115,6 +116,12 @@ def _groups(lines: tuple[Line, ...]) -> dict[str, list[tuple[str, list[Line]]]]:
 
 def justification_sections(costing: Costing, locale: str = "en_GB") -> list[Section]:
     """The justification as (heading, paragraphs): an opening, the funder's headings in order, how it was costed."""
+    return [(heading, list(paragraphs)) for heading, paragraphs in iter_sections(costing, locale)]
+
+
+def iter_sections(costing: Costing, locale: str = "en_GB") -> Iterator[tuple[str, Iterator[str]]]:
+    """:func:`justification_sections` one paragraph at a time, for writers that stream (a costing may have
+    thousands of lines): read each section's paragraphs before asking for the next section."""
     t = costing.totals
     years = f"{costing.years} year{'s' if costing.years != 1 else ''}"
     opening = (
@@ -124,16 +131,14 @@ def justification_sections(costing: Costing, locale: str = "en_GB") -> list[Sect
         + (f"; a further {_m(t.waived, costing, locale)} of the unit's time is given free" if t.waived else "")
         + "."
     )
-    sections: list[Section] = [("", [opening])]
+    yield "", iter([opening])
     groups = _groups(costing.lines)
     named = list(costing.funder.heading_names)
     headings = named + [h for h in groups if h not in named]
     for heading in headings:
         if heading in groups:
-            paragraphs = [_paragraph(category, lines, costing, locale) for category, lines in groups[heading]]
-            sections.append((heading, paragraphs))
-    sections.append(("How these costs were worked out", _method(costing, locale)))
-    return sections
+            yield heading, (_paragraph(category, lines, costing, locale) for category, lines in groups[heading])
+    yield "How these costs were worked out", iter(_method(costing, locale))
 
 
 def _method(costing: Costing, locale: str) -> list[str]:

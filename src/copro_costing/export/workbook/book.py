@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,35 @@ def wrapped_lines(text: str, width: float) -> int:
     more room than Calibri (or LibreOffice's metric-compatible Carlito) needs.
     """
     chars = max(int(width * 1.15) - 1, 1)
-    return sum(max(len(textwrap.wrap(part, chars, break_long_words=True)), 1) for part in text.split("\n"))
+    if len(text) <= chars and "\t" not in text:
+        return 1 + text.count("\n")  # every part fits on its line: no need to wrap
+    return sum(_part_lines(part, chars) for part in text.split("\n"))
+
+
+def _part_lines(part: str, chars: int) -> int:
+    if len(part) <= chars and "\t" not in part:
+        return 1  # textwrap expands only tabs, so a part this short is one line (or none: still one row)
+    return max(len(textwrap.wrap(part, chars, break_long_words=True)), 1)
 
 
 def row_height(texts: Iterable[tuple[str, float]], lines_at_least: int = 1) -> float:
     """The height (points) of a row whose wrapped cells hold ``texts`` (text, column width)."""
     lines = max([lines_at_least, *(wrapped_lines(text, width) for text, width in texts)])
     return LINE_HEIGHT * lines
+
+
+def cached_row_height(size: int = 512) -> Callable[..., float]:
+    """:func:`row_height` with its own bounded cache of line counts, for one sheet's rows.
+
+    A sheet's units, headings and notes repeat line after line, so each is wrapped once;
+    the cache goes with the sheet writer, so nothing is kept once the sheet is written.
+    """
+    lines = lru_cache(maxsize=size)(wrapped_lines)
+
+    def height(texts: Iterable[tuple[str, float]], lines_at_least: int = 1) -> float:
+        return LINE_HEIGHT * max([lines_at_least, *(lines(text, width) for text, width in texts)])
+
+    return height
 
 
 def column_px(widths: Iterable[float]) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...pricing.costing import Line
-from .book import HEADER_FILL, INPUT_FILL, cell_range, row_height, sheet_ref
+from .book import HEADER_FILL, INPUT_FILL, cached_row_height, cell_range, row_height, sheet_ref
 from .layout import (
     B_AMOUNT,
     B_CHARGE,
@@ -67,14 +67,12 @@ def column_name(col: str, total_row: int) -> str:
     return f"={BUDGET}!${col}${BUDGET_FIRST_ROW}:INDEX({BUDGET}!${col}:${col},ROW({BUDGET}!${col}${total_row})-1)"
 
 
-def _runs(rows: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1][1] = row
-        else:
-            runs.append([row, row])
-    return runs
+def add_run(runs: list[list[int]], row: int) -> None:
+    """Add ``row`` (rows come in order) to ``runs`` of consecutive rows, [first, last] each."""
+    if runs and runs[-1][1] == row - 1:
+        runs[-1][1] = row
+    else:
+        runs.append([row, row])
 
 
 def vat_formula(line: Line, costing_percent: Decimal, r: int) -> str:
@@ -105,16 +103,17 @@ def write_budget(ctx: Context) -> None:
             fmt = s.header_number if numeric else s.header
         t(ws, 0, col, heading, fmt)
 
-    coproducer_runs: list[int] = []
-    other_runs: list[int] = []
+    coproducer_runs: list[list[int]] = []
+    other_runs: list[list[int]] = []
+    height = cached_row_height()
     line: Line
     for i, line in enumerate(plan.lines):
         x = i + 1  # 0-based row
         r = x + 1  # as formulas write it
-        (coproducer_runs if line.kind == "involvement" else other_runs).append(x)
+        add_run(coproducer_runs if line.kind == "involvement" else other_runs, x)
         texts = [(line.description, widths[1]), (line.unit, widths[3]), (line.heading, widths[11]), (line.note, widths[12])]
         if any(len(text) >= width - 1 for text, width in texts):
-            ws.set_row(x, row_height(texts))
+            ws.set_row(x, height(texts))
         t(ws, x, 0, kind_word(line.kind), s.quantity)
         t(ws, x, 1, line.description, s.wrap)
         n(ws, x, 2, line.year, s.quantity)
@@ -182,9 +181,11 @@ def write_budget(ctx: Context) -> None:
     last = check + 1 + len(NOTES)
 
     rule = {"validate": "list"}
-    book.validate(ws, 7, _runs(coproducer_runs), source=list(COPRODUCER_CHARGES), **rule,
+    book.validate(ws, 7, coproducer_runs, source=list(COPRODUCER_CHARGES), **rule,
                   error="Co-producers are always paid: a co-producer line is always charged.")
-    others = _runs(other_runs + spare)
+    others = other_runs
+    for x in spare:
+        add_run(others, x)
     book.validate(ws, 7, others, source=list(CHARGES), **rule, error="Charge is one of: " + ", ".join(CHARGES))
     # Quantities and unit prices typed on other lines follow the costing file's rules.
     book.validate(ws, 4, others, validate="decimal", criteria=">", value=0,

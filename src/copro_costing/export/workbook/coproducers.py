@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...money import ZERO, format_money, round_payment
-from .book import row_height, sheet_ref
+from .book import cached_row_height, row_height, sheet_ref
 from .layout import (
     B_AMOUNT,
     B_PRICE,
@@ -59,6 +59,7 @@ def write_coproducers(ctx: Context) -> None:
     linked_rows: list[list[int]] = []
     session_rows: list[list[int]] = []
     payments_total = expenses_total = ZERO
+    height = cached_row_height()
 
     def add(runs: list[list[int]], x: int) -> None:
         if runs and runs[-1][1] == x - 1:
@@ -78,7 +79,7 @@ def write_coproducers(ctx: Context) -> None:
             add(floor_rows.setdefault(floor, []), x)
         texts = [(row.activity, widths[0]), (row.note, widths[12])]
         if any(len(text) >= width - 1 for text, width in texts):
-            ws.set_row(x, row_height(texts))
+            ws.set_row(x, height(texts))
         t(ws, x, 0, row.activity, s.wrap)
         n(ws, x, 1, row.year, s.quantity)
         if row.linked:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..justify import justification_sections
+from ..justify import iter_sections
 from .book import row_height
 from .layout import JUSTIFICATION
 from .styles import Context
@@ -20,7 +20,7 @@ def write_justification(ctx: Context) -> None:
     ws.set_row(1, row_height([(intro, WIDTH)]))
     t(ws, 1, 0, intro, s.wrap)
     x = 2
-    for heading, paragraphs in justification_sections(ctx.costing, ctx.locale):
+    for heading, paragraphs in iter_sections(ctx.costing, ctx.locale):
         x += 1
         if heading:
             t(ws, x, 0, heading, s.section)
