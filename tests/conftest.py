@@ -25,6 +25,28 @@ MONEY_TEXT = re.compile(r"^-?\d+\.\d{2}$")
 """A money string as it appears in JSON and CSV: exactly two decimals, no separators."""
 
 
+@pytest.fixture(autouse=True)
+def _bundled_rates_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts from the bundled rates and no debug tracebacks, whatever the shell has set."""
+    from copro_costing.ratebook.folder import ENV_VAR
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``run("quote", path, ...)`` -> (exit code, stdout, stderr), the command line in-process."""
+    from copro_costing import cli
+
+    def call(*args: object) -> tuple[int, str, str]:
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -23,23 +23,6 @@ MONEY = r"^-?\d+\.\d{2}$"
 
 
 
-@pytest.fixture(autouse=True)
-def _bundled_rates_by_default(monkeypatch):
-    """Tests start from the bundled rates, whatever the shell running them has set."""
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
-
-
-@pytest.fixture
-def run(capsys):
-    """``run("quote", path, ...)`` -> (exit code, stdout, stderr)."""
-
-    def call(*args: object) -> tuple[int, str, str]:
-        code = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from copro_costing import cli
 from copro_costing.ratebook.location import CONFIG_ENV_VAR, ENV_VAR
 from snippets import INVOLVEMENT
 
@@ -21,15 +20,6 @@ def _clean_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(CONFIG_ENV_VAR, "")  # no config file unless a test writes one
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
 
-
-@pytest.fixture
-def run(capsys):
-    def call(*args: object) -> tuple[int, str, str]:
-        code = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 # --- every problem at once ----------------------------------------------------------------------

@@ -16,15 +16,10 @@ from fastapi.testclient import TestClient
 from copro_costing import cli
 from copro_costing.money import money_str
 from copro_costing.pricing.catalogue import catalogue
-from copro_costing.ratebook.folder import ENV_VAR
 from copro_costing.web.app import create_app
 
 TOML = {"content-type": "application/toml"}
 
-
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from copro_costing import estimate, load_rates, load_spec
-from copro_costing.ratebook.folder import ENV_VAR
 from copro_costing.web.app import create_app
 from copro_costing.web.security import CSRF_COOKIE
 from copro_costing.web.store import latest_versions
@@ -68,10 +67,6 @@ class Elements(HTMLParser):
         for element in self._open:
             element["text"] += data
 
-
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 @pytest.fixture

@@ -12,14 +12,7 @@ import zipfile
 import pytest
 
 from copro_costing import cli
-from copro_costing.ratebook.folder import ENV_VAR
 from snippets import INVOLVEMENT
-
-
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
 
 
 @pytest.fixture

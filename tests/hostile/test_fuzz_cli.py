@@ -7,12 +7,10 @@ import re
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from copro_costing import cli
-from copro_costing.ratebook.folder import ENV_VAR
 
 BASE: dict[str, list[list[tuple[str, str]]]] = {
     "project": [[("title", '"Fuzz"'), ("client", '"internal"'), ("funder", '"ukri"'), ("start", "2026-04-01"),
@@ -72,11 +70,6 @@ def broken_files(draw) -> str:
 
 LOCATED = re.compile(r"^.*spec\.toml:\d+: .+", re.M)
 
-
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

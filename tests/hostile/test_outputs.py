@@ -13,25 +13,10 @@ import time
 import pytest
 
 from copro_costing import atomic, cli
-from copro_costing.ratebook.folder import ENV_VAR
 
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX file semantics")
 
 
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
-
-
-@pytest.fixture
-def run(capsys):
-    def call(*args: object) -> tuple[int, str, str]:
-        code = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 @pytest.fixture

@@ -14,16 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from copro_costing import cli
-from copro_costing.ratebook.folder import ENV_VAR
 
 MARK = 123456.78
 """A figure put in one cell of the roles sheet, to find that sheet's part in the zip."""
 
-
-@pytest.fixture(autouse=True)
-def _bundled_rates(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.delenv("COPRO_COSTING_DEBUG", raising=False)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from copro_costing import InputError, cli, portfolio
+from copro_costing import InputError, portfolio
 from copro_costing.portfolio_report import examples_dir
 from copro_costing.portfolio_report.years import financial_year, fy_label
 
@@ -24,15 +24,6 @@ EXAMPLES = examples_dir()
 WON = {"awarded", "delivered"}
 MONEY = Decimal("0.01")
 
-
-@pytest.fixture
-def run(capsys):
-    def call(*args: object) -> tuple[int, str, str]:
-        code = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 @pytest.fixture
