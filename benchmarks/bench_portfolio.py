@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from copro_costing import load_rates, load_spec, portfolio
-from copro_costing.tomlfile import dump_toml
+from copro_costing.tomltext import dump_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 2.0

@@ -12,6 +12,7 @@ The engine never formats: :func:`format_money` (Babel) is for displays and expor
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 CURRENCY = "GBP"
 PENNY = Decimal("0.01")
@@ -151,9 +152,17 @@ def money_str(value: Decimal) -> str:
 
 def format_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = CURRENCY) -> str:
     """Format for people with Babel, e.g. ``£10,080.00`` in ``en_GB``."""
+    return _formatted(str(value), locale, currency)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: str, locale: str, currency: str) -> str:
+    """Babel's text for an amount written as ``str(Decimal)``: keyed by the text, not the
+    number, so ``-0`` and ``0.00`` keep their own forms whatever was formatted first.
+    Notes and documents repeat the same few rates, and Babel takes tens of microseconds."""
     from babel.numbers import format_currency
 
-    return format_currency(value, currency, locale=locale)
+    return format_currency(Decimal(value), currency, locale=locale)
 
 
 def plain_number(value: Decimal) -> str:

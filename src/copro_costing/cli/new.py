@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem, did_you_mean
 from ..ratebook.models import RateBook
-from ..tomlfile import toml_string
+from ..tomltext import toml_string
 
 
 def _next_month(today: date) -> date:

@@ -63,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
     from ..web.app import create_app
 
     app = create_app(args.rates, args.store)
+    import gc
+
+    # Everything built so far (the app, its schemas, the rate tables) lives as long as the
+    # server: kept out of the collector's full passes, which would otherwise walk it all
+    # and pause a request now and then.
+    gc.collect()
+    gc.freeze()
     where = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}{args.root_path}/"
     print(f"copro-costing: serving the calculator on {where} (Ctrl+C to stop)", flush=True)
     if args.store is not None:

@@ -7,7 +7,6 @@ Exporters render a Costing and never recompute a price.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from ..jsontext import dumps
 from ..money import CURRENCY, ZERO, money_str, plain_number
 from ..ratebook.models import CostType, Funder, FunderShare, Row, row_record
 from .policy import WAIVED_CHARGES, Charge, funder_contribution
@@ -25,7 +25,7 @@ Kind = Literal["service", "involvement", "expense"]
 VAT_TREATMENTS = ("standard", "exempt", "outside-scope", "none")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One priced line: quantity × unit price, rounded to the penny."""
 
@@ -250,7 +250,7 @@ class Costing:
 
     def to_json(self, path: Path | str | None = None) -> str:
         """The JSON text (as printed by ``copro-costing quote --format json``); write it if given a path."""
-        text = json.dumps(self.as_json(), indent=2, ensure_ascii=False) + "\n"
+        text = dumps(self.as_json()) + "\n"
         if path is not None:
             from ..atomic import write_text_atomic
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 from ..errors import InputError, Problem, RetiredError, did_you_mean
 from ..money import LIMIT, MoneyError, format_money, too_large
 from ..ratebook.folder import load_rates
-from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row, fingerprint
+from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row
 from .costing import Costing, Stamp
 from .lines import STAND_IN, Context, price_expense, price_involvement, price_service, stand_in_funder
 from .policy import vat_applies
@@ -104,10 +104,14 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     vat_percent = vat.percent if vat is not None else Decimal(0)
     uplift_percent = uplift.percent if uplift is not None else Decimal(0)
     years = pricing_years(project.start, project.years, funder, uplift_percent, priced_on)
+    vat_rates: dict[int, Decimal] = {}
+
     def vat_rate(year: int) -> Decimal:
         """The VAT rate in force for a project year's lines, by the tables' date rule."""
-        row = fetch(("project", "client"), "vat", book.vat, years[year].on)
-        return row.percent if row is not None else vat_percent
+        if year not in vat_rates:
+            row = fetch(("project", "client"), "vat", book.vat, years[year].on)
+            vat_rates[year] = row.percent if row is not None else vat_percent
+        return vat_rates[year]
 
     cx = Context(
         spec=spec, book=book, funder=funder, years=years, convert=convert, unit_time=unit_time,
@@ -117,7 +121,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
                                     ("involvement", spec.involvement, price_involvement),
                                     ("expenses", spec.expenses, price_expense)):
         for i, entry in enumerate(entries):
-            _priced(cx, spec.problem((section, i), TOO_LARGE), lambda i=i, entry=entry, price=price: price(i, entry, cx))
+            _priced(cx, (section, i), lambda i=i, entry=entry, price=price: price(i, entry, cx))
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line or 0))
     if cx.unrecovered:
@@ -128,13 +132,11 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         )
 
     used = tuple(sorted(pricer.used.values(), key=lambda tr: (tr[0], tr[1].key, tr[1].effective)))
-    stamp_rows = {(t, r.key, r.effective): (t, r) for t, r in book.rows_in_force(priced_on)}
-    stamp_rows.update(pricer.used)
     return Costing(
         spec=spec,
         funder=funder,
         lines=tuple(line for _, line in sorted(cx.lines, key=lambda ol: ol[0])),
-        stamp=Stamp(priced_on=priced_on, sha256=fingerprint(stamp_rows.values()), origin=book.origin),
+        stamp=Stamp(priced_on=priced_on, sha256=book.fingerprint(priced_on, used), origin=book.origin),
         vat_percent=vat_percent,
         vat_applies=charge_vat,
         uplift_percent=uplift_percent,
@@ -236,7 +238,7 @@ TOO_LARGE = (
 )
 
 
-def _priced(cx: Context, too_large_problem: Problem, price: Callable[[], None]) -> None:
+def _priced(cx: Context, loc: tuple[str, int], price: Callable[[], None]) -> None:
     """Price one entry; figures too large to be a real costing (or to hold to the penny
     in a spreadsheet) are that entry's problem, and its lines are dropped."""
     before = len(cx.lines)
@@ -247,7 +249,7 @@ def _priced(cx: Context, too_large_problem: Problem, price: Callable[[], None]) 
     except MoneyError:
         pass
     del cx.lines[before:]
-    cx.problems.append(too_large_problem)
+    cx.problems.append(cx.spec.problem(loc, TOO_LARGE))
 
 
 def _value_at(spec: Spec, loc: tuple[str | int, ...]) -> object:

@@ -9,7 +9,7 @@ its funder heading and that heading's cost category.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from ..money import ZERO, format_money, percent_of, plain_number, round_money, r
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
 from ..tomlfile import field_path
 from .costing import Line
-from .policy import decision_not_allowed, needs_decision, service_charge
+from .policy import WAIVED_CHARGES, decision_not_allowed, needs_decision, service_charge
 from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec
 from .years import Conversion, YearPricing
 
@@ -90,13 +90,19 @@ class Context:
         heading = self.funder.heading(name)
         return name, heading.category if heading is not None else ""
 
-    def add(self, order: tuple[int, int, int, int], line: Line, vat_category: str = "standard") -> None:
-        """Record a line with its VAT treatment, and VAT on its charged amount where standard-rated."""
+    def add(self, order: tuple[int, int, int, int], vat_category: str = "standard", **fields: Any) -> None:
+        """Record a line (``fields`` of :class:`Line`) with its VAT treatment, and VAT on its
+        charged amount where standard-rated."""
         treatment, why = vat_treatment(self.spec, vat_category)
-        rate = self.vat_rate(line.year) if treatment == "standard" else Decimal(0)
-        vat = percent_of(line.charged, rate) if treatment == "standard" else ZERO
-        self.lines.append((order, replace(line, vat=vat, vat_treatment=treatment, vat_percent=rate,
-                                          note=_join(line.note, why))))
+        if treatment == "standard":
+            rate = self.vat_rate(fields["year"])
+            charged = ZERO if fields["charge"] in WAIVED_CHARGES else fields["amount"]
+            vat = percent_of(charged, rate)
+        else:
+            rate, vat = Decimal(0), ZERO
+        if why:
+            fields["note"] = _join(fields.get("note", ""), why)
+        self.lines.append((order, Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""
@@ -189,12 +195,12 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
             note = _join(note, "at the unit's direct day rates (salary and on-costs, no overheads)")
             if charge not in ("free", "waived"):
                 cx.unrecovered += _amount(entry.quantity, unit_cost) - _amount(entry.quantity, unit_price)
-        cx.add((year, 0, i, 0), Line(
-            kind="service", cost_type="service", description=service.name, year=year,
+        cx.add(
+            (year, 0, i, 0), service.vat, kind="service", cost_type="service", description=service.name, year=year,
             quantity=entry.quantity, unit=service.unit, unit_price=unit_price,
             amount=_amount(entry.quantity, unit_price), charge=charge, heading=heading, category=category,
             cost=_amount(entry.quantity, unit_cost), note=_join(note, entry.note), ref=f"services[{i}]",
-        ), service.vat)
+        )
         if service.coproducers is not None:
             _included_coproducers(i, entry, service, pricing, cx)
 
@@ -211,8 +217,8 @@ def _included_coproducers(i: int, entry: ServiceEntry, service: Service, pricing
     quantity = entry.quantity * cp.people
     heading, category = cx.heading("involvement")
     amount = _amount(quantity, per_unit)
-    cx.add((entry_year := pricing.year, 0, i, 1), Line(
-        kind="involvement", cost_type="involvement",
+    cx.add(
+        (entry_year := pricing.year, 0, i, 1), service.vat, kind="involvement", cost_type="involvement",
         description=f"{service.name}: co-producer payments", year=entry_year,
         quantity=quantity, unit=f"person-{service.unit}", unit_price=per_unit,
         amount=amount, charge="charged", heading=heading, category=category, cost=amount,
@@ -222,7 +228,7 @@ def _included_coproducers(i: int, entry: ServiceEntry, service: Service, pricing
             f"at {cx.money(hourly_gbp, payment=True)} per hour; co-producers are always paid"
         ),
         ref=f"services[{i}]", hours=cp.hours_per_person, hourly_rate=hourly,
-    ), service.vat)
+    )
 
 
 def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
@@ -254,8 +260,8 @@ def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
         heading, category = cx.heading("involvement")
         amount = _amount(quantity, per_session)
         tier = f" ({floor.name.lower()} tier)" if inv.tier != "standard" else ""
-        cx.add((year, 1, i, 0), Line(
-            kind="involvement", cost_type="involvement", description=inv.activity, year=year,
+        cx.add(
+            (year, 1, i, 0), kind="involvement", cost_type="involvement", description=inv.activity, year=year,
             quantity=quantity, unit="person-session", unit_price=per_session,
             amount=amount, charge="charged", heading=heading, category=category, cost=amount,
             note=_join(
@@ -265,7 +271,7 @@ def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
                 inv.note,
             ),
             ref=f"involvement[{i}]", hours=hours, hourly_rate=hourly,
-        ))
+        )
         _involvement_expenses(i, inv, pricing, cx)
 
 
@@ -286,14 +292,14 @@ def _involvement_expenses(i: int, inv: InvolvementEntry, pricing: YearPricing, c
     sessions = Decimal(inv.people * inv.sessions)
     heading, category = cx.heading("involvement_expenses")
     amount = _amount(sessions, unit_price)
-    cx.add((pricing.year, 1, i, 1), Line(
-        kind="involvement", cost_type="involvement_expenses",
+    cx.add(
+        (pricing.year, 1, i, 1), kind="involvement", cost_type="involvement_expenses",
         description=f"{inv.activity}: expenses", year=pricing.year, quantity=sessions,
         unit="person-session", unit_price=unit_price, amount=amount, cost=amount,
         charge="charged", heading=heading, category=category,
         note=_join("travel, care and access costs reimbursed on top of payment", source_note),
         ref=f"involvement[{i}]",
-    ))
+    )
 
 
 def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
@@ -332,11 +338,11 @@ def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
                 note = _join(note, "uplifted as the unit's rates are (uplift = true)")
         unit_price = cx.convert(gbp)
         amount = _amount(exp.quantity, unit_price)
-        cx.add((year, 2, i, 0), Line(
-            kind="expense", cost_type="expense", description=exp.item, year=year,
+        cx.add(
+            (year, 2, i, 0), kind="expense", cost_type="expense", description=exp.item, year=year,
             quantity=exp.quantity, unit=unit, unit_price=unit_price, amount=amount, cost=amount,
             charge="charged", heading=heading, category=category, note=note, ref=f"expenses[{i}]",
-        ))
+        )
 
 
 STAND_IN = "unknown-funder"

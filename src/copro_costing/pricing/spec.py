@@ -27,7 +27,8 @@ from ..fields import (
     Text,
     Year,
 )
-from ..tomlfile import LineIndex, Loc, dump_toml, field_path, problems_from, read_toml
+from ..tomlfile import LineIndex, Loc, field_path, problems_from, read_toml
+from ..tomltext import dump_toml
 from .project import FIRST_DATE, LAST_DATE, Project  # noqa: F401  re-exported: where users found them
 from .status import Status
 

@@ -211,6 +211,8 @@ class RateBook:
             if row.effective > on:
                 break
             found = row
+        if found is not None and (found.until is None or found.until >= on):
+            return found
         what = f"{SINGULAR.get(table, table)} {key!r}" if key else SINGULAR.get(table, table)
         if found is None:
             if not versions:
@@ -257,9 +259,34 @@ class RateBook:
                 except RateLookupError:
                     continue
 
-    def fingerprint(self, on: date) -> str:
-        """SHA-256 of the rows in force on ``on``: later versions do not change it."""
-        return fingerprint(self.rows_in_force(on))
+    def fingerprint(self, on: date, also: Iterable[tuple[str, Row]] = ()) -> str:
+        """SHA-256 of the rows in force on ``on`` (and of the rows ``also`` names, such as the
+        versions a costing priced its later years with): later versions do not change it."""
+        in_force, digest = self._in_force_on(on)
+        extra = [(t, r) for t, r in also if in_force.get((t, r.key, r.effective)) is not r]
+        if not extra:
+            return digest
+        rows = dict(in_force)
+        rows.update({(t, r.key, r.effective): r for t, r in extra})
+        return fingerprint((t, r) for (t, _, _), r in rows.items())
+
+    def _in_force_on(self, on: date) -> tuple[dict[tuple[str, str, date], Row], str]:
+        """The rows in force on ``on`` by (table, key, effective), and their fingerprint;
+        remembered for the dates priced most recently (a book never changes)."""
+        cache = self._by_date
+        found = cache.get(on)
+        if found is None:
+            rows = {(t, r.key, r.effective): r for t, r in self.rows_in_force(on)}
+            found = (rows, fingerprint((t, r) for (t, _, _), r in rows.items()))
+            with _RECORDS_LOCK:
+                cache[on] = found
+                while len(cache) > _DATES_KEPT:
+                    cache.pop(next(iter(cache)))
+        return found
+
+    @cached_property
+    def _by_date(self) -> dict[date, tuple[dict[tuple[str, str, date], Row], str]]:
+        return {}
 
 
 def row_record(table: str, row: Row) -> dict[str, object]:
@@ -269,6 +296,7 @@ def row_record(table: str, row: Row) -> dict[str, object]:
 
 _RECORDS: OrderedDict[tuple[str, int], tuple[Row, str]] = OrderedDict()
 _RECORDS_KEPT = 4096
+_DATES_KEPT = 512
 _RECORDS_LOCK = threading.Lock()
 
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..tomlfile import toml_key, toml_value
+from ..tomltext import toml_key, toml_value
 from .columns import field_order
 from .folder import FILES
 from .models import ROW_TYPES, Row
