@@ -47,6 +47,10 @@ class InputError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+        """Pickled with its problems (so it crosses to and from worker processes whole)."""
+        return type(self), (self.problems,)
+
     @classmethod
     def one(cls, file: str, message: str, field: str = "", line: int | None = None) -> InputError:
         return cls([Problem(file, line, field, message)])

@@ -137,3 +137,4 @@ def test_format_money_uses_babel_for_people():
     # Another locale writes the same amount its own way (German: comma decimals).
     german = format_money(Decimal("10080.00"), locale="de_DE")
     assert "10.080,00" in german and "£" in german
+

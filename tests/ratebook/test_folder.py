@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from copro_costing import InputError, load_rates
 from copro_costing.ratebook.folder import ENV_VAR, bundled_rates_dir, default_rates_dir
-from copro_costing.ratebook.models import RateLookupError
+from copro_costing.ratebook.models import RateLookupError, fingerprint
 
 SERVICE_POLICIES = {
     "initial-consultation": "free",
@@ -199,6 +199,33 @@ source = "illustrative: a later version"
     newer = load_rates(rates_copy)
     assert newer.fingerprint(date(2027, 7, 31)) == book.fingerprint(date(2027, 7, 31))
     assert newer.fingerprint(date(2027, 8, 1)) != book.fingerprint(date(2027, 8, 1))
+
+
+def test_the_remembered_fingerprint_of_any_day_is_that_of_the_rows_in_force_that_day(rates_copy, append):
+    """Fingerprints are remembered from one change of the tables to the next: each day
+    around every change (a version taking effect, one retired) still gets its own rows'."""
+    append(rates_copy, "services.toml", """
+[[services]]
+id = "training-workshop"
+name = "Co-production training workshop"
+description = "A retired version, to give the tables an end date."
+unit = "workshop"
+effective = 2027-03-01
+until = 2027-06-30
+replaced_by = "initial-consultation"
+internal_policy = "charge"
+effort = { co-production-officer = 1.0 }
+vat = "exempt"
+vat_source = "illustrative"
+source = "illustrative: a retirement"
+""")
+    book = load_rates(rates_copy)
+    changes = {row.effective for rows in book.tables.values() for row in rows}
+    changes |= {row.until + timedelta(days=1) for rows in book.tables.values() for row in rows if row.until}
+    days = sorted({d + timedelta(days=k) for d in changes for k in (-1, 0, 1)})
+    assert date(2027, 7, 1) in days and date(2027, 3, 1) in days
+    for day in days + days[::-1]:
+        assert book.fingerprint(day) == fingerprint(book.rows_in_force(day)), day
 
 
 # --- load errors ------------------------------------------------------------------------------

@@ -10,6 +10,17 @@ FORMATS = ("md", "html", "json", "xlsx")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".xlsx": "xlsx"}
 
 
+def jobs_type(text: str) -> int:
+    """``--jobs``: a whole number of processes, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, such as 2 (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
 def add_parser(commands: argparse._SubParsersAction, date_type, locale_type, rates_help: str) -> None:
     """Register the ``portfolio`` subcommand."""
     p = commands.add_parser(
@@ -28,6 +39,8 @@ def add_parser(commands: argparse._SubParsersAction, date_type, locale_type, rat
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--keep-going", action="store_true",
                    help="build the report from the valid files; list the others on its first page")
+    p.add_argument("--jobs", "-j", type=jobs_type, metavar="N",
+                   help="processes reading the files (default: one per processor for hundreds of files; 1: one)")
     p.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
     p.add_argument("--locale", default="en_GB", type=locale_type, help="locale for amounts (default en_GB)")
     p.set_defaults(run=run)
@@ -47,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         _check_output(args.output)
     report = portfolio(args.paths, rates=_book(args.rates), date_from=args.date_from, date_to=args.date_to,
-                       keep_going=args.keep_going)
+                       keep_going=args.keep_going, jobs=args.jobs)
     if not report.records and not args.keep_going:
         raise InputError.one(", ".join(map(str, args.paths)), "no costings to report in the dates asked")
     for item in report.left_out:

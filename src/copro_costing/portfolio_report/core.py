@@ -29,6 +29,7 @@ def portfolio(
     date_to: date | None = None,
     keep_going: bool = False,
     today: date | None = None,
+    jobs: int | None = None,
 ) -> Portfolio:
     """Read every costing file under ``paths`` (folders or files) and add them up.
 
@@ -37,13 +38,15 @@ def portfolio(
     ``quote``. Raises InputError with every problem in every file, unless ``keep_going``:
     then the report is built from the valid files and lists the others in ``left_out``.
     ``date_from``/``date_to`` keep the costings whose project runs on any day between them.
+    ``jobs`` is how many processes read the files (default: one per processor for a
+    folder of hundreds of files; 1: this process only); the report is the same either way.
     """
     from ..ratebook.folder import load_rates
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
     book = rates if rates is not None else load_rates()
-    reading = read_records(paths, book, date_from=date_from, date_to=date_to, today=today)
+    reading = read_records(paths, book, date_from=date_from, date_to=date_to, today=today, jobs=jobs)
     if reading.left_out and not keep_going:
         raise InputError(reading.problems)
     return Portfolio(reading, date_from, date_to)

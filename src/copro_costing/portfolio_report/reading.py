@@ -81,8 +81,12 @@ def read_records(
     date_from: date | None = None,
     date_to: date | None = None,
     today: date | None = None,
+    jobs: int | None = None,
 ) -> Reading:
     """Read, validate and price every costing file under ``paths`` into records.
+
+    ``jobs`` processes read the files (default: one per processor for a folder of
+    hundreds of files, else this process alone); the records are the same either way.
 
     A costing is kept when its project runs on any day from ``date_from`` to ``date_to``
     (both inclusive; either may be left open). Files that cannot be read or priced are
@@ -94,11 +98,11 @@ def read_records(
     records: list[Record] = []
     outside = 0
     unpriced: list[str] = []
-    for path, result in _each(files, book, today):
-        if isinstance(result, InputError):
-            left_out.append(LeftOut(str(path), result.problems))
+    for path, result in _each(files, book, today, jobs):
+        if not result or not isinstance(result[0], Record):
+            left_out.append(LeftOut(str(path), result))  # type: ignore[arg-type]
             continue
-        record, had_date = result
+        record, had_date = result  # type: ignore[misc]
         if (date_to is not None and record.start > date_to) or (date_from is not None and record.end <= date_from):
             outside += 1
             continue
@@ -108,12 +112,25 @@ def read_records(
     return Reading(tuple(records), tuple(left_out), outside, tuple(unpriced))
 
 
-def _each(files: list[Path], book: RateBook, today: date | None) -> Iterator[tuple[Path, tuple[Record, bool] | InputError]]:
-    for path in files:
-        try:
-            spec = load_spec(path)
-            costing = estimate(spec, book, today=today)
-        except InputError as exc:
-            yield path, exc
-            continue
-        yield path, (record_of(costing, str(path)), spec.project.priced_on is not None)
+Result = tuple[Record, bool] | tuple[Problem, ...]
+"""A file's record and whether it gives its pricing date; or every problem found in it."""
+
+
+def read_one(path: Path, book: RateBook, today: date | None) -> Result:
+    """Read, validate and price one costing file into its Record, exactly as ``quote`` would."""
+    try:
+        spec = load_spec(path)
+        costing = estimate(spec, book, today=today)
+    except InputError as exc:
+        return exc.problems
+    return record_of(costing, str(path)), spec.project.priced_on is not None
+
+
+def _each(files: list[Path], book: RateBook, today: date | None, jobs: int | None) -> Iterator[tuple[Path, Result]]:
+    from .workers import jobs_for, read_in_workers
+
+    workers = jobs_for(len(files), jobs)
+    results = read_in_workers(files, book, today, workers) if workers > 1 else None
+    if results is None:
+        results = ((path, read_one(path, book, today)) for path in files)
+    return results

@@ -4,7 +4,9 @@
 them) and three flag formulas (awarded or delivered, decided, pipeline) from its stage,
 so changing a stage in Excel moves its figures between the totals. **Financial years**
 (each costing's figures spread over financial years) and **Services** have one row per
-costing, in the same order, so totals multiply their columns by the Costings flags.
+costing, in the same order, so totals multiply their columns by the Costings flags; a
+zero there is left blank (a costing touches a few financial years and services of many),
+which every total counts as zero and a reader sees at a glance.
 """
 
 from __future__ import annotations
@@ -113,14 +115,20 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
         by_fy = {y.fy: y for y in r.years}
         for j, fy in enumerate(fys):
             y = by_fy.get(fy)
-            for k, value in enumerate((y.price, y.given_free, y.coproducer) if y else (0, 0, 0)):
-                years.write_number(n, 1 + 3 * j + k, value, money)
+            if y is None:
+                continue
+            for k, value in enumerate((y.price, y.given_free, y.coproducer)):
+                if value:
+                    years.write_number(n, 1 + 3 * j + k, value, money)
         services.write_string(n, 0, r.file, text)
         by_id = {s.service: s for s in r.services}
         for j, sid in enumerate(ids):
             s = by_id.get(sid)
-            for k, value in enumerate((s.value, s.given_free, s.price) if s else (0, 0, 0)):
-                services.write_number(n, 1 + 3 * j + k, value, money)
+            if s is None:
+                continue
+            for k, value in enumerate((s.value, s.given_free, s.price)):
+                if value:
+                    services.write_number(n, 1 + 3 * j + k, value, money)
     rows = len(report.records)
     return DataSheets(
         Sheet("Costings", keys, rows),

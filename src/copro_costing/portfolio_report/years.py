@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..dates import year_start
-from ..money import PENNY
+from ..money import PENNY, ZERO
 
 FY_START_MONTH = 8
 """Financial years start on 1 August."""
@@ -80,6 +80,8 @@ def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
     """``amount`` split over financial years pro rata by days; the parts sum exactly to it."""
     if not days:
         return {}
+    if not amount:
+        return {fy: ZERO for fy, _ in days}
     pennies = int((abs(amount) / PENNY).to_integral_value())
     total_days = sum(d for _, d in days)
     shares = [(fy, pennies * d // total_days, pennies * d % total_days) for fy, d in days]

@@ -186,35 +186,39 @@ class Costing:
 
     @cached_property
     def totals(self) -> Totals:
-        """Every total, each a sum of rounded lines."""
-        value = sum_money(line.amount for line in self.lines)
-        waived = sum_money(line.waived for line in self.lines)
-        vat = sum_money(line.vat for line in self.lines)
-        price = value - waived + vat
-        by_year = {
-            year: sum_money(line.price for line in self.lines if line.year == year)
-            for year in range(1, self.years + 1)
-        }
-        by_heading = {
-            heading: sum_money(line.price for line in self.lines if line.heading == heading)
-            for heading in self.funder.heading_names
-        }
+        """Every total, each a sum of rounded lines (added up in one pass over the lines)."""
+        value = waived = vat = cost = requested = ZERO
+        by_year = {year: ZERO for year in range(1, self.years + 1)}
+        by_heading = {heading: ZERO for heading in self.funder.heading_names}
+        by_treatment: dict[str, Decimal] = {}
+        for line in self.lines:
+            amount, line_vat = line.amount, line.vat
+            given = amount if line.charge in WAIVED_CHARGES else ZERO
+            price = amount - given + line_vat
+            value += amount
+            waived += given
+            vat += line_vat
+            cost += line.cost
+            if line.charge == "requested":
+                requested += amount - given
+            if line.year in by_year:
+                by_year[line.year] += price
+            if line.heading in by_heading:
+                by_heading[line.heading] += price
+            by_treatment[line.vat_treatment] = by_treatment.get(line.vat_treatment, ZERO) + line_vat
         contribution, indirect = funder_contribution(self.lines, self.funder, self.share, self.applicant)
         return Totals(
             value=value,
             waived=waived,
             vat=vat,
-            price=price,
+            price=value - waived + vat,
             by_year=by_year,
             by_heading=by_heading,
             funder_contribution=contribution,
-            cost=sum_money(line.cost for line in self.lines),
-            requested=sum_money(line.requested for line in self.lines),
+            cost=cost,
+            requested=requested,
             indirect=indirect,
-            vat_by_treatment={
-                treatment: sum_money(line.vat for line in self.lines if line.vat_treatment == treatment)
-                for treatment in VAT_TREATMENTS if any(line.vat_treatment == treatment for line in self.lines)
-            },
+            vat_by_treatment={t: by_treatment[t] for t in VAT_TREATMENTS if t in by_treatment},
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -11,44 +11,49 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any
 
 from ..errors import InputError, Problem, RetiredError, did_you_mean
-from ..money import LIMIT, MoneyError, format_money, too_large
+from ..money import LIMIT, MoneyError, format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row
 from .costing import Costing, Stamp
-from .lines import STAND_IN, Context, price_expense, price_involvement, price_service, stand_in_funder
+from .lines import STAND_IN, Context, price_expense, price_involvement, stand_in_funder
 from .policy import vat_applies
+from .services import price_service
 from .spec import Spec, year_problems
 from .years import Conversion, YearPricing, pricing_years
 
-R = TypeVar("R", bound=Row)
-
 
 class _Pricer:
-    """Looks up rates for a year, remembering every row it used."""
+    """Looks up rates for a year, remembering every row it used (and each answer, as a
+    costing asks for the same row for every line of a year)."""
 
     def __init__(self, book: RateBook, priced_on: date) -> None:
         self.book = book
         self.priced_on = priced_on
         self.used: dict[tuple[str, str, date], tuple[str, Row]] = {}
+        self._found: dict[tuple[str, str, date], Row] = {}
 
-    def get(self, table: str, lookup: Callable[[date], R], on: date) -> R:
+    def get(self, table: str, key: str, on: date) -> Row:
+        found = self._found.get((table, key, on))
+        if found is not None:
+            return found
         try:
-            row = lookup(on)
+            row = self.book.in_force(table, key, on)
         except RetiredError as exc:
             until = getattr(exc.row, "until", None)
             if until is None or until < self.priced_on:
                 raise
-            row = exc.row  # type: ignore[assignment]  # retired after the pricing date: still used by a costing priced before
+            row = exc.row  # retired after the pricing date: still used by a costing priced before
         except RateLookupError:
-            row = lookup(self.priced_on)  # no version yet on the year's start: today's
+            row = self.book.in_force(table, key, self.priced_on)  # no version yet on the year's start: today's
         if row.until is not None and row.until < self.priced_on:  # priced after its retirement
             instead = f"; use {row.replaced_by!r} instead" if row.replaced_by else ""
             raise RetiredError(f"{SINGULAR.get(table, table)} {row.key!r} was retired after "
                                f"{row.until.isoformat()}{instead}", row)
         self.used[(table, row.key, row.effective)] = (table, row)
+        self._found[(table, key, on)] = row
         return row
 
 
@@ -66,9 +71,10 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     if problems:
         raise InputError(problems)
 
-    def fetch(loc: tuple[str | int, ...], table: str, lookup: Callable[[date], R], on: date) -> R | None:
+    def fetch(loc: tuple[str | int, ...], table: str, key: str, on: date) -> Any:
+        """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
         try:
-            return pricer.get(table, lookup, on)
+            return pricer.get(table, key, on)
         except RateLookupError as exc:
             given = _value_at(spec, loc)
             known = [] if isinstance(exc, RetiredError) else book.keys(table)
@@ -80,14 +86,14 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
             problems.append(spec.problem(loc, f"{exc}{hint}"))
             return None
 
-    funder = fetch(("project", "funder"), "funders", lambda d: book.funder(project.funder, d), priced_on)
-    fetch(("project",), "coproducer_rate", book.coproducer_rate, priced_on)
+    funder = fetch(("project", "funder"), "funders", project.funder, priced_on)
+    fetch(("project",), "coproducer_rate", "standard", priced_on)
     charge_vat = vat_applies(project.vat_position_in_force)
     inflation = funder is not None and funder.inflation == "applicant"
     # Recorded as used only when they change a figure: VAT for external clients, the
     # uplift where the applicant adds inflation.
-    vat = fetch(("project", "client"), "vat", book.vat, priced_on) if charge_vat else None
-    uplift = fetch(("project", "funder"), "uplift", book.uplift, priced_on) if inflation else None
+    vat = fetch(("project", "client"), "vat", "", priced_on) if charge_vat else None
+    uplift = fetch(("project", "funder"), "uplift", "", priced_on) if inflation else None
     warnings: list[str] = []
     if funder is None:  # keep going, at current prices, to report every other problem too
         funder = stand_in_funder(priced_on)
@@ -109,7 +115,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     def vat_rate(year: int) -> Decimal:
         """The VAT rate in force for a project year's lines, by the tables' date rule."""
         if year not in vat_rates:
-            row = fetch(("project", "client"), "vat", book.vat, years[year].on)
+            row = fetch(("project", "client"), "vat", "", years[year].on)
             vat_rates[year] = row.percent if row is not None else vat_percent
         return vat_rates[year]
 
@@ -171,8 +177,7 @@ def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[Fu
             f"(they give: {', '.join(funded) or 'none'}); ask finance for the funder's rule"
         )))
         return None, applicant
-    return fetch(("project", "applicant"), "funder_shares", lambda d: book.funder_share(funder.id, applicant, d),
-                 priced_on), applicant
+    return fetch(("project", "applicant"), "funder_shares", key, priced_on), applicant
 
 
 def _unit_time(spec: Spec, funder: Funder, problems: list[Problem]) -> str:
@@ -197,7 +202,7 @@ def _conversion(spec, funder, book, fetch, warnings, priced_on) -> Conversion:  
         return Conversion()
     if project.exchange_rate is not None:
         return Conversion(project.currency, project.exchange_rate, project.exchange_rate_source or "")
-    row = fetch(("project", "currency"), "exchange_rates", lambda d: book.exchange_rate(project.currency, d), priced_on)
+    row = fetch(("project", "currency"), "exchange_rates", project.currency, priced_on)
     if row is None:
         return Conversion()
     return Conversion(project.currency, row.rate, row.source)
@@ -242,9 +247,10 @@ def _priced(cx: Context, loc: tuple[str, int], price: Callable[[], None]) -> Non
     """Price one entry; figures too large to be a real costing (or to hold to the penny
     in a spreadsheet) are that entry's problem, and its lines are dropped."""
     before = len(cx.lines)
+    cx.too_large = False
     try:
         price()
-        if not any(too_large(line.amount) or too_large(line.price) for _, line in cx.lines[before:]):
+        if not cx.too_large:
             return
     except MoneyError:
         pass

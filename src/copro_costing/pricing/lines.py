@@ -15,12 +15,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import Problem
-from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment
+from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment, too_large
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
-from ..tomlfile import field_path
 from .costing import Line
-from .policy import WAIVED_CHARGES, decision_not_allowed, needs_decision, service_charge
-from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec
+from .policy import WAIVED_CHARGES
+from .spec import ExpenseEntry, InvolvementEntry, Spec
 from .years import Conversion, YearPricing
 
 DayRate = Literal["internal", "external", "direct"]
@@ -72,6 +71,9 @@ class Context:
     lines: list[tuple[tuple[int, int, int, int], Line]] = field(default_factory=list)
     unrecovered: Decimal = ZERO  # overheads of the unit's time a direct-costs-only funder does not pay
     vat_rate: Callable[[int], Decimal] = lambda year: Decimal(0)  # percent in force for a project year
+    too_large: bool = False  # a line of the entry being priced is too large to be a real costing's
+    _headings: dict[str, tuple[str, str]] = field(default_factory=dict)  # by cost type: fixed for a costing
+    _vat: dict[str, tuple[str, str]] = field(default_factory=dict)  # by VAT category: fixed for a costing
 
     @property
     def client(self) -> str:
@@ -86,14 +88,20 @@ class Context:
 
     def heading(self, cost_type: CostType) -> tuple[str, str]:
         """(heading, its cost category) for a kind of line; ("", "") for a direct commission."""
-        name = self.funder.heading_for_line(cost_type, self.client, self.unit_time)  # type: ignore[arg-type]
-        heading = self.funder.heading(name)
-        return name, heading.category if heading is not None else ""
+        found = self._headings.get(cost_type)
+        if found is None:
+            name = self.funder.heading_for_line(cost_type, self.client, self.unit_time)  # type: ignore[arg-type]
+            heading = self.funder.heading(name)
+            found = self._headings[cost_type] = (name, heading.category if heading is not None else "")
+        return found
 
     def add(self, order: tuple[int, int, int, int], vat_category: str = "standard", **fields: Any) -> None:
         """Record a line (``fields`` of :class:`Line`) with its VAT treatment, and VAT on its
         charged amount where standard-rated."""
-        treatment, why = vat_treatment(self.spec, vat_category)
+        found = self._vat.get(vat_category)
+        if found is None:
+            found = self._vat[vat_category] = vat_treatment(self.spec, vat_category)
+        treatment, why = found
         if treatment == "standard":
             rate = self.vat_rate(fields["year"])
             charged = ZERO if fields["charge"] in WAIVED_CHARGES else fields["amount"]
@@ -101,8 +109,11 @@ class Context:
         else:
             rate, vat = Decimal(0), ZERO
         if why:
-            fields["note"] = _join(fields.get("note", ""), why)
-        self.lines.append((order, Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)))
+            fields["note"] = join_notes(fields.get("note", ""), why)
+        line = Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)
+        if too_large(line.amount) or too_large(line.price):
+            self.too_large = True  # the entry's problem: the engine drops its lines
+        self.lines.append((order, line))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""
@@ -134,110 +145,20 @@ def vat_treatment(spec: Spec, category: str) -> tuple[str, str]:
     return "outside-scope", VAT_NOTES[position].format(reason=project.vat_reason)
 
 
-def _amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+def amount_of(quantity: Decimal, unit_price: Decimal) -> Decimal:
     return round_money(quantity * unit_price)
 
 
-def _join(*parts: str) -> str:
+def join_notes(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
-
-
-def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
-    loc: tuple[str | int, ...] = ("services", i)
-    book, spec = cx.book, cx.spec
-    for year in entry.year_list:
-        pricing = cx.years[year]
-        service = cx.fetch((*loc, "service"), "services", lambda d: book.service(entry.service, d), pricing.on)
-        if service is None:
-            return
-        policy = service.internal_policy
-        if needs_decision(cx.client, policy, entry.decision):
-            cx.problems.append(spec.problem(loc, (
-                f"{service.id!r} is decided case by case for internal clients: add "
-                'decision = "charge" or "waive", and a reason saying who decided and why'
-            )))
-            return
-        if decision_not_allowed(cx.client, policy, entry.decision):
-            cx.problems.append(spec.problem((*loc, "decision"), (
-                f"decision is only for case-by-case services; {service.id!r} is "
-                f"{policy!r} for internal clients (got {entry.decision!r})"
-            )))
-            return
-        roles = {
-            role_id: cx.fetch((*loc, "service"), "roles", lambda d, r=role_id: book.role(r, d), pricing.on)
-            for role_id in service.effort
-        }
-        if None in roles.values():
-            return
-        basis = cx.day_rate
-        if basis == "direct":
-            missing = [r.id for r in roles.values() if r.direct_day_rate is None]  # type: ignore[union-attr]
-            if missing:
-                cx.problems.append(spec.problem((*loc, "service"), (
-                    f"{cx.funder.name} pays direct costs only, but role {', '.join(map(repr, missing))} has no "
-                    "direct_day_rate in the rate tables (salary and on-costs per day): ask finance to add it"
-                )))
-                return
-        charge, note = service_charge(cx.client, policy, entry.decision, entry.reason)
-        if cx.client == "external" and entry.decision is not None:
-            where = field_path(("services", i))
-            cx.warnings.append(f"{where}: decision is ignored for external clients: every service is charged")
-        unit_price = cx.convert(round_money(staff_cost(service, roles, basis, pricing)))  # type: ignore[arg-type]
-        unit_cost = cx.convert(round_money(staff_cost(service, roles, "internal", pricing)))  # type: ignore[arg-type]
-        heading, category = cx.heading("service")
-        if cx.unit_time == "staff" and cx.funder.heading_for is not None and cx.funder.heading_for.staff is not None:
-            cx.warnings.append(
-                f"unit_time = \"staff\": the unit's time is under {heading} at its full economic cost day rates, "
-                "overheads included; finance splits salary from estates and indirect costs in the university's "
-                "costing system before submission"
-            )
-        if basis == "direct":
-            note = _join(note, "at the unit's direct day rates (salary and on-costs, no overheads)")
-            if charge not in ("free", "waived"):
-                cx.unrecovered += _amount(entry.quantity, unit_cost) - _amount(entry.quantity, unit_price)
-        cx.add(
-            (year, 0, i, 0), service.vat, kind="service", cost_type="service", description=service.name, year=year,
-            quantity=entry.quantity, unit=service.unit, unit_price=unit_price,
-            amount=_amount(entry.quantity, unit_price), charge=charge, heading=heading, category=category,
-            cost=_amount(entry.quantity, unit_cost), note=_join(note, entry.note), ref=f"services[{i}]",
-        )
-        if service.coproducers is not None:
-            _included_coproducers(i, entry, service, pricing, cx)
-
-
-def _included_coproducers(i: int, entry: ServiceEntry, service: Service, pricing: YearPricing, cx: Context) -> None:
-    cp = service.coproducers
-    assert cp is not None
-    rate = cx.fetch(("services", i, "service"), "coproducer_rate", cx.book.coproducer_rate, pricing.on)
-    if rate is None:
-        return
-    hourly_gbp = round_money(rate.hourly_rate * pricing.factor(rate.effective))
-    hourly = cx.convert(hourly_gbp, payment=True)
-    per_unit = session_payment(cp.hours_per_person, hourly)
-    quantity = entry.quantity * cp.people
-    heading, category = cx.heading("involvement")
-    amount = _amount(quantity, per_unit)
-    cx.add(
-        (entry_year := pricing.year, 0, i, 1), service.vat, kind="involvement", cost_type="involvement",
-        description=f"{service.name}: co-producer payments", year=entry_year,
-        quantity=quantity, unit=f"person-{service.unit}", unit_price=per_unit,
-        amount=amount, charge="charged", heading=heading, category=category, cost=amount,
-        note=(
-            f"{cp.people} co-producers per {service.unit}; {plain_number(cp.hours_per_person)} h each "
-            f"({plain_number(cp.hours)} h + {plain_number(cp.prep_hours)} h preparation) "
-            f"at {cx.money(hourly_gbp, payment=True)} per hour; co-producers are always paid"
-        ),
-        ref=f"services[{i}]", hours=cp.hours_per_person, hourly_rate=hourly,
-    )
 
 
 def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
     loc: tuple[str | int, ...] = ("involvement", i)
-    book, spec = cx.book, cx.spec
+    spec = cx.spec
     for year in inv.year_list:
         pricing = cx.years[year]
-        floor = cx.fetch((*loc, "tier") if inv.tier != "standard" else loc, "coproducer_rate",
-                         lambda d: book.coproducer_rate(d, inv.tier), pricing.on)
+        floor = cx.fetch((*loc, "tier") if inv.tier != "standard" else loc, "coproducer_rate", inv.tier, pricing.on)
         if floor is None:
             return
         base_rate, effective = floor.hourly_rate, floor.effective
@@ -258,13 +179,13 @@ def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
         per_session = session_payment(hours, hourly)
         quantity = Decimal(inv.people * inv.sessions)
         heading, category = cx.heading("involvement")
-        amount = _amount(quantity, per_session)
+        amount = amount_of(quantity, per_session)
         tier = f" ({floor.name.lower()} tier)" if inv.tier != "standard" else ""
         cx.add(
             (year, 1, i, 0), kind="involvement", cost_type="involvement", description=inv.activity, year=year,
             quantity=quantity, unit="person-session", unit_price=per_session,
             amount=amount, charge="charged", heading=heading, category=category, cost=amount,
-            note=_join(
+            note=join_notes(
                 f"{inv.people} people x {inv.sessions} sessions; {plain_number(hours)} h each "
                 f"({plain_number(inv.hours)} h + {plain_number(inv.prep_hours)} h preparation) "
                 f"at {cx.money(hourly_gbp, payment=True)} per hour{tier}",
@@ -278,8 +199,7 @@ def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
 def _involvement_expenses(i: int, inv: InvolvementEntry, pricing: YearPricing, cx: Context) -> None:
     loc: tuple[str | int, ...] = ("involvement", i)
     if inv.expenses is None:
-        default = cx.fetch(loc, "expense_defaults", lambda d: cx.book.expense_default("coproducer-expenses", d),
-                           pricing.on)
+        default = cx.fetch(loc, "expense_defaults", "coproducer-expenses", pricing.on)
         if default is None:
             return
         per_session = round_money(default.amount * pricing.factor(default.effective))
@@ -291,13 +211,13 @@ def _involvement_expenses(i: int, inv: InvolvementEntry, pricing: YearPricing, c
     unit_price = cx.convert(per_session)
     sessions = Decimal(inv.people * inv.sessions)
     heading, category = cx.heading("involvement_expenses")
-    amount = _amount(sessions, unit_price)
+    amount = amount_of(sessions, unit_price)
     cx.add(
         (pricing.year, 1, i, 1), kind="involvement", cost_type="involvement_expenses",
         description=f"{inv.activity}: expenses", year=pricing.year, quantity=sessions,
         unit="person-session", unit_price=unit_price, amount=amount, cost=amount,
         charge="charged", heading=heading, category=category,
-        note=_join("travel, care and access costs reimbursed on top of payment", source_note),
+        note=join_notes("travel, care and access costs reimbursed on top of payment", source_note),
         ref=f"involvement[{i}]",
     )
 
@@ -324,8 +244,7 @@ def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
         unit, note = "item", exp.note
         row: Row | None = None
         if exp.default is not None:
-            row = cx.fetch((*loc, "default"), "expense_defaults",
-                           lambda d: cx.book.expense_default(exp.default, d), pricing.on)
+            row = cx.fetch((*loc, "default"), "expense_defaults", exp.default, pricing.on)
             if row is None:
                 return
             gbp = round_money(row.amount * pricing.factor(row.effective))  # type: ignore[attr-defined]
@@ -335,9 +254,9 @@ def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
             factor = pricing.typed_factor if exp.uplift else Decimal(1)
             gbp = round_money(exp.cost * factor)
             if exp.uplift and factor != 1:
-                note = _join(note, "uplifted as the unit's rates are (uplift = true)")
+                note = join_notes(note, "uplifted as the unit's rates are (uplift = true)")
         unit_price = cx.convert(gbp)
-        amount = _amount(exp.quantity, unit_price)
+        amount = amount_of(exp.quantity, unit_price)
         cx.add(
             (year, 2, i, 0), kind="expense", cost_type="expense", description=exp.item, year=year,
             quantity=exp.quantity, unit=unit, unit_price=unit_price, amount=amount, cost=amount,

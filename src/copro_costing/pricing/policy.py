@@ -90,15 +90,18 @@ def funder_contribution(
     """
     if share is None or funder.direct_commission:
         return ZERO, ZERO
-    lines = list(lines)
+    eligible: dict[str, Decimal] = {}  # by heading: the price the funder's rules count
+    charged: dict[str, Decimal] = {}  # by heading: the charged amounts (never VAT)
+    for line in lines:
+        eligible[line.heading] = eligible.get(line.heading, ZERO) + eligible_price(line, funder, applicant)
+        charged[line.heading] = charged.get(line.heading, ZERO) + line.charged
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
-        mine = [line for line in lines if line.heading == heading.name]
-        price = sum((eligible_price(line, funder, applicant) for line in mine), ZERO)
+        price = eligible.get(heading.name, ZERO)
         contribution += round_money(price * share.percent(heading.category) / Decimal(100))
         if heading.base and heading.category != "indirect":
-            base += sum((line.charged for line in mine), ZERO)  # the flat rate is never worked out on VAT
+            base += charged.get(heading.name, ZERO)  # the flat rate is never worked out on VAT
     indirect = round_money(base * funder.indirect_percent / Decimal(100))
     contribution += round_money(indirect * share.percent("indirect") / Decimal(100))
     return contribution, indirect

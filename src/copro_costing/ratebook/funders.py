@@ -131,11 +131,12 @@ class Funder(Row):
         if self.heading_for is None:
             return ["heading_for: say which heading each kind of line goes to"]
         out = []
+        names = set(self.heading_names)
         for prefix, mapping in (("heading_for", self.heading_for), ("heading_for_external", self.heading_for_external)):
             if mapping is None:
                 continue
             for kind, heading in mapping.model_dump().items():
-                if heading is not None and heading not in self.heading_names:
+                if heading is not None and heading not in names:
                     out.append(f"{prefix}.{kind}: heading {heading!r} is not one of this funder's headings")
         return out
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
@@ -273,19 +274,31 @@ class RateBook:
     def _in_force_on(self, on: date) -> tuple[dict[tuple[str, str, date], Row], str]:
         """The rows in force on ``on`` by (table, key, effective), and their fingerprint;
         remembered for the dates priced most recently (a book never changes)."""
-        cache = self._by_date
-        found = cache.get(on)
+        cache = self._by_period
+        period = bisect_right(self._changes, on)  # the same rows are in force from one change to the next
+        found = cache.get(period)
         if found is None:
             rows = {(t, r.key, r.effective): r for t, r in self.rows_in_force(on)}
             found = (rows, fingerprint((t, r) for (t, _, _), r in rows.items()))
             with _RECORDS_LOCK:
-                cache[on] = found
-                while len(cache) > _DATES_KEPT:
+                cache[period] = found
+                while len(cache) > _PERIODS_KEPT:
                     cache.pop(next(iter(cache)))
         return found
 
     @cached_property
-    def _by_date(self) -> dict[date, tuple[dict[tuple[str, str, date], Row], str]]:
+    def _changes(self) -> list[date]:
+        """Every day the rows in force change: a version takes effect, or one ends the day before."""
+        days = set()
+        for rows in self.tables.values():
+            for row in rows:
+                days.add(row.effective)
+                if row.until is not None and row.until < date.max:
+                    days.add(row.until + timedelta(days=1))
+        return sorted(days)
+
+    @cached_property
+    def _by_period(self) -> dict[int, tuple[dict[tuple[str, str, date], Row], str]]:
         return {}
 
 
@@ -296,7 +309,7 @@ def row_record(table: str, row: Row) -> dict[str, object]:
 
 _RECORDS: OrderedDict[tuple[str, int], tuple[Row, str]] = OrderedDict()
 _RECORDS_KEPT = 4096
-_DATES_KEPT = 512
+_PERIODS_KEPT = 512
 _RECORDS_LOCK = threading.Lock()
 
 

@@ -1,0 +1,82 @@
+"""Reading and pricing a large folder of costing files in several processes at once.
+
+Each costing is read, validated, priced and reduced to its Record independently of the
+others, so a folder of thousands of files is shared out in chunks among worker
+processes (each given the rate tables once), and the results come back in file order:
+the report is the same, byte for byte, however many processes read it. Workers are
+started afresh ("spawn"), never forked, so this is safe in a web server or a notebook.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from pathlib import Path
+
+from ..ratebook.models import RateBook
+from .reading import Result, read_one
+
+MIN_FILES = 400
+"""Fewer files than this are read in the calling process: starting workers costs more."""
+CHUNK = 50
+"""Files a worker reads per task: large enough that handing work out costs little."""
+MAX_JOBS = 8
+
+_book: RateBook | None = None
+_today: date | None = None
+
+
+def default_jobs() -> int:
+    """One worker per processor this process may use, up to :data:`MAX_JOBS`."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_JOBS))
+
+
+def jobs_for(files: int, jobs: int | None) -> int:
+    """How many processes read ``files`` files: ``jobs`` if given, else the default for a folder that size."""
+    if jobs is not None:
+        return max(1, min(jobs, -(-files // CHUNK) or 1))
+    return default_jobs() if files >= MIN_FILES else 1
+
+
+def _start(book: RateBook, today: date | None) -> None:
+    global _book, _today
+    _book, _today = book, today
+
+
+def _read_chunk(paths: list[str]) -> list[tuple[str, Result]]:
+    assert _book is not None, "a worker reads only after it is started with the rate tables"
+    return [(path, read_one(Path(path), _book, _today)) for path in paths]
+
+
+def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]] | None:
+    """Every file's result, in ``files`` order, read by ``jobs`` worker processes.
+
+    None when workers cannot be started here (a platform without processes, say): the
+    caller then reads the files itself, so nothing is ever left out.
+    """
+    chunks = [[str(p) for p in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start, initargs=(book, today))
+    except (OSError, NotImplementedError, ValueError):
+        return None
+    return _results(pool, chunks, files)
+
+
+def _results(pool: ProcessPoolExecutor, chunks: list[list[str]], files: list[Path]) -> Iterator[tuple[Path, Result]]:
+    by_name = {str(p): p for p in files}
+    with pool:
+        try:
+            for results in pool.map(_read_chunk, chunks):
+                for name, result in results:
+                    yield by_name[name], result
+        except BrokenProcessPool as exc:
+            raise RuntimeError(f"a worker reading the costing files stopped unexpectedly ({exc})") from None

@@ -1,0 +1,74 @@
+"""A large folder is read by several processes, and the report is the same, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from copro_costing import InputError, portfolio
+from copro_costing.portfolio_report import examples_dir
+from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, jobs_for
+
+BROKEN = """[project]
+title = "A bid with a mistake"
+client = "internal"
+funder = "ukri"
+start = 2027-01-01
+months = 12
+
+[[services]]
+service = "facilitation-dya"
+quantity = 2
+year = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled portfolio examples twelve times over (120 files, three chunks), and one broken file."""
+    folder = tmp_path_factory.mktemp("many")
+    for copy in range(12):
+        for path in sorted(examples_dir().glob("*.toml")):
+            shutil.copy(path, folder / f"{copy:02d}-{path.name}")
+    (folder / "zz-broken.toml").write_text(BROKEN, encoding="utf-8")
+    return folder
+
+
+def test_two_processes_give_the_report_one_process_gives(many: Path, tmp_path: Path) -> None:
+    alone = portfolio(many, keep_going=True, jobs=1)
+    shared = portfolio(many, keep_going=True, jobs=2)
+    assert len(alone.records) == 120
+    assert shared.to_json() == alone.to_json()
+    assert shared.to_markdown() == alone.to_markdown()
+    alone.to_excel(tmp_path / "alone.xlsx")
+    shared.to_excel(tmp_path / "shared.xlsx")
+    assert (tmp_path / "shared.xlsx").read_bytes() == (tmp_path / "alone.xlsx").read_bytes()
+
+
+def test_every_problem_found_by_a_worker_is_reported_with_its_file_and_line(many: Path) -> None:
+    with pytest.raises(InputError) as alone:
+        portfolio(many, jobs=1)
+    with pytest.raises(InputError) as shared:
+        portfolio(many, jobs=2)
+    assert shared.value.problems == alone.value.problems
+    [problem] = shared.value.problems
+    assert problem.file.endswith("zz-broken.toml") and problem.line == 9
+    assert "did you mean 'facilitation-day'" in problem.message
+
+
+def test_small_folders_are_read_in_this_process_and_large_ones_by_every_processor() -> None:
+    assert jobs_for(MIN_FILES - 1, None) == 1
+    assert jobs_for(MIN_FILES, None) >= 1
+    assert jobs_for(10, 4) == 1  # one chunk: one process is enough
+    assert jobs_for(3 * CHUNK, 8) == 3
+    assert jobs_for(10_000, 1) == 1
+
+
+def test_the_command_line_takes_jobs_and_refuses_a_number_below_one(run, many: Path, capsys) -> None:
+    code, out, err = run("portfolio", many, "--keep-going", "--jobs", "2", "--format", "json")
+    assert code == 0 and '"costings": 120' in out and "zz-broken.toml" in err
+    with pytest.raises(SystemExit) as refused:
+        run("portfolio", many, "--jobs", "0")
+    assert refused.value.code == 2 and "--jobs" in capsys.readouterr().err
