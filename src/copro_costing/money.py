@@ -147,6 +147,11 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 def money_str(value: Decimal) -> str:
     """Machine form used in JSON and CSV: always exactly two decimals, no separators."""
+    if type(value) is Decimal:  # the common case, without the checks' calls: every figure of every output
+        try:
+            return str(value.quantize(PENNY, rounding=ROUND_HALF_UP))
+        except InvalidOperation:
+            pass
     return str(round_money(value))
 
 

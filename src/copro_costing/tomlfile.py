@@ -1,7 +1,8 @@
 """Reading TOML exactly, and finding the line a field was written on.
 
-``tomllib`` gives values but no positions, so :class:`LineIndex` scans the text once
-and remembers the line of every table header and ``key =`` it sees, keyed by the same
+The parser (``tomli``: the standard library's ``tomllib``, published compiled) gives
+values but no positions, so :class:`LineIndex` scans the text, the first time a problem
+needs a line, and remembers the line of every table header and ``key =`` it sees, keyed by the same
 path pydantic reports (``("services", 2, "quantity")``). Problems then point at a line
 a person can open in an editor. Floats are read as Decimal so no amount passes through
 binary floating point.
@@ -14,13 +15,13 @@ validation library's own wording is replaced by what was expected.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import tomli
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem, did_you_mean
@@ -181,8 +182,8 @@ def _deep_line(text: str) -> int | None:
 def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
     text = _normalise(text)
     try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomli.loads(text, parse_float=Decimal)
+    except tomli.TOMLDecodeError as exc:
         message = str(exc)
         line = None
         if m := re.search(r"\(at line (\d+), column (\d+)\)", message):

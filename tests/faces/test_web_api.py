@@ -218,3 +218,21 @@ def test_the_rate_tables_cannot_be_changed_through_the_web(rates_copy, examples_
     assert client.post("/", data={"project.title": "x", "action": "download-xlsx"}).status_code == 422
     assert client.post("/preview", data={"project.title": "x"}).status_code == 200
     assert snapshot() == before
+
+
+def test_an_update_to_the_rate_tables_is_served_within_a_second_without_a_restart(rates_copy, examples_dir, monkeypatch):
+    from copro_costing.web import app as web_app
+
+    clock = [1000.0]
+    monkeypatch.setattr(web_app.time, "monotonic", lambda: clock[0])
+    client = TestClient(create_app(rates_copy))
+    body = (examples_dir / "hearing-checks.toml").read_bytes()
+    headers = {"content-type": "application/toml"}
+    before = client.post("/api/quote", content=body, headers=headers).json()["rates"]["sha256"]
+    vat = rates_copy / "tax.toml"
+    vat.write_text(vat.read_text(encoding="utf-8").replace("percent = 20", "percent = 21", 1), encoding="utf-8")
+    clock[0] += 0.5  # the files' dates are not looked at again within the second
+    assert client.post("/api/quote", content=body, headers=headers).json()["rates"]["sha256"] == before
+    clock[0] += 0.5
+    after = client.post("/api/quote", content=body, headers=headers).json()["rates"]["sha256"]
+    assert after != before

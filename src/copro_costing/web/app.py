@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ log = logging.getLogger("copro_costing.web")
 SECRET_VARIABLE = "COPRO_COSTING_SECRET"
 
 
+RATES_CHECKED_EVERY = 1.0
+"""Seconds between looks at the rate files' dates: an update is served within a second."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """What one running calculator serves: which rate tables, which store, and its CSRF secret."""
@@ -43,10 +48,20 @@ class Settings:
     store: Store | None
     secret: bytes
     locale: str = DEFAULT_LOCALE
+    _checked: list[Any] = field(default_factory=lambda: [None, -RATES_CHECKED_EVERY], repr=False, compare=False)
 
     def book(self) -> RateBook:
-        """The rate tables, read again only when their files change (so an update needs no restart)."""
-        return load_rates(self.rates)
+        """The rate tables, read again only when their files change (so an update needs no restart).
+
+        The files' dates are looked at no more than once a second, not on every request;
+        tables with problems are never kept, so each request reports them until fixed.
+        """
+        held, when = self._checked
+        now = time.monotonic()
+        if held is None or now - when >= RATES_CHECKED_EVERY:
+            held = load_rates(self.rates)
+            self._checked[:] = [held, now]
+        return held
 
 
 class RatesBroken(Exception):

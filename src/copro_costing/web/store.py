@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import tomli
 
 from ..atomic import create_atomic
 from ..pricing.spec import Spec
@@ -159,9 +160,9 @@ class Store:
     def _title(self, path: Path) -> str:
         if path not in self._titles:
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
+                data = tomli.loads(path.read_text(encoding="utf-8"))
                 title = str(data.get("project", {}).get("title", "")) or "(untitled)"
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, AttributeError):
                 title = "(unreadable file)"
             self._titles[path] = title
         return self._titles[path]
