@@ -7,7 +7,8 @@ only writes compact text), which is most of the time a quote spends after pricin
 a dict or list of plain values (a costing's line, say) is written by the standard
 library's C encoder in one call, with a separator that puts each item on its own line.
 Anything else (a non-text key of a nested table, an unknown type) is handed to
-``json.dumps`` itself, so the text is always the standard library's.
+``json.dumps`` itself, so the text is always the standard library's. With the web extra,
+orjson (which writes plain data exactly so) writes it faster still.
 """
 
 from __future__ import annotations
@@ -22,6 +23,34 @@ _STRING = json.JSONEncoder(ensure_ascii=False).encode
 
 class _Other(Exception):
     """Data this writer leaves to ``json.dumps`` (a float, a non-text key, an unknown type)."""
+
+
+try:  # the web extra's JSON writer, in Rust: the same text for data without floats, ten times faster
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - without the web extra
+    _orjson = None
+
+
+def dumps_plain(data: Any) -> str:
+    """The same text, for data its caller knows holds no floats (money is text): with
+    the web extra installed, orjson writes it (a test checks it writes such data as the
+    standard library does; it writes floats its own way, so never give it any)."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(data, default=_refuse, option=_STRICT).decode("utf-8")
+        except (TypeError, ValueError):  # a non-text key, a very large number, an unknown type, ...
+            pass
+    return dumps(data)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+_STRICT = 0
+if _orjson is not None:  # everything but plain data goes to _refuse, then to the standard library
+    _STRICT = (_orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME
+               | _orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def dumps(data: Any) -> str:

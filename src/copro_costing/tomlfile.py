@@ -150,8 +150,21 @@ def _normalise(text: str) -> str:
     return text
 
 
+def _deepest(value: object, depth: int = 0) -> int:
+    """How deep lists and tables nest in ``value`` (counting stops past MAX_DEPTH)."""
+    if depth > MAX_DEPTH:
+        return depth
+    if isinstance(value, dict):
+        return max((_deepest(v, depth + 1) for v in value.values()), default=depth + 1)
+    if isinstance(value, list):
+        return max((_deepest(v, depth + 1) for v in value), default=depth + 1)
+    return depth
+
+
 def _depth_problem(data: object, index: LineIndex, name: str) -> Problem | None:
     """The first value nested deeper than MAX_DEPTH, located; None when there is none."""
+    if _deepest(data) <= MAX_DEPTH:  # every costing and rates file: nothing to locate
+        return None
     stack: list[tuple[object, Loc, int]] = [(data, (), 0)]
     while stack:
         value, loc, depth = stack.pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from copro_costing import RateBook, estimate, jsontext, load_spec
 
 PLAIN = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
+    st.none() | st.booleans() | st.integers() | st.text() | st.sampled_from(["\ud800", "\x7f\u2028", "é✓"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=30,
 )
@@ -32,6 +33,30 @@ def stdlib(data: object) -> str:
 @given(PLAIN)
 def test_plain_data_is_written_as_the_standard_library_writes_it(data: object) -> None:
     assert jsontext.dumps(data) == stdlib(data)
+    assert jsontext.dumps_plain(data) == stdlib(data)  # with the web extra: by orjson where it can
+
+
+@given(PLAIN)
+def test_without_the_web_extra_plain_data_is_written_the_same(data: object) -> None:
+    from unittest import mock
+
+    with mock.patch.object(jsontext, "_orjson", None):
+        assert jsontext.dumps_plain(data) == stdlib(data)
+
+
+def test_the_tests_run_with_the_web_extras_orjson_so_its_path_is_the_one_checked() -> None:
+    assert jsontext._orjson is not None
+
+
+@pytest.mark.parametrize("data", [{1: "a"}, {"n": 2**70}, {"when": date(2027, 1, 1)}, {"x": Decimal("1")}])
+def test_data_orjson_would_write_its_own_way_is_left_to_the_standard_library(data: object) -> None:
+    try:
+        expected = stdlib(data)
+    except TypeError:
+        with pytest.raises(TypeError):
+            jsontext.dumps_plain(data)
+    else:
+        assert jsontext.dumps_plain(data) == expected
 
 
 @given(ANY)

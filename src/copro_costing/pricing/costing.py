@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from ..jsontext import dumps
+from ..jsontext import dumps_plain
 from ..money import CURRENCY, ZERO, money_str, plain_number
 from ..ratebook.models import CostType, Funder, FunderShare, Row, row_record
 from .policy import WAIVED_CHARGES, Charge, funder_contribution
@@ -254,7 +254,7 @@ class Costing:
 
     def to_json(self, path: Path | str | None = None) -> str:
         """The JSON text (as printed by ``copro-costing quote --format json``); write it if given a path."""
-        text = dumps(self.as_json()) + "\n"
+        text = dumps_plain(self.as_json()) + "\n"
         if path is not None:
             from ..atomic import write_text_atomic
 
