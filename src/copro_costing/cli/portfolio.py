@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         _check_output(args.output)
     report = portfolio(args.paths, rates=_book(args.rates), date_from=args.date_from, date_to=args.date_to,
-                       keep_going=args.keep_going, jobs=args.jobs)
+                       keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size
     if not report.records and not args.keep_going:
         raise InputError.one(", ".join(map(str, args.paths)), "no costings to report in the dates asked")
     for item in report.left_out:

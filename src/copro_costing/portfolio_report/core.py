@@ -29,7 +29,7 @@ def portfolio(
     date_to: date | None = None,
     keep_going: bool = False,
     today: date | None = None,
-    jobs: int | None = None,
+    jobs: int | None = 1,
 ) -> Portfolio:
     """Read every costing file under ``paths`` (folders or files) and add them up.
 
@@ -38,8 +38,11 @@ def portfolio(
     ``quote``. Raises InputError with every problem in every file, unless ``keep_going``:
     then the report is built from the valid files and lists the others in ``left_out``.
     ``date_from``/``date_to`` keep the costings whose project runs on any day between them.
-    ``jobs`` is how many processes read the files (default: one per processor for a
-    folder of hundreds of files; 1: this process only); the report is the same either way.
+    ``jobs`` is how many processes read the files (default 1: this process only; None:
+    one per processor for a folder of hundreds of files, as the command line does); the
+    report is the same either way. Worker processes start afresh and import the calling
+    script, so a script that asks for them keeps its own work under
+    ``if __name__ == "__main__":`` (a notebook needs nothing).
     """
     from ..ratebook.folder import load_rates
 

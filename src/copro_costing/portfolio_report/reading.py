@@ -81,12 +81,12 @@ def read_records(
     date_from: date | None = None,
     date_to: date | None = None,
     today: date | None = None,
-    jobs: int | None = None,
+    jobs: int | None = 1,
 ) -> Reading:
     """Read, validate and price every costing file under ``paths`` into records.
 
-    ``jobs`` processes read the files (default: one per processor for a folder of
-    hundreds of files, else this process alone); the records are the same either way.
+    ``jobs`` processes read the files (1: this process alone; None: one per processor
+    for a folder of hundreds of files); the records are the same either way.
 
     A costing is kept when its project runs on any day from ``date_from`` to ``date_to``
     (both inclusive; either may be left open). Files that cannot be read or priced are
