@@ -150,15 +150,21 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _deepest(value: object, depth: int = 0) -> int:
-    """How deep lists and tables nest in ``value`` (counting stops past MAX_DEPTH)."""
-    if depth > MAX_DEPTH:
-        return depth
-    if isinstance(value, dict):
-        return max((_deepest(v, depth + 1) for v in value.values()), default=depth + 1)
-    if isinstance(value, list):
-        return max((_deepest(v, depth + 1) for v in value), default=depth + 1)
-    return depth
+def _deepest(data: object) -> int:
+    """How deep lists and tables nest in ``data``: one more than its deepest list or table
+    (counting stops past MAX_DEPTH). Only containers are visited, so a file's many plain
+    values cost next to nothing."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return depth
+        children = value.values() if type(value) is dict else value  # type: ignore[attr-defined]
+        depth += 1
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in children if type(child) is dict or type(child) is list)  # type: ignore[attr-defined]
+    return deepest
 
 
 def _depth_problem(data: object, index: LineIndex, name: str) -> Problem | None:

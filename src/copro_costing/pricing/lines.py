@@ -22,6 +22,8 @@ from .policy import WAIVED_CHARGES
 from .spec import ExpenseEntry, InvolvementEntry, Spec
 from .years import Conversion, YearPricing
 
+NO_RATE = Decimal(0)
+"""The VAT rate of a line that carries none."""
 DayRate = Literal["internal", "external", "direct"]
 ROLE_RATE: dict[str, str] = {
     "internal": "internal_day_rate", "external": "external_day_rate", "direct": "direct_day_rate",
@@ -102,18 +104,18 @@ class Context:
         if found is None:
             found = self._vat[vat_category] = vat_treatment(self.spec, vat_category)
         treatment, why = found
+        amount = fields["amount"]
+        charged = ZERO if fields["charge"] in WAIVED_CHARGES else amount
         if treatment == "standard":
             rate = self.vat_rate(fields["year"])
-            charged = ZERO if fields["charge"] in WAIVED_CHARGES else fields["amount"]
             vat = percent_of(charged, rate)
         else:
-            rate, vat = Decimal(0), ZERO
+            rate, vat = NO_RATE, ZERO
         if why:
             fields["note"] = join_notes(fields.get("note", ""), why)
-        line = Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)
-        if too_large(line.amount) or too_large(line.price):
+        if too_large(amount) or too_large(charged + vat):
             self.too_large = True  # the entry's problem: the engine drops its lines
-        self.lines.append((order, line))
+        self.lines.append((order, Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""
