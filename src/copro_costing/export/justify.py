@@ -10,8 +10,9 @@ from the Costing's lines and totals: nothing is priced here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from ..money import format_money, plain_number
 from ..pricing.costing import Costing, Line, sum_money
@@ -19,8 +20,18 @@ from ..pricing.costing import Costing, Line, sum_money
 Section = tuple[str, list[str]]
 
 
-def _m(value: Decimal, costing: Costing, locale: str) -> str:
-    return format_money(value, locale, costing.currency)
+Money = Callable[[Decimal], str]
+
+
+def _money(costing: Costing, locale: str) -> Money:
+    """Amounts in the costing's currency, as people read them; unit prices and rates repeat
+    paragraph after paragraph, so the last few hundred are remembered (Babel is slow to format)."""
+
+    @lru_cache(maxsize=512)
+    def cached(value: Decimal, signed: bool) -> str:  # Babel writes -0 with its sign: keep it apart
+        return format_money(value, locale, costing.currency)
+
+    return lambda value: cached(value, value.is_signed())
 
 
 def _plural(quantity: Decimal, unit: str) -> str:
@@ -53,25 +64,25 @@ def _how_many(lines: list[Line]) -> str:
     return _and([f"{_plural(by_year[y], lines[0].unit)} in year {y}" for y in years])
 
 
-def _at(lines: list[Line], costing: Costing, locale: str, per: str) -> str:
+def _at(lines: list[Line], money: Money, per: str) -> str:
     """The unit price, and how inflation moves it in later years."""
     prices: dict[int, Decimal] = {}
     for line in lines:
         prices.setdefault(line.year, line.unit_price)
     years = sorted(prices)
-    first = f"{_m(prices[years[0]], costing, locale)} {per}"
-    later = [f"{_m(prices[y], costing, locale)} in year {y}" for y in years[1:] if prices[y] != prices[years[0]]]
+    first = f"{money(prices[years[0]])} {per}"
+    later = [f"{money(prices[y])} in year {y}" for y in years[1:] if prices[y] != prices[years[0]]]
     return first + (f" ({_and(later)}, with the annual uplift)" if later else "")
 
 
-def _paragraph(category: str, lines: list[Line], costing: Costing, locale: str) -> str:
+def _paragraph(category: str, lines: list[Line], money: Money) -> str:
     first = lines[0]
-    amount = _m(sum_money(line.amount for line in lines), costing, locale)
+    amount = money(sum_money(line.amount for line in lines))
     unit = first.unit.strip() or "item"
     charges = {line.charge for line in lines}
     if category == "service":
         text = (f"{first.description}, delivered by the co-production unit: {_how_many(lines)}, "
-                f"at {_at(lines, costing, locale, 'a ' + unit)}: {amount}.")
+                f"at {_at(lines, money, 'a ' + unit)}: {amount}.")
         if charges & {"free", "waived"}:
             text += " The unit gives this free: its full value is shown and not requested."
         elif "requested" in charges:
@@ -86,17 +97,17 @@ def _paragraph(category: str, lines: list[Line], costing: Costing, locale: str) 
             text += f", each paid for {plain_number(first.hours)} hours (preparation included)"
         if rates:
             years = sorted(rates)
-            later = [f"{_m(rates[y], costing, locale)} in year {y}" for y in years[1:] if rates[y] != rates[years[0]]]
-            text += f" at {_m(rates[years[0]], costing, locale)} an hour"
+            later = [f"{money(rates[y])} in year {y}" for y in years[1:] if rates[y] != rates[years[0]]]
+            text += f" at {money(rates[years[0]])} an hour"
             text += f" ({_and(later)}, with the annual uplift)" if later else ""
         else:
-            text += f" at {_at(lines, costing, locale, 'a ' + unit)}"
+            text += f" at {_at(lines, money, 'a ' + unit)}"
         text += f": {amount}."
     elif category == "involvement_expenses":
-        text = (f"{first.description}: {_how_many(lines)} at {_at(lines, costing, locale, 'each')}: {amount}, "
+        text = (f"{first.description}: {_how_many(lines)} at {_at(lines, money, 'each')}: {amount}, "
                 "so that no co-producer is out of pocket (travel, care and access costs are reimbursed on top of payment).")
     else:
-        text = f"{first.description}: {_how_many(lines)} at {_at(lines, costing, locale, 'each')}: {amount}."
+        text = f"{first.description}: {_how_many(lines)} at {_at(lines, money, 'each')}: {amount}."
     notes = list(dict.fromkeys(line.note for line in lines if line.note and category != "involvement_expenses"))
     if notes and category != "involvement":
         text += " " + "; ".join(note[:1].upper() + note[1:] for note in notes).rstrip(".") + "."
@@ -123,12 +134,13 @@ def iter_sections(costing: Costing, locale: str = "en_GB") -> Iterator[tuple[str
     """:func:`justification_sections` one paragraph at a time, for writers that stream (a costing may have
     thousands of lines): read each section's paragraphs before asking for the next section."""
     t = costing.totals
+    money = _money(costing, locale)
     years = f"{costing.years} year{'s' if costing.years != 1 else ''}"
     opening = (
         f"This project will work with the co-production unit and with paid co-producers (patients, carers and "
-        f"members of the public) over {years}. The co-production costs requested total {_m(t.price, costing, locale)}"
-        + (f", including VAT of {_m(t.vat, costing, locale)}" if t.vat else "")
-        + (f"; a further {_m(t.waived, costing, locale)} of the unit's time is given free" if t.waived else "")
+        f"members of the public) over {years}. The co-production costs requested total {money(t.price)}"
+        + (f", including VAT of {money(t.vat)}" if t.vat else "")
+        + (f"; a further {money(t.waived)} of the unit's time is given free" if t.waived else "")
         + "."
     )
     yield "", iter([opening])
@@ -137,7 +149,7 @@ def iter_sections(costing: Costing, locale: str = "en_GB") -> Iterator[tuple[str
     headings = named + [h for h in groups if h not in named]
     for heading in headings:
         if heading in groups:
-            yield heading, (_paragraph(category, lines, costing, locale) for category, lines in groups[heading])
+            yield heading, (_paragraph(category, lines, money) for category, lines in groups[heading])
     yield "How these costs were worked out", iter(_method(costing, locale))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..money import format_money, round_money
 from ..publishing.document import illustrative_note, mark
 from ..publishing.offer import Offer, policy_label
-from .workbook.book import HEADER_FILL, Book, money_format, row_height, save_atomic
+from .workbook.book import HEADER_FILL, Book, money_format, row_height, save_atomic, set_height
 
 SHEET = "Offer"
 HEADER = ("id", "Service", "Description", "Unit", "Includes", "External price", "Internal price",
@@ -49,11 +49,11 @@ def _write(offer: Offer, target: str, locale: str) -> None:
     if offer.illustrative:
         intro.append((illustrative_note("figures").text, book.fmt(bold=True, font_color="#C55A11", text_wrap=True)))
     for row, (text, fmt) in enumerate(intro):
-        ws.set_row(row, row_height([(text, width)]))
+        set_height(ws, row, row_height([(text, width)]))
         ws.merge_range(row, 0, row, len(WIDTHS) - 1, "", fmt)
         book.text(ws, row, 0, text, fmt)
     header = len(intro) + 1
-    ws.set_row(header, row_height(zip(HEADER, [w - 1 for w in WIDTHS], strict=True)))
+    set_height(ws, header, row_height(zip(HEADER, [w - 1 for w in WIDTHS], strict=True)))
     for col, heading in enumerate(HEADER):
         book.text(ws, header, col, heading, header_number if col in PRICES else header_text)
     ws.freeze_panes(header + 1, 0)
@@ -64,7 +64,7 @@ def _write(offer: Offer, target: str, locale: str) -> None:
         texts = (s.id, mark(s.name, *item.rows), s.description, s.unit, item.includes())
         cells = [*texts, None, None, policy_label(s.internal_policy), item.internal_terms(locale),
                  "yes" if item.illustrative else "no"]
-        ws.set_row(row, row_height((text, w) for text, w in zip(cells, WIDTHS, strict=True) if isinstance(text, str)))
+        set_height(ws, row, row_height((text, w) for text, w in zip(cells, WIDTHS, strict=True) if isinstance(text, str)))
         for col, value in enumerate(cells):
             if isinstance(value, str):
                 book.text(ws, row, col, value, wrap)

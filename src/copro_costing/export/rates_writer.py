@@ -30,7 +30,7 @@ from ..ratebook.columns import Column, flatten, table_columns
 from ..ratebook.folder import TABLE_FILE
 from ..ratebook.models import ROW_TYPES, RateBook
 from .rates_layout import ABOUT_SHEET, DATE_FORMAT, FLOAT_DIGITS, MONEY_FORMAT
-from .workbook.book import Book, row_height, save_atomic
+from .workbook.book import Book, row_height, save_atomic, set_height
 
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037\r]")
 
@@ -95,7 +95,7 @@ def _write(sheets: list[tuple[str, list[Column], list[dict[str, Any]]]], target:
     for table, cols, flat in sheets:
         widths = [_width(col, flat) for col in cols] or [10.0]
         ws = wb.sheet(table, widths)
-        ws.set_row(0, row_height((col.name, w - 1) for col, w in zip(cols, widths, strict=True)))
+        set_height(ws, 0, row_height((col.name, w - 1) for col, w in zip(cols, widths, strict=True)))
         for c, col in enumerate(cols):
             wb.text(ws, 0, c, col.name, header)
             if col.description:
@@ -123,7 +123,7 @@ def _write(sheets: list[tuple[str, list[Column], list[dict[str, Any]]]], target:
                 else:
                     ws.write_number(r, c, value)
             if texts:
-                ws.set_row(r, row_height(texts))
+                set_height(ws, r, row_height(texts))
         for c, col in enumerate(cols):
             if col.choices:
                 letter = xl_col_to_name(c)
@@ -173,7 +173,7 @@ def _write_about(wb: Book, ws: Any, sheets: list[tuple[str, list[Column], list[d
     width = 18 + 32 + 70
     for r, text in enumerate(ABOUT_TEXT):
         if len(text) > width:
-            ws.set_row(r, row_height([(text, width)]))
+            set_height(ws, r, row_height([(text, width)]))
             ws.merge_range(r, 0, r, 2, "", wrap)
         wb.text(ws, r, 0, text, bold if r == 0 else wrap if len(text) > width else None)
     r = len(ABOUT_TEXT)
@@ -185,7 +185,7 @@ def _write_about(wb: Book, ws: Any, sheets: list[tuple[str, list[Column], list[d
             meaning = col.description
             if col.choices:
                 meaning = (meaning + " " if meaning else "") + f"One of: {', '.join(col.choices)}."
-            ws.set_row(r, row_height([(meaning, 70), (col.name, 32)]))
+            set_height(ws, r, row_height([(meaning, 70), (col.name, 32)]))
             wb.text(ws, r, 0, table)
             wb.text(ws, r, 1, col.name, wrap)
             wb.text(ws, r, 2, meaning, wrap)

@@ -17,7 +17,8 @@ import io
 import math
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -26,7 +27,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ...atomic import write_atomic
@@ -64,6 +65,8 @@ def fixed_time(day: date | datetime) -> datetime:
 
 def clean(text: str) -> str:
     """Text as a cell can hold it: control characters dropped, line ends as line feeds."""
+    if text.isascii() and text.isprintable():
+        return text  # the common case, checked in C: nothing to drop or change
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -95,6 +98,17 @@ def row_height(texts: Iterable[tuple[str, float]], lines_at_least: int = 1) -> f
     """The height (points) of a row whose wrapped cells hold ``texts`` (text, column width)."""
     lines = max([lines_at_least, *(wrapped_lines(text, width) for text, width in texts)])
     return LINE_HEIGHT * lines
+
+
+def set_height(ws: Worksheet, row: int, height: float) -> None:
+    """Give ``row`` its height when it needs more than one line of text.
+
+    A one-line row is written the same with or without a height, and XlsxWriter keeps
+    every height it is given until the sheet is closed (about 250 bytes a row, even when
+    streaming), so only taller rows are given one.
+    """
+    if height > LINE_HEIGHT:
+        ws.set_row(row, height)
 
 
 def cached_row_height(size: int = 512) -> Callable[..., float]:
@@ -143,6 +157,43 @@ def sheet_ref(title: str) -> str:
 def number(value: Decimal | int | float) -> float | int:
     """A Decimal as the number a cell stores (a float holds every amount written to the penny)."""
     return value if isinstance(value, int) else float(value)
+
+
+class Runs:
+    """Runs of consecutive rows (0-based, inclusive), added in order: two integers a run, however many lines."""
+
+    __slots__ = ("_ends",)
+
+    def __init__(self) -> None:
+        self._ends = array("i")  # first, last, first, last, ...
+
+    def add(self, row: int) -> None:
+        ends = self._ends
+        if ends and ends[-1] == row - 1:
+            ends[-1] = row
+        else:
+            ends.append(row)
+            ends.append(row)
+
+    def __bool__(self) -> bool:
+        return bool(self._ends)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        ends = self._ends
+        return zip(ends[::2], ends[1::2], strict=True)
+
+    def first(self) -> tuple[int, int]:
+        return self._ends[0], self._ends[1]
+
+    def ranges(self, col: int) -> str:
+        """The runs in column ``col`` as a range list: ``H2 H4:H9 H12``."""
+        letter = xl_col_to_name(col)
+        out = io.StringIO()
+        for n, (a, b) in enumerate(self):
+            if n:
+                out.write(" ")
+            out.write(f"{letter}{a + 1}" if a == b else f"{letter}{a + 1}:{letter}{b + 1}")
+        return out.getvalue()
 
 
 class Book:
@@ -215,17 +266,14 @@ class Book:
         self.wb.define_name(name, reference if reference.startswith("=") else "=" + reference)
 
     @staticmethod
-    def validate(ws: Worksheet, col: int, rows: list[list[int]], *, error: str, **rule: Any) -> None:
-        """Refuse, with ``error``, any value typed into ``col`` on the row runs ``rows`` (0-based, inclusive)."""
+    def validate(ws: Worksheet, col: int, rows: Runs, *, error: str, **rule: Any) -> None:
+        """Refuse, with ``error``, any value typed into ``col`` on the row runs ``rows``."""
         if not rows:
             return
-        letter = xl_rowcol_to_cell(0, col).rstrip("1")
-        ranges = " ".join(
-            f"{letter}{a + 1}" if a == b else f"{letter}{a + 1}:{letter}{b + 1}" for a, b in rows
-        )
+        first, last = rows.first()
         options = {"ignore_blank": False, "error_type": "stop", "error_title": "Not allowed", "error_message": error,
-                   "multi_range": ranges, **rule}
-        ws.data_validation(rows[0][0], col, rows[0][1], col, options)
+                   "multi_range": rows.ranges(col), **rule}
+        ws.data_validation(first, col, last, col, options)
 
     # -- sheets and printing ------------------------------------------------------------
 

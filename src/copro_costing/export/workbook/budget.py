@@ -14,8 +14,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from xlsxwriter.format import Format
+
 from ...pricing.costing import Line
-from .book import HEADER_FILL, INPUT_FILL, cached_row_height, cell_range, row_height, sheet_ref
+from .book import (
+    HEADER_FILL,
+    INPUT_FILL,
+    Runs,
+    cached_row_height,
+    cell_range,
+    clean,
+    number,
+    row_height,
+    set_height,
+    sheet_ref,
+)
 from .layout import (
     B_AMOUNT,
     B_CHARGE,
@@ -67,14 +80,6 @@ def column_name(col: str, total_row: int) -> str:
     return f"={BUDGET}!${col}${BUDGET_FIRST_ROW}:INDEX({BUDGET}!${col}:${col},ROW({BUDGET}!${col}${total_row})-1)"
 
 
-def add_run(runs: list[list[int]], row: int) -> None:
-    """Add ``row`` (rows come in order) to ``runs`` of consecutive rows, [first, last] each."""
-    if runs and runs[-1][1] == row - 1:
-        runs[-1][1] = row
-    else:
-        runs.append([row, row])
-
-
 def vat_formula(line: Line, costing_percent: Decimal, r: int) -> str:
     """VAT on one Budget row: VATRate on standard-rated lines (or the rate of the line's year), else none."""
     if line.vat_treatment == "exempt":
@@ -87,10 +92,10 @@ def write_budget(ctx: Context) -> None:
     book, c, plan, s = ctx.book, ctx.costing, ctx.plan, ctx.styles
     ws = ctx.sheets[BUDGET]
     widths = [w for _, w in BUDGET_COLUMNS]
-    t, n, f = book.text, book.number, book.formula
-    waived_if = ",".join(f'{B_CHARGE}{{r}}="{charge}"' for charge in WAIVED)
+    t, f = book.text, book.formula
+    waived_if = ",".join(f'{B_CHARGE}{{r}}="{charge}"' for charge in WAIVED)  # a template: {r} is the row
     coproducers = sheet_ref(COPRODUCERS)
-    ws.set_row(0, row_height((h, w - 1) for h, w in BUDGET_COLUMNS))
+    set_height(ws, 0, row_height((h, w - 1) for h, w in BUDGET_COLUMNS))
     for col, (heading, _) in enumerate(BUDGET_COLUMNS):
         numeric = heading in NUMBER_COLUMNS
         if heading in ("Unit", "Charge", "Funder heading"):
@@ -103,37 +108,54 @@ def write_budget(ctx: Context) -> None:
             fmt = s.header_number if numeric else s.header
         t(ws, 0, col, heading, fmt)
 
-    coproducer_runs: list[list[int]] = []
-    other_runs: list[list[int]] = []
+    coproducer_runs, other_runs = Runs(), Runs()
+    # The per-line loop runs once a line for thousands of lines: XlsxWriter's own writers,
+    # bound once, and each formula's text made from a template.
+    string, num, formula, blank = ws.write_string, ws.write_number, ws.write_formula, ws.write_blank
+
+    def text(x: int, col: int, value: str, fmt: Format) -> None:  # Book.text: never a formula
+        value = clean(value)
+        if value:
+            string(x, col, value, fmt)
+        else:
+            blank(x, col, None, fmt)
+
+    amount_f = f"=ROUND({B_QTY}{{r}}*{B_PRICE}{{r}},2)"
+    waived_f = f"=IF(OR({waived_if}),{B_AMOUNT}{{r}},0)"
+    price_f = f"={B_AMOUNT}{{r}}-{B_WAIVED}{{r}}+{B_VAT}{{r}}"
     height = cached_row_height()
+    w_desc, w_unit, w_heading, w_note = widths[1], widths[3], widths[11], widths[12]
+    linked = plan.linked
     line: Line
     for i, line in enumerate(plan.lines):
         x = i + 1  # 0-based row
         r = x + 1  # as formulas write it
-        add_run(coproducer_runs if line.kind == "involvement" else other_runs, x)
-        texts = [(line.description, widths[1]), (line.unit, widths[3]), (line.heading, widths[11]), (line.note, widths[12])]
-        if any(len(text) >= width - 1 for text, width in texts):
-            ws.set_row(x, height(texts))
-        t(ws, x, 0, kind_word(line.kind), s.quantity)
-        t(ws, x, 1, line.description, s.wrap)
-        n(ws, x, 2, line.year, s.quantity)
-        t(ws, x, 3, line.unit, s.indented_wrap)
-        k = plan.linked[i]
+        (coproducer_runs if line.kind == "involvement" else other_runs).add(x)
+        desc, unit, heading, note = line.description, line.unit, line.heading, line.note
+        if len(desc) >= w_desc - 1 or len(unit) >= w_unit - 1 or len(heading) >= w_heading - 1 or len(note) >= w_note - 1:
+            set_height(ws, x, height(((desc, w_desc), (unit, w_unit), (heading, w_heading), (note, w_note))))
+        text(x, 0, kind_word(line.kind), s.quantity)
+        text(x, 1, desc, s.wrap)
+        num(x, 2, line.year, s.quantity)
+        text(x, 3, unit, s.indented_wrap)
+        k = linked[i]
+        quantity, unit_price = number(line.quantity), number(line.unit_price)
         if k:  # people x sessions, and the payment per person, from the other sheet
-            f(ws, x, 4, f"={coproducers}!C{abs(k)}*{coproducers}!D{abs(k)}", line.quantity, s.quantity)
+            formula(x, 4, f"={coproducers}!C{abs(k)}*{coproducers}!D{abs(k)}", s.quantity, quantity)
         else:
-            n(ws, x, 4, line.quantity, s.quantity)
+            num(x, 4, quantity, s.quantity)
         if k > 0:
-            f(ws, x, 5, f"={coproducers}!H{k}", line.unit_price, s.money)
+            formula(x, 5, f"={coproducers}!H{k}", s.money, unit_price)
         else:
-            n(ws, x, 5, line.unit_price, s.money)
-        f(ws, x, 6, f"=ROUND({B_QTY}{r}*{B_PRICE}{r},2)", line.amount, s.money)
-        t(ws, x, 7, line.charge, s.indented)
-        f(ws, x, 8, f"=IF(OR({waived_if.format(r=r)}),{B_AMOUNT}{r},0)", line.waived, s.money)
-        f(ws, x, 9, vat_formula(line, c.vat_percent, r), line.vat, s.money)
-        f(ws, x, 10, f"={B_AMOUNT}{r}-{B_WAIVED}{r}+{B_VAT}{r}", line.price, s.money)
-        t(ws, x, 11, line.heading, s.indented_wrap)
-        t(ws, x, 12, line.note, s.wrap)
+            num(x, 5, unit_price, s.money)
+        amount, waived, vat = line.amount, line.waived, line.vat
+        formula(x, 6, amount_f.format(r=r), s.money, number(amount))
+        text(x, 7, line.charge, s.indented)
+        formula(x, 8, waived_f.format(r=r), s.money, number(waived))
+        formula(x, 9, vat_formula(line, c.vat_percent, r), s.money, number(vat))
+        formula(x, 10, price_f.format(r=r), s.money, number(amount - waived + vat))
+        text(x, 11, heading, s.indented_wrap)
+        text(x, 12, note, s.wrap)
 
     spare = [row - 1 for row in plan.budget_spare_rows]
     for x in spare:
@@ -144,7 +166,7 @@ def write_budget(ctx: Context) -> None:
         ws.write_blank(x, 5, None, s.input_money)
         f(ws, x, 6, f"=ROUND({B_QTY}{r}*{B_PRICE}{r},2)", 0, s.money_spare)
         ws.write_blank(x, 7, None, s.input)
-        f(ws, x, 8, f"=IF(OR({waived_if.format(r=r)}),{B_AMOUNT}{r},0)", 0, s.money_spare)
+        f(ws, x, 8, waived_f.format(r=r), 0, s.money_spare)
         f(ws, x, 9, f"=ROUND(({B_AMOUNT}{r}-{B_WAIVED}{r})*VATRate,2)", 0, s.money_spare)
         f(ws, x, 10, f"={B_AMOUNT}{r}-{B_WAIVED}{r}+{B_VAT}{r}", 0, s.money_spare)
 
@@ -175,7 +197,7 @@ def write_budget(ctx: Context) -> None:
     note_width = sum(widths)
     for k, note in enumerate(NOTES):
         x = check + 2 + k
-        ws.set_row(x, row_height([(note, note_width * 0.9)]))
+        set_height(ws, x, row_height([(note, note_width * 0.9)]))
         ws.merge_range(x, 0, x, len(BUDGET_COLUMNS) - 1, "", s.wrap)
         t(ws, x, 0, note, s.wrap)
     last = check + 1 + len(NOTES)
@@ -185,7 +207,7 @@ def write_budget(ctx: Context) -> None:
                   error="Co-producers are always paid: a co-producer line is always charged.")
     others = other_runs
     for x in spare:
-        add_run(others, x)
+        others.add(x)
     book.validate(ws, 7, others, source=list(CHARGES), **rule, error="Charge is one of: " + ", ".join(CHARGES))
     # Quantities and unit prices typed on other lines follow the costing file's rules.
     book.validate(ws, 4, others, validate="decimal", criteria=">", value=0,

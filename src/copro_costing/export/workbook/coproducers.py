@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...money import ZERO, format_money, round_payment
-from .book import cached_row_height, row_height, sheet_ref
+from .book import Runs, cached_row_height, row_height, set_height, sheet_ref
 from .layout import (
     B_AMOUNT,
     B_PRICE,
@@ -42,11 +42,11 @@ def write_coproducers(ctx: Context) -> None:
         rate = rates[-1]
         policy += f", at least {format_money(rate.hourly_rate, ctx.locale)} per hour ({rate.source})"  # type: ignore[attr-defined]
     policy += "; preparation time is paid and expenses are reimbursed on top."
-    ws.set_row(1, row_height([(policy, sum(widths) * 0.9)]))
+    set_height(ws, 1, row_height([(policy, sum(widths) * 0.9)]))
     ws.merge_range(1, 0, 1, len(widths) - 1, "", s.wrap)
     t(ws, 1, 0, policy, s.wrap)
     header = COPRODUCER_HEADER_ROW - 1
-    ws.set_row(header, row_height((h, w - 1) for h, w in COPRODUCER_COLUMNS))
+    set_height(ws, header, row_height((h, w - 1) for h, w in COPRODUCER_COLUMNS))
     for col, (heading, _) in enumerate(COPRODUCER_COLUMNS):
         inputs = heading in COPRODUCER_INPUTS
         numeric = heading not in TEXT_COLUMNS
@@ -55,40 +55,35 @@ def write_coproducers(ctx: Context) -> None:
         t(ws, header, col, heading, fmt)
     first = COPRODUCER_HEADER_ROW + 1  # 1-based
     floors = c.coproducer_floors
-    floor_rows: dict[Decimal, list[list[int]]] = {}
-    linked_rows: list[list[int]] = []
-    session_rows: list[list[int]] = []
+    floor_rows: dict[Decimal, Runs] = {}
+    linked_rows, session_rows = Runs(), Runs()
     payments_total = expenses_total = ZERO
     height = cached_row_height()
-
-    def add(runs: list[list[int]], x: int) -> None:
-        if runs and runs[-1][1] == x - 1:
-            runs[-1][1] = x
-        else:
-            runs.append([x, x])
 
     for k, i in enumerate(plan.coproducer_lines):
         r = first + k
         x = r - 1
-        row = coproducer_row(c, i)
+        row = coproducer_row(c, i, plan.included)
         assert row is not None
         pay = lines[row.pay_row - 2] if row.pay_row is not None else None
         expenses = lines[row.expense_row - 2] if row.expense_row is not None else None
         floor = floors.get(row.year)
         if row.hourly_rate is not None and floor is not None:
-            add(floor_rows.setdefault(floor, []), x)
+            if floor not in floor_rows:
+                floor_rows[floor] = Runs()
+            floor_rows[floor].add(x)
         texts = [(row.activity, widths[0]), (row.note, widths[12])]
         if any(len(text) >= width - 1 for text, width in texts):
-            ws.set_row(x, height(texts))
+            set_height(ws, x, height(texts))
         t(ws, x, 0, row.activity, s.wrap)
         n(ws, x, 1, row.year, s.quantity)
         if row.linked:
-            add(linked_rows, x)
+            linked_rows.add(x)
             if row.service_row:
                 service = lines[row.service_row - 2]
                 f(ws, x, 3, f"={budget}!{B_QTY}{row.service_row}", service.quantity, s.quantity)
             else:
-                add(session_rows, x)
+                session_rows.add(x)
                 n(ws, x, 3, row.sessions, s.quantity)
             n(ws, x, 2, row.people, s.quantity)
             n(ws, x, 4, row.hours, s.quantity)
@@ -132,7 +127,7 @@ def write_coproducers(ctx: Context) -> None:
         "Amounts are what co-producers receive; where VAT applies to the costing it is added on the Budget sheet. "
         "Payments can affect state benefits: offer co-producers independent benefits advice."
     )
-    ws.set_row(x + 5, row_height([(closing, sum(widths) * 0.9)]))
+    set_height(ws, x + 5, row_height([(closing, sum(widths) * 0.9)]))
     ws.merge_range(x + 5, 0, x + 5, len(widths) - 1, "", s.wrap)
     t(ws, x + 5, 0, closing, s.wrap)
 

@@ -29,11 +29,14 @@ def group_sums(costing: Costing, headings: list[str]) -> tuple[dict[int, Sums], 
     years = {year: Sums() for year in range(1, costing.years + 1)}
     by_heading = {heading: Sums() for heading in headings}
     for line in costing.lines:
-        for group in (years.setdefault(line.year, Sums()), by_heading.setdefault(line.heading, Sums())):
-            group.value += line.amount
-            group.waived += line.waived
-            group.vat += line.vat
-            group.price += line.price
-        sums = by_heading[line.heading]
-        sums.by_year[line.year] = sums.by_year.get(line.year, ZERO) + line.price
+        amount, waived, vat = line.amount, line.waived, line.vat
+        price = amount - waived + vat  # Line.price, worked out once for both groups
+        year = years.get(line.year) or years.setdefault(line.year, Sums())
+        heading = by_heading.get(line.heading) or by_heading.setdefault(line.heading, Sums())
+        for group in (year, heading):
+            group.value += amount
+            group.waived += waived
+            group.vat += vat
+            group.price += price
+        heading.by_year[line.year] = heading.by_year.get(line.year, ZERO) + price
     return years, by_heading

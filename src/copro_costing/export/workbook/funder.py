@@ -9,8 +9,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ...money import ZERO, round_money
 from ...pricing.costing import Costing
-from .book import cell_range, row_height
-from .figures import group_sums
+from .book import cell_range, row_height, set_height
 from .layout import FUNDER
 from .styles import Context, fraction
 
@@ -22,11 +21,11 @@ def write_funder_view(ctx: Context) -> None:
     t, f = book.text, book.formula
     years = c.years
     totals = c.totals
-    _, by_heading = group_sums(c, plan.headings)
+    _, by_heading = ctx.sums
     t(ws, 0, 0, "Funder view", s.title)
     t(ws, 1, 0, c.funder.name, s.section)
     if c.funder.notes:
-        ws.set_row(2, row_height([(c.funder.notes, sum(widths) * 0.9)]))
+        set_height(ws, 2, row_height([(c.funder.notes, sum(widths) * 0.9)]))
         ws.merge_range(2, 0, 2, len(widths) - 1, "", s.wrap)
         t(ws, 2, 0, c.funder.notes, s.wrap)
     header = 4  # 0-based
@@ -47,7 +46,7 @@ def write_funder_view(ctx: Context) -> None:
         r = x + 1
         sums = by_heading[heading]
         if len(heading) >= widths[0] - 1:
-            ws.set_row(x, row_height([(heading, widths[0])]))
+            set_height(ws, x, row_height([(heading, widths[0])]))
         t(ws, x, 0, heading, s.wrap)
         match = f"(BudgetHeading=$A{r})"
         for col, (column, value) in enumerate(zip(("BudgetAmount", "BudgetWaived", "BudgetVAT", "BudgetPrice"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..justify import iter_sections
-from .book import row_height
+from .book import row_height, set_height
 from .layout import JUSTIFICATION
 from .styles import Context
 
@@ -17,7 +17,7 @@ def write_justification(ctx: Context) -> None:
     t(ws, 0, 0, "Justification of resources", s.title)
     intro = ("Written from the costing as priced, ready to paste into an application; "
              "it does not follow edits made in this workbook.")
-    ws.set_row(1, row_height([(intro, WIDTH)]))
+    set_height(ws, 1, row_height([(intro, WIDTH)]))
     t(ws, 1, 0, intro, s.wrap)
     x = 2
     for heading, paragraphs in iter_sections(ctx.costing, ctx.locale):
@@ -26,7 +26,7 @@ def write_justification(ctx: Context) -> None:
             t(ws, x, 0, heading, s.section)
             x += 1
         for paragraph in paragraphs:
-            ws.set_row(x, row_height([(paragraph, WIDTH)]))
+            set_height(ws, x, row_height([(paragraph, WIDTH)]))
             t(ws, x, 0, paragraph, s.wrap)
             x += 1
     book.print_setup(ws, x, landscape=False)

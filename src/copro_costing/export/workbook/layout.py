@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ...money import round_payment
 from ...pricing.costing import Costing, Line
 from ...pricing.policy import WAIVED_CHARGES
 
@@ -121,6 +123,7 @@ class Plan:
     coproducer_lines: array  # the line starting each Co-producer payments row, in sheet order
     linked: array  # by line: +k, a payments line whose inputs are on Co-producer payments row k; -k, its expenses
     headings: list[str]
+    included: dict[str, list[Any]] = field(default_factory=dict)  # by service: the co-producers each rate row includes
 
     @property
     def budget_spare_rows(self) -> range:
@@ -132,32 +135,58 @@ def _ref(ref: str) -> tuple[str, int] | None:
     return (match.group(1), int(match.group(2))) if match else None
 
 
+def included_coproducers(costing: Costing) -> dict[str, list[Any]]:
+    """By service id, the co-producers per unit of each services rate row used (in the rows' order)."""
+    out: dict[str, list[Any]] = {}
+    for table, row in costing.rates_used:
+        if table == "services":
+            included = getattr(row, "coproducers", None)
+            if included is not None:
+                out.setdefault(row.key, []).append(included)
+    return out
+
+
 def plan(costing: Costing) -> Plan:
     """Every row number, from the costing's lines (a few integers per line, so 20,000 lines cost little)."""
     lines = costing.lines
     last_line = BUDGET_FIRST_ROW + len(lines) - 1
-    starts = []
+    included = included_coproducers(costing)
+    # Sheet order of the Co-producer payments rows: by (group, entry, year, line), each row's
+    # key packed in one integer, so that sorting makes no tuple per row.
+    groups, entries, years, starts = array("i"), array("i"), array("i"), array("i")
+    expense_rows = array("i", bytes(4 * len(lines)))  # by line: the Budget row of its expenses line, if paired
+    linked_line = bytearray(len(lines))
     for i in range(len(lines)):
-        row = coproducer_row(costing, i)
+        row = coproducer_row(costing, i, included)
         if row is not None:
-            starts.append((row.group, row.index, row.year, i, row.linked, row.expense_row or 0))
-    starts.sort()
-    linked = array("q", bytes(8 * len(lines)))
-    for n, (_, _, _, i, is_linked, expense_row) in enumerate(starts):
-        if is_linked:
+            groups.append(row.group)
+            entries.append(row.index)
+            years.append(row.year)
+            starts.append(i)
+            linked_line[i] = row.linked
+            expense_rows[i] = row.expense_row or 0
+    n_entries, n_years, n_lines = max(entries, default=0) + 1, max(years, default=0) + 1, max(len(lines), 1)
+    keys = sorted(((g * n_entries + e) * n_years + y) * n_lines + i
+                  for g, e, y, i in zip(groups, entries, years, starts, strict=True))
+    starts = array("i", (key % n_lines for key in keys))
+    del keys, groups, entries, years
+    linked = array("i", bytes(4 * len(lines)))
+    for n, i in enumerate(starts):
+        if linked_line[i]:
             k = COPRODUCER_HEADER_ROW + 1 + n
             linked[i] = k
-            if expense_row:
-                linked[expense_row - BUDGET_FIRST_ROW] = -k
+            if expense_rows[i]:
+                linked[expense_rows[i] - BUDGET_FIRST_ROW] = -k
     headings = list(costing.funder.heading_names)
     headings += list(dict.fromkeys(line.heading for line in lines if line.heading not in headings))
     return Plan(
         lines=lines,
         budget_last_line=last_line,
         budget_total_row=last_line + SPARE_ROWS + 1,
-        coproducer_lines=array("q", (start[3] for start in starts)),
+        coproducer_lines=starts,
         linked=linked,
         headings=headings,
+        included=included,
     )
 
 
@@ -169,11 +198,12 @@ def _pairs(pay: Line, expenses: Line) -> bool:
     )
 
 
-def coproducer_row(costing: Costing, i: int) -> CoproducerRow | None:
+def coproducer_row(costing: Costing, i: int, included: dict[str, list[Any]] | None = None) -> CoproducerRow | None:
     """The Co-producer payments row that line ``i`` starts, if any.
 
     A payments line starts a row, with its expenses line when that follows it; an
-    expenses line on its own starts its own row; other lines start none.
+    expenses line on its own starts its own row; other lines start none. ``included``
+    is :func:`included_coproducers` of the costing, when already worked out.
     """
     lines = costing.lines
     line = lines[i]
@@ -197,14 +227,14 @@ def coproducer_row(costing: Costing, i: int) -> CoproducerRow | None:
     elif ref is not None and ref[0] == "services":
         row.group, row.index = 1, ref[1]
         if before is not None and before.cost_type == "service" and before.ref == line.ref and before.year == line.year:
-            _link_service(row, costing, ref[1], line, before, BUDGET_FIRST_ROW + i - 1)
+            if included is None:
+                included = included_coproducers(costing)
+            _link_service(row, costing, ref[1], line, before, BUDGET_FIRST_ROW + i - 1, included)
     return row
 
 
 def _reproduces(pay: Line, people_sessions: Decimal, hours: Decimal, prep_hours: Decimal) -> bool:
     """Do these inputs give exactly the engine's line (people x sessions at hours x rate)?"""
-    from ...money import round_payment
-
     rate = pay.hourly_rate
     return (
         rate is not None
@@ -231,17 +261,14 @@ def _link_involvement(row: CoproducerRow, costing: Costing, index: int, pay: Lin
 
 
 def _link_service(
-    row: CoproducerRow, costing: Costing, index: int, pay: Line, service_line: Line, service_row: int
+    row: CoproducerRow, costing: Costing, index: int, pay: Line, service_line: Line, service_row: int,
+    included_by_service: dict[str, list[Any]],
 ) -> None:
     """Co-producer time included in a service: people and hours per unit, from the rate tables."""
     entries = costing.spec.services
     if index >= len(entries):
         return
-    service_id = entries[index].service
-    for table, rate_row in costing.rates_used:
-        included = getattr(rate_row, "coproducers", None)
-        if table != "services" or rate_row.key != service_id or included is None:
-            continue
+    for included in included_by_service.get(entries[index].service, ()):
         if _reproduces(pay, service_line.quantity * included.people, included.hours, included.prep_hours):
             row.people, row.service_row = included.people, service_row
             row.hours, row.prep_hours = included.hours, included.prep_hours

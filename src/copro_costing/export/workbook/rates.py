@@ -7,7 +7,7 @@ from typing import Any
 
 from ...money import plain_number
 from ...pricing.policy import POLICY_WORDS
-from .book import row_height
+from .book import row_height, set_height
 from .layout import RATES
 from .styles import Context, fraction
 
@@ -25,14 +25,14 @@ def write_rates(ctx: Context) -> None:
     ws = ctx.sheets[RATES]
     widths = [w for _, w in COLUMNS]
     t, n = book.text, book.number
-    ws.set_row(0, row_height((h, w - 1) for h, w in COLUMNS))
+    set_height(ws, 0, row_height((h, w - 1) for h, w in COLUMNS))
     for col, (heading, _) in enumerate(COLUMNS):
         t(ws, 0, col, heading, s.header_number if heading in ("Amount", "Effective from") else s.header)
     x = 0
     for table, row in ctx.costing.rates_used:
         for what, amount, unit, kind in figures(table, row):
             x += 1
-            ws.set_row(x, row_height([(what, widths[2]), (row.source, widths[6]), (row.key or "", widths[1])]))
+            set_height(ws, x, row_height([(what, widths[2]), (row.source, widths[6]), (row.key or "", widths[1])]))
             t(ws, x, 0, TABLE_WORDS.get(table, table), s.wrap)
             t(ws, x, 1, row.key or "", s.wrap)
             t(ws, x, 2, what, s.wrap)

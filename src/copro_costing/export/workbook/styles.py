@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from xlsxwriter.format import Format
@@ -11,6 +12,7 @@ from xlsxwriter.format import Format
 from ...money import places
 from ...pricing.costing import Costing
 from .book import DATE, HEADER_FILL, INPUT_FILL, Book, money_format
+from .figures import Sums, group_sums
 from .layout import Plan
 
 YEAR_HEADING = '"Year "0'
@@ -96,6 +98,11 @@ class Context:
     styles: Styles
     locale: str
     sheets: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def sums(self) -> tuple[dict[int, Sums], dict[str, Sums]]:
+        """The lines summed by project year and by funder heading: worked out once, for every sheet that shows them."""
+        return group_sums(self.costing, self.plan.headings)
 
     def percent(self, fraction_value: Decimal, *, shaded: bool) -> Format:
         properties: dict[str, Any] = {"num_format": percent_format(fraction_value)}

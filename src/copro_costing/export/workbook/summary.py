@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from ... import __version__
 from ...money import plain_number
-from .book import cell_range, money_format, row_height
-from .figures import group_sums
+from .book import cell_range, money_format, row_height, set_height
 from .layout import ILLUSTRATIVE_BANNER, RECONCILED, SUMMARY
 from .styles import YEAR_HEADING, Context, fraction
 
@@ -39,7 +38,7 @@ def write_summary(ctx: Context) -> None:
         """Text across the rest of the row, wrapped, with the row as high as it needs."""
         fmt = fmt or (s.indented_wrap if first_col == 2 else s.wrap)  # a note beside a number: set off from it
         width = sum(WIDTHS[first_col:])
-        ws.set_row(x, row_height([(text, width)]))
+        set_height(ws, x, row_height([(text, width)]))
         ws.merge_range(x, first_col, x, len(WIDTHS) - 1, "", fmt)
         t(ws, x, first_col, text, fmt)
 
@@ -105,7 +104,7 @@ def write_summary(ctx: Context) -> None:
     wide(x, 2, "FALSE when a figure on the Budget sheet lies outside the rows the totals add up")
     put()
 
-    by_year, by_heading = group_sums(c, ctx.plan.headings)
+    by_year, by_heading = ctx.sums
     put("By project year", s.section)
     header = put()
     for col, label in enumerate(("Year", "Value", "Waived", "VAT", "Price")):
@@ -134,7 +133,7 @@ def write_summary(ctx: Context) -> None:
     for heading in ctx.plan.headings:
         x = put()
         if len(heading) >= WIDTHS[0] - 1:
-            ws.set_row(x, row_height([(heading, WIDTHS[0])]))
+            set_height(ws, x, row_height([(heading, WIDTHS[0])]))
         t(ws, x, 0, heading, s.wrap)
         f(ws, x, 1, f"=SUMPRODUCT((BudgetHeading=$A{x + 1})*BudgetPrice)", by_heading[heading].price, s.money)
     x = put("Total", s.total)
