@@ -114,15 +114,32 @@ def _paragraph(category: str, lines: list[Line], money: Money) -> str:
     return text
 
 
-def _groups(lines: tuple[Line, ...]) -> dict[str, list[tuple[str, list[Line]]]]:
-    """Lines by funder heading, then by service, activity or cost (charged alike), years together."""
-    groups: dict[tuple[str, str, str, bool], list[Line]] = defaultdict(list)
+def _groups(lines: tuple[Line, ...]) -> dict[str, list[list[Line]]]:
+    """Lines by funder heading, then by service, activity or cost (charged alike), years together.
+
+    Each group's key is a string, not a tuple: CPython keeps up to 2,000 freed tuples of each
+    size for reuse, so thousands of tuple keys would stay allocated after the justification.
+    """
+    by_heading: dict[str, dict[str, list[Line]]] = {}
     for line in lines:
-        groups[(line.heading, line.cost_type, line.description, line.charge in ("free", "waived"))].append(line)
-    out: dict[str, list[tuple[str, list[Line]]]] = defaultdict(list)
-    for (heading, category, _, _), group in groups.items():
-        out[heading].append((category, group))
-    return out
+        groups = by_heading.get(line.heading)
+        if groups is None:
+            groups = by_heading[line.heading] = {}
+        key = f"{line.cost_type}\n{'free' if line.charge in ('free', 'waived') else ''}\n{line.description}"
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [line]
+        else:
+            group.append(line)
+    return {heading: list(groups.values()) for heading, groups in by_heading.items()}
+
+
+def _paragraphs(groups: list[list[Line]], money: Money) -> Iterator[str]:
+    """Each group's paragraph, letting go of the group's lines once written."""
+    groups.reverse()
+    while groups:
+        lines = groups.pop()
+        yield _paragraph(lines[0].cost_type, lines, money)
 
 
 def justification_sections(costing: Costing, locale: str = "en_GB") -> list[Section]:
@@ -149,7 +166,7 @@ def iter_sections(costing: Costing, locale: str = "en_GB") -> Iterator[tuple[str
     headings = named + [h for h in groups if h not in named]
     for heading in headings:
         if heading in groups:
-            yield heading, (_paragraph(category, lines, money) for category, lines in groups[heading])
+            yield heading, _paragraphs(groups.pop(heading), money)
     yield "How these costs were worked out", iter(_method(costing, locale))
 
 
