@@ -24,7 +24,6 @@ from .book import (
     cached_row_height,
     cell_range,
     clean,
-    number,
     row_height,
     set_height,
     sheet_ref,
@@ -139,7 +138,7 @@ def write_budget(ctx: Context) -> None:
         num(x, 2, line.year, s.quantity)
         text(x, 3, unit, s.indented_wrap)
         k = linked[i]
-        quantity, unit_price = number(line.quantity), number(line.unit_price)
+        quantity, unit_price = float(line.quantity), float(line.unit_price)  # Decimals, as cells store them
         if k:  # people x sessions, and the payment per person, from the other sheet
             formula(x, 4, f"={coproducers}!C{abs(k)}*{coproducers}!D{abs(k)}", s.quantity, quantity)
         else:
@@ -149,11 +148,11 @@ def write_budget(ctx: Context) -> None:
         else:
             num(x, 5, unit_price, s.money)
         amount, waived, vat = line.amount, line.waived, line.vat
-        formula(x, 6, amount_f.format(r=r), s.money, number(amount))
+        formula(x, 6, amount_f.format(r=r), s.money, float(amount))
         text(x, 7, line.charge, s.indented)
-        formula(x, 8, waived_f.format(r=r), s.money, number(waived))
-        formula(x, 9, vat_formula(line, c.vat_percent, r), s.money, number(vat))
-        formula(x, 10, price_f.format(r=r), s.money, number(amount - waived + vat))
+        formula(x, 8, waived_f.format(r=r), s.money, float(waived))
+        formula(x, 9, vat_formula(line, c.vat_percent, r), s.money, float(vat))
+        formula(x, 10, price_f.format(r=r), s.money, float(amount - waived + vat))
         text(x, 11, heading, s.indented_wrap)
         text(x, 12, note, s.wrap)
 
