@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from functools import lru_cache
 
 from ..money import format_money, plain_number
 from ..pricing.costing import Costing, Line, sum_money
@@ -24,14 +23,10 @@ Money = Callable[[Decimal], str]
 
 
 def _money(costing: Costing, locale: str) -> Money:
-    """Amounts in the costing's currency, as people read them; unit prices and rates repeat
-    paragraph after paragraph, so the last few hundred are remembered (Babel is slow to format)."""
-
-    @lru_cache(maxsize=512)
-    def cached(value: Decimal, signed: bool) -> str:  # Babel writes -0 with its sign: keep it apart
-        return format_money(value, locale, costing.currency)
-
-    return lambda value: cached(value, value.is_signed())
+    """Amounts in the costing's currency, as people read them (:func:`format_money` remembers
+    the amounts it has formatted: unit prices and rates repeat paragraph after paragraph)."""
+    currency = costing.currency
+    return lambda value: format_money(value, locale, currency)
 
 
 def _plural(quantity: Decimal, unit: str) -> str:
