@@ -47,10 +47,10 @@ def _refuse(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-_STRICT = 0
-if _orjson is not None:  # everything but plain data goes to _refuse, then to the standard library
-    _STRICT = (_orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME
-               | _orjson.OPT_PASSTHROUGH_SUBCLASS)
+_STRICT = 0 if _orjson is None else (  # everything but plain data goes to _refuse, then to the standard library
+    _orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME
+    | _orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
 def dumps(data: Any) -> str:

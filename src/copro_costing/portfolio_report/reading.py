@@ -130,7 +130,6 @@ def _each(files: list[Path], book: RateBook, today: date | None, jobs: int | Non
     from .workers import jobs_for, read_in_workers
 
     workers = jobs_for(len(files), jobs)
-    results = read_in_workers(files, book, today, workers) if workers > 1 else None
-    if results is None:
-        results = ((path, read_one(path, book, today)) for path in files)
-    return results
+    if workers > 1:
+        return read_in_workers(files, book, today, workers)
+    return ((path, read_one(path, book, today)) for path in files)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from ..ratebook.models import RateBook
@@ -51,32 +52,17 @@ def _start(book: RateBook, today: date | None) -> None:
     _book, _today = book, today
 
 
-def _read_chunk(paths: list[str]) -> list[tuple[str, Result]]:
+def _read_chunk(paths: list[str]) -> list[Result]:
     assert _book is not None, "a worker reads only after it is started with the rate tables"
-    return [(path, read_one(Path(path), _book, _today)) for path in paths]
+    return [read_one(Path(path), _book, _today) for path in paths]
 
 
-def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]] | None:
-    """Every file's result, in ``files`` order, read by ``jobs`` worker processes.
-
-    None when workers cannot be started here (a platform without processes, say): the
-    caller then reads the files itself, so nothing is ever left out.
-    """
+def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:
+    """Every file's result, in ``files`` order, read by ``jobs`` worker processes."""
     chunks = [[str(p) for p in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
-    try:
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start, initargs=(book, today))
-    except (OSError, NotImplementedError, ValueError):
-        return None
-    return _results(pool, chunks, files)
-
-
-def _results(pool: ProcessPoolExecutor, chunks: list[list[str]], files: list[Path]) -> Iterator[tuple[Path, Result]]:
-    by_name = {str(p): p for p in files}
-    with pool:
-        try:
-            for results in pool.map(_read_chunk, chunks):
-                for name, result in results:
-                    yield by_name[name], result
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start, initargs=(book, today)) as pool:
+        try:  # map keeps the chunks' order, and each chunk keeps its files' order
+            yield from zip(files, chain.from_iterable(pool.map(_read_chunk, chunks)), strict=True)
         except BrokenProcessPool as exc:
             raise RuntimeError(f"a worker reading the costing files stopped unexpectedly ({exc})") from None
