@@ -104,17 +104,22 @@ def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -
 
 
 def _to_penny(value: Decimal, rounding: str) -> Decimal:
-    if isinstance(value, float):  # defensive: nothing upstream should produce one
-        raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
     try:
         return value.quantize(PENNY, rounding=rounding)
     except InvalidOperation:  # more digits than the Decimal context holds
         raise MoneyError(f"amount too large to work out to the penny (got {value:.3E})") from None
+    except AttributeError:
+        if isinstance(value, float):  # defensive: nothing upstream should produce one
+            raise MoneyError(f"refusing float in money arithmetic (got {value!r})") from None
+        raise
 
 
 def round_money(value: Decimal) -> Decimal:
     """The one rounding rule: to the penny, halves away from zero (ROUND_HALF_UP)."""
-    return _to_penny(value, ROUND_HALF_UP)
+    try:  # the common case in one call: every line of every costing is rounded here
+        return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, AttributeError):
+        return _to_penny(value, ROUND_HALF_UP)
 
 
 def round_payment(value: Decimal) -> Decimal:
@@ -140,9 +145,12 @@ def round_money_up(value: Decimal) -> Decimal:
     return value.quantize(PENNY, rounding=ROUND_UP)
 
 
+HUNDRED = Decimal(100)
+
+
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     """``percent`` % of ``amount``, rounded by the one rule."""
-    return round_money(amount * percent / Decimal(100))
+    return round_money(amount * percent / HUNDRED)
 
 
 def money_str(value: Decimal) -> str:

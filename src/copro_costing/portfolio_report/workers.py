@@ -1,10 +1,13 @@
 """Reading and pricing a large folder of costing files in several processes at once.
 
 Each costing is read, validated, priced and reduced to its Record independently of the
-others, so a folder of thousands of files is shared out in chunks among worker
-processes (each given the rate tables once), and the results come back in file order:
-the report is the same, byte for byte, however many processes read it. Workers are
-started afresh ("spawn"), never forked, so this is safe in a web server or a notebook.
+others, so a folder of thousands of files is shared out in chunks: ``jobs`` processes
+read it, this one and ``jobs - 1`` workers (each given the rate tables once). This
+process takes chunks from the front while the workers, once started, take them from the
+back, so no time is lost waiting for them to start and this process is never idle; the
+results come back in file order, and the report is the same, byte for byte, however many
+processes read it. Workers are started afresh ("spawn"), never forked, so this is safe in
+a web server or a notebook.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
-from itertools import chain
 from pathlib import Path
 
 from ..ratebook.models import RateBook
@@ -32,7 +34,7 @@ _today: date | None = None
 
 
 def default_jobs() -> int:
-    """One worker per processor this process may use, up to :data:`MAX_JOBS`."""
+    """One process per processor this process may use (itself among them), up to :data:`MAX_JOBS`."""
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on every platform
@@ -58,11 +60,24 @@ def _read_chunk(paths: list[str]) -> list[Result]:
 
 
 def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:
-    """Every file's result, in ``files`` order, read by ``jobs`` worker processes."""
-    chunks = [[str(p) for p in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+    """Every file's result, in ``files`` order, read by this process and ``jobs - 1`` worker processes."""
+    chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
+    with ProcessPoolExecutor(max(1, jobs - 1), mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start, initargs=(book, today)) as pool:
-        try:  # map keeps the chunks' order, and each chunk keeps its files' order
-            yield from zip(files, chain.from_iterable(pool.map(_read_chunk, chunks)), strict=True)
+        # The workers are handed the chunks last first; this process reads each chunk no
+        # worker has started (a pending task can be cancelled), from the first, until it
+        # meets the chunks they took, whose results it then collects in order.
+        handed: list[Future[list[Result]]] = [pool.submit(_read_chunk, [str(p) for p in chunk])
+                                              for chunk in reversed(chunks)]
+        handed.reverse()
+        try:
+            for chunk, task in zip(chunks, handed, strict=True):
+                if task.cancel():
+                    yield from ((path, read_one(path, book, today)) for path in chunk)
+                else:
+                    yield from zip(chunk, task.result(), strict=True)
         except BrokenProcessPool as exc:
             raise RuntimeError(f"a worker reading the costing files stopped unexpectedly ({exc})") from None
+        finally:
+            for task in handed:
+                task.cancel()

@@ -25,9 +25,18 @@ Kind = Literal["service", "involvement", "expense"]
 VAT_TREATMENTS = ("standard", "exempt", "outside-scope", "none")
 
 
-@dataclass(frozen=True, slots=True)
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, init=False)
 class Line:
-    """One priced line: quantity × unit price, rounded to the penny."""
+    """One priced line: quantity × unit price, rounded to the penny. Read-only, like the whole Costing.
+
+    The constructor is written out rather than generated: a costing builds a line for every
+    entry and year, and the generated one for a frozen class sets each of the 19 fields
+    with its own call, which made building a line cost twice what pricing it did. A test
+    checks it takes exactly the fields, with their defaults.
+    """
 
     kind: Kind
     cost_type: CostType
@@ -48,6 +57,19 @@ class Line:
     ref: str = ""  # the spec entry it came from, e.g. "services[0]"
     hours: Decimal | None = None  # co-producer payments: paid hours in one unit
     hourly_rate: Decimal | None = None  # co-producer payments: the hourly rate paid
+
+    def __init__(
+        self, kind: Kind, cost_type: CostType, description: str, year: int, quantity: Decimal, unit: str,
+        unit_price: Decimal, amount: Decimal, charge: Charge, heading: str, category: str = "", cost: Decimal = ZERO,
+        vat: Decimal = ZERO, vat_treatment: str = "none", vat_percent: Decimal = ZERO, note: str = "", ref: str = "",
+        hours: Decimal | None = None, hourly_rate: Decimal | None = None,
+    ) -> None:
+        _set(self, "__dict__", {
+            "kind": kind, "cost_type": cost_type, "description": description, "year": year, "quantity": quantity,
+            "unit": unit, "unit_price": unit_price, "amount": amount, "charge": charge, "heading": heading,
+            "category": category, "cost": cost, "vat": vat, "vat_treatment": vat_treatment,
+            "vat_percent": vat_percent, "note": note, "ref": ref, "hours": hours, "hourly_rate": hourly_rate,
+        })
 
     @property
     def waived(self) -> Decimal:

@@ -33,10 +33,10 @@ class _Pricer:
         self.book = book
         self.priced_on = priced_on
         self.used: dict[tuple[str, str, date], tuple[str, Row]] = {}
-        self._found: dict[tuple[str, str, date], Row] = {}
+        self.found: dict[tuple[str, str, date], Row] = {}  # by (table, key, date) asked for
 
     def get(self, table: str, key: str, on: date) -> Row:
-        found = self._found.get((table, key, on))
+        found = self.found.get((table, key, on))
         if found is not None:
             return found
         try:
@@ -53,7 +53,7 @@ class _Pricer:
             raise RetiredError(f"{SINGULAR.get(table, table)} {row.key!r} was retired after "
                                f"{row.until.isoformat()}{instead}", row)
         self.used[(table, row.key, row.effective)] = (table, row)
-        self._found[(table, key, on)] = row
+        self.found[(table, key, on)] = row
         return row
 
 
@@ -71,8 +71,13 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     if problems:
         raise InputError(problems)
 
+    remembered = pricer.found.get
+
     def fetch(loc: tuple[str | int, ...], table: str, key: str, on: date) -> Any:
         """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
+        found = remembered((table, key, on))
+        if found is not None:
+            return found
         try:
             return pricer.get(table, key, on)
         except RateLookupError as exc:

@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import Problem
-from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment, too_large
+from ..money import LIMIT, ZERO, format_money, percent_of, plain_number, round_money, round_payment
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
-from .costing import Line
-from .policy import WAIVED_CHARGES
+from .costing import Kind, Line
+from .policy import WAIVED_CHARGES, Charge
 from .spec import ExpenseEntry, InvolvementEntry, Spec
 from .years import Conversion, YearPricing
 
@@ -76,17 +76,15 @@ class Context:
     too_large: bool = False  # a line of the entry being priced is too large to be a real costing's
     _headings: dict[str, tuple[str, str]] = field(default_factory=dict)  # by cost type: fixed for a costing
     _vat: dict[str, tuple[str, str]] = field(default_factory=dict)  # by VAT category: fixed for a costing
+    client: str = field(init=False)  # internal or external: the spec's, asked for by every line
+    day_rate: DayRate = field(init=False)  # the day rate the unit's time is priced at for this client and funder
 
-    @property
-    def client(self) -> str:
-        return self.spec.project.client
-
-    @property
-    def day_rate(self) -> DayRate:
-        """The day rate the unit's time is priced at for this client and funder."""
+    def __post_init__(self) -> None:
+        self.client = self.spec.project.client
         if self.client == "external":
-            return "external"
-        return "direct" if self.funder.day_rate == "direct" else "internal"
+            self.day_rate = "external"
+        else:
+            self.day_rate = "direct" if self.funder.day_rate == "direct" else "internal"
 
     def heading(self, cost_type: CostType) -> tuple[str, str]:
         """(heading, its cost category) for a kind of line; ("", "") for a direct commission."""
@@ -97,25 +95,32 @@ class Context:
             found = self._headings[cost_type] = (name, heading.category if heading is not None else "")
         return found
 
-    def add(self, order: tuple[int, int, int, int], vat_category: str = "standard", **fields: Any) -> None:
-        """Record a line (``fields`` of :class:`Line`) with its VAT treatment, and VAT on its
+    def add(
+        self, order: tuple[int, int, int, int], vat_category: str = "standard", *, kind: Kind, cost_type: CostType,
+        description: str, year: int, quantity: Decimal, unit: str, unit_price: Decimal, amount: Decimal,
+        charge: Charge, heading: str, category: str, cost: Decimal, note: str = "", ref: str = "",
+        hours: Decimal | None = None, hourly_rate: Decimal | None = None,
+    ) -> None:
+        """Record a line (the fields of :class:`Line`) with its VAT treatment, and VAT on its
         charged amount where standard-rated."""
         found = self._vat.get(vat_category)
         if found is None:
             found = self._vat[vat_category] = vat_treatment(self.spec, vat_category)
         treatment, why = found
-        amount = fields["amount"]
-        charged = ZERO if fields["charge"] in WAIVED_CHARGES else amount
+        charged = ZERO if charge in WAIVED_CHARGES else amount
         if treatment == "standard":
-            rate = self.vat_rate(fields["year"])
+            rate = self.vat_rate(year)
             vat = percent_of(charged, rate)
         else:
             rate, vat = NO_RATE, ZERO
         if why:
-            fields["note"] = join_notes(fields.get("note", ""), why)
-        if too_large(amount) or too_large(charged + vat):
+            note = join_notes(note, why)
+        if abs(amount) >= LIMIT or abs(charged + vat) >= LIMIT:  # money.too_large, inline: every line is checked
             self.too_large = True  # the entry's problem: the engine drops its lines
-        self.lines.append((order, Line(**fields, vat=vat, vat_treatment=treatment, vat_percent=rate)))
+        self.lines.append((order, Line(
+            kind, cost_type, description, year, quantity, unit, unit_price, amount, charge, heading, category, cost,
+            vat, treatment, rate, note, ref, hours, hourly_rate,
+        )))
 
     def money(self, gbp: Decimal, *, payment: bool = False) -> str:
         """A GBP rate as written in a line's note, with its converted figure when the costing is not in GBP."""

@@ -54,7 +54,7 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
             )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _CoproducerRates:
     """The co-producer payments a service includes, for the years priced alike."""
 
@@ -70,7 +70,7 @@ class _CoproducerRates:
     hourly: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _ServiceRates:
     """A service entry's prices for the years priced with the same rows and uplift."""
 

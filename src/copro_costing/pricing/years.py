@@ -10,13 +10,15 @@ uses the rates in force when it started, with no uplift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from ..dates import pay_awards_between, year_start
 from ..money import round_money, round_money_up
 from ..ratebook.models import Funder
+
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,16 @@ class YearPricing:
     on: date  # the date whose rows price this year
     start: date  # the year's first day
     priced_on: date
-    step: Decimal = Decimal(1)  # 1 + the annual uplift, where the applicant adds inflation
+    step: Decimal = ONE  # 1 + the annual uplift, where the applicant adds inflation
+    inflates: bool = field(init=False)  # whether later rows are uplifted: a step, and a year starting later
 
-    @property
-    def inflates(self) -> bool:
-        return self.step != 1 and self.start > self.priced_on
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inflates", self.step != 1 and self.start > self.priced_on)
 
     def factor(self, effective: date) -> Decimal:
         """The uplift on a rate row effective on ``effective``: one step per 1 August it does not cover."""
         if not self.inflates:
-            return Decimal(1)
+            return ONE
         return self.step ** pay_awards_between(max(self.priced_on, effective), self.start)
 
     @property
@@ -74,7 +76,7 @@ class Conversion:
         return self.currency != "GBP"
 
     def __call__(self, gbp: Decimal, *, payment: bool = False) -> Decimal:
-        if not self.converts:
+        if self.currency == "GBP":
             return gbp
         value = gbp * self.rate
         return round_money_up(value) if payment else round_money(value)
