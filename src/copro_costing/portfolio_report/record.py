@@ -19,6 +19,8 @@ from .years import days_by_financial_year, project_end, project_years, spread
 
 COPRODUCER_CATEGORIES = frozenset({"involvement", "involvement_expenses"})
 """Lines whose money goes to co-producers: their fees and their reimbursed expenses."""
+GIVEN = frozenset({"free", "waived", "requested"})
+"""Charges under which part of a line may be given: see :func:`given_free`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def given_free(line: Line) -> Decimal:
     ``totals.waived``; a contribution requested "if there is budget" is in the price, and
     so counts as given only where the costing does not charge it.
     """
-    return line.amount - line.charged if line.charge in ("free", "waived", "requested") else ZERO
+    return line.amount - line.charged if line.charge in GIVEN else ZERO
 
 
 def record_of(costing: Costing, file: str) -> Record:
@@ -125,22 +127,31 @@ def record_of(costing: Costing, file: str) -> Record:
     free = coproducer_fees = coproducer_expenses = requested = ZERO
     person_sessions = Decimal(0)
     for line in lines:  # one pass over the lines
-        sums = per_year.setdefault(line.year, [ZERO, ZERO])
-        gift = given_free(line)
-        free += gift
-        sums[0] += gift
-        if line.cost_type in COPRODUCER_CATEGORIES:
-            sums[1] += line.amount
-            if line.cost_type == "involvement":
-                coproducer_fees += line.amount
+        year = line.year
+        sums = per_year.get(year)
+        if sums is None:
+            sums = per_year[year] = [ZERO, ZERO]
+        charge, amount, cost_type = line.charge, line.amount, line.cost_type
+        if charge in GIVEN:
+            gift = amount - line.charged  # given_free(line), inline: every line of every costing
+            free += gift
+            sums[0] += gift
+            if charge == "requested":
+                requested += amount
+        if cost_type in COPRODUCER_CATEGORIES:
+            sums[1] += amount
+            if cost_type == "involvement":
+                coproducer_fees += amount
                 person_sessions += line.quantity
             else:
-                coproducer_expenses += line.amount
-        if line.charge == "requested":
-            requested += line.amount
-        if line.kind == "service" and line.ref.startswith("services["):
-            entry = spec.services[int(line.ref[len("services["):-1])]
-            services.setdefault(entry.service, []).append(line)
+                coproducer_expenses += amount
+        if line.kind == "service" and cost_type == "service":
+            entry = spec.services[int(line.ref[9:-1])]  # ref "services[N]"
+            group = services.get(entry.service)
+            if group is None:
+                services[entry.service] = [line]
+            else:
+                group.append(line)
     by_year: dict[int, list[Decimal]] = {}
     for n, first, after in project_years(project.start, project.months):
         gift, coproducer = per_year.get(n, (ZERO, ZERO))

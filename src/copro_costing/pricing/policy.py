@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from ..money import ZERO, round_money
+from ..money import HUNDRED, ZERO, round_money
 from ..ratebook.models import Funder, FunderShare, Policy
 
 if TYPE_CHECKING:
@@ -90,20 +90,22 @@ def funder_contribution(
     """
     if share is None or funder.direct_commission:
         return ZERO, ZERO
+    with_vat = counts_vat(funder, applicant)
     eligible: dict[str, Decimal] = {}  # by heading: the price the funder's rules count
     charged: dict[str, Decimal] = {}  # by heading: the charged amounts (never VAT)
     for line in lines:
-        eligible[line.heading] = eligible.get(line.heading, ZERO) + eligible_price(line, funder, applicant)
-        charged[line.heading] = charged.get(line.heading, ZERO) + line.charged
+        heading, amount = line.heading, line.charged
+        eligible[heading] = eligible.get(heading, ZERO) + (amount + line.vat if with_vat else amount)
+        charged[heading] = charged.get(heading, ZERO) + amount
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
         price = eligible.get(heading.name, ZERO)
-        contribution += round_money(price * share.percent(heading.category) / Decimal(100))
+        contribution += round_money(price * share.percent(heading.category) / HUNDRED)
         if heading.base and heading.category != "indirect":
             base += charged.get(heading.name, ZERO)  # the flat rate is never worked out on VAT
-    indirect = round_money(base * funder.indirect_percent / Decimal(100))
-    contribution += round_money(indirect * share.percent("indirect") / Decimal(100))
+    indirect = round_money(base * funder.indirect_percent / HUNDRED)
+    contribution += round_money(indirect * share.percent("indirect") / HUNDRED)
     return contribution, indirect
 
 
@@ -111,8 +113,7 @@ RECOVERS_VAT = frozenset({"business"})
 """Applicants that usually recover the VAT they pay, so it is not an irrecoverable cost."""
 
 
-def eligible_price(line: Line, funder: Funder, applicant: str) -> Decimal:
-    """The part of a line's price the funder's rules count: its charged amount, with VAT as they say."""
-    if funder.vat == "all" or (funder.vat == "irrecoverable" and applicant not in RECOVERS_VAT):
-        return line.price
-    return line.charged
+def counts_vat(funder: Funder, applicant: str) -> bool:
+    """Whether the funder's rules count a line's VAT in what they pay (all of it, or the applicant's irrecoverable VAT)."""
+    return funder.vat == "all" or (funder.vat == "irrecoverable" and applicant not in RECOVERS_VAT)
+
