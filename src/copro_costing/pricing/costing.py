@@ -96,6 +96,8 @@ class Line:
         return self.charged - self.cost
 
     def as_json(self) -> dict[str, Any]:
+        amount = self.amount
+        charged = amount - (amount if self.charge in WAIVED_CHARGES else ZERO)  # self.charged, asked once
         return {
             "kind": self.kind,
             "description": self.description,
@@ -103,12 +105,12 @@ class Line:
             "quantity": plain_number(self.quantity),
             "unit": self.unit,
             "unit_price": money_str(self.unit_price),
-            "amount": money_str(self.amount),
+            "amount": money_str(amount),
             "charge": self.charge,
             "heading": self.heading,
             "category": self.category or None,
             "cost": money_str(self.cost),
-            "surplus": money_str(self.surplus),
+            "surplus": money_str(charged - self.cost),
             "vat": money_str(self.vat),
             "vat_treatment": self.vat_treatment,
             "note": self.note,
