@@ -100,12 +100,12 @@ def _group_table(ws: Any, row: int, title: str, label: str, key: str, groups: li
         match = f"--({c.col(key)}=$A${r + 1})"
         ws.write_formula(r, 1, _sp(match), fmt["int"], g.costings)
         ws.write_formula(r, 2, _sp(match, c.col("price")), fmt["money"], g.price)
-        ws.write_formula(r, 3, _sp(match, c.col("won"), c.col("price")), fmt["money"], g.awarded)
-        ws.write_formula(r, 4, _sp(match, c.col("pipeline"), c.col("price")), fmt["money"], g.pipeline)
-        ws.write_formula(r, 5, _sp(match, c.col("won"), c.col("given_free")), fmt["money"], g.given_free)
+        ws.write_formula(r, 3, _sp(match, data.won, c.col("price")), fmt["money"], g.awarded)
+        ws.write_formula(r, 4, _sp(match, data.pipeline, c.col("price")), fmt["money"], g.pipeline)
+        ws.write_formula(r, 5, _sp(match, data.won, c.col("given_free")), fmt["money"], g.given_free)
         ws.write_formula(r, 6, _sp(match, c.col("coproducer")), fmt["money"], g.coproducer)
         if success:
-            won, decided = _sp(match, c.col("won"))[1:], _sp(match, c.col("decided"))[1:]
+            won, decided = _sp(match, data.won)[1:], _sp(match, data.decided)[1:]
             cached = "" if g.decided == 0 else g.won / g.decided
             ws.write_formula(r, 7, f'=IF({decided}=0,"",{won}/{decided})', fmt["pct"], cached)
     return row + 3 + len(groups)
@@ -134,7 +134,7 @@ def _summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict) -> Non
         ws.write_string(row, 0, f"Warning: {warning}", fmt["warn"])
         row += 1
     row += 1
-    won, dec, pipe = c.col("won"), c.col("decided"), c.col("pipeline")
+    won, dec, pipe = data.won, data.decided, data.pipeline
     internal = f'--({c.col("client")}="internal")'
     lines = [
         ("Costings", f"=COUNTA({c.col('file')})", r.total.costings, "int"),
@@ -148,7 +148,7 @@ def _summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict) -> Non
         ("Co-producer payments awarded", _sp(won, c.col("coproducer")), r.coproducer_awarded, "money"),
         ("Co-producer person-sessions budgeted", f"=SUM({c.col('person_sessions')})", r.person_sessions[0], "num"),
         ("Co-producer person-sessions awarded", _sp(won, c.col("person_sessions")), r.person_sessions[1], "num"),
-        ("Success rate (awarded ÷ decided)", f'=IF(SUM({dec})=0,"",SUM({won})/SUM({dec}))',
+        ("Success rate (awarded ÷ decided)", f'=IF(SUMPRODUCT({dec})=0,"",SUMPRODUCT({won})/SUMPRODUCT({dec}))',
          "" if r.total.decided == 0 else r.total.won / r.total.decided, "pct"),
     ]
     for label, formula, value, style in lines:
@@ -208,7 +208,7 @@ def _breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
         sid = sg.service
         ws.write_formula(rr, 1, _sp(f'--({s.col(f"value:{sid}")}>0)'), fmt["int"], sg.costings)
         ws.write_formula(rr, 2, f'=SUM({s.col(f"value:{sid}")})', fmt["money"], sg.value)
-        ws.write_formula(rr, 3, _sp(data.costings.col("won"), s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
+        ws.write_formula(rr, 3, _sp(data.won, s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
         ws.write_formula(rr, 4, f'=SUM({s.col(f"price:{sid}")})', fmt["money"], sg.price)
         ws.write_string(rr, 5, sg.name)
     row += 3 + len(r.by_service)
@@ -222,7 +222,7 @@ def _breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
         for j, fy in enumerate(years):
             c = data.costings
             formula = _sp(f'--({c.col("department")}=$A${rr + 1})', f'--({c.col("client")}="internal")',
-                          c.col("won"), f.col(f"given_free:{fy.fy}"))
+                          data.won, f.col(f"given_free:{fy.fy}"))
             ws.write_formula(rr, 1 + j, formula, fmt["money"], values[fy.fy])
 
 

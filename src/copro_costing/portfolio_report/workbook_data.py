@@ -1,11 +1,12 @@
 """The workbook's data sheets: the rows every Summary and Breakdown formula adds up.
 
 **Costings** holds one row per costing with its own figures (as its ``quote`` gives
-them) and three flag formulas (awarded or delivered, decided, pipeline) from its stage,
-so changing a stage in Excel moves its figures between the totals. **Financial years**
-(each costing's figures spread over financial years) and **Services** have one row per
-costing, in the same order, so totals multiply their columns by the Costings flags; a
-zero there is left blank (a costing touches a few financial years and services of many),
+them) and its stage. It holds no formulas: every total tests the Stage column itself
+inside its SUMPRODUCT (see :func:`stage_in`), so changing a stage in Excel moves that
+costing's figures between awarded, pipeline and decided. **Financial years** (each
+costing's figures spread over financial years) and **Services** have one row per costing,
+in the same order, so totals multiply their columns by that same stage test; a zero
+there is left blank (a costing touches a few financial years and services of many),
 which every total counts as zero and a reader sees at a glance.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ..pricing.status import DECIDED, PIPELINE, WON
 from .report import EXTERNAL, NOT_RECORDED, Report
 from .years import fy_label
 
@@ -28,9 +30,10 @@ COSTING_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("vat", "VAT", 12), ("price", "Price", 13), ("funder_contribution", "Funder contribution", 13),
     ("requested", "Requested contributions", 13), ("coproducer_fees", "Co-producer fees", 13),
     ("coproducer_expenses", "Co-producer expenses", 13), ("coproducer", "Co-producer payments", 13),
-    ("person_sessions", "Person-sessions", 10), ("won", "Awarded or delivered", 10), ("decided", "Decided (1/0)", 9),
-    ("pipeline", "Pipeline (1/0)", 9), ("contact", "Contact", 28), ("illustrative", "Illustrative rates", 10),
+    ("person_sessions", "Person-sessions", 10), ("contact", "Contact", 28), ("illustrative", "Illustrative rates", 10),
 )
+
+
 @dataclass(frozen=True)
 class Sheet:
     """Where a data sheet's columns are, for formulas on other sheets."""
@@ -39,22 +42,45 @@ class Sheet:
     columns: tuple[str, ...]
     rows: int
 
-    def letter(self, key: str) -> str:
-        # "decided" appears twice in Costings (the date and the flag): the flag is the later one
-        index = len(self.columns) - 1 - self.columns[::-1].index(key)
-        return xl_col_to_name(index)
-
     def col(self, key: str) -> str:
         """The absolute range of a column's data rows, e.g. ``'Costings'!$S$2:$S$11``."""
-        letter = self.letter(key)
+        letter = xl_col_to_name(self.columns.index(key))
         return f"'{self.name}'!${letter}$2:${letter}${max(self.rows, 1) + 1}"
+
+
+def stage_in(costings: Sheet, stages: frozenset[str]) -> str:
+    """An array for SUMPRODUCT: 1 for each costing whose Stage is one of ``stages``, else 0.
+
+    Each comparison gives TRUE or FALSE; adding them (or ``--`` for one) makes them 1 or 0,
+    which SUMPRODUCT multiplies with a column of figures, counting a blank cell as zero.
+    """
+    stage = costings.col("stage")
+    tests = [f'({stage}="{s}")' for s in sorted(stages)]
+    return "--" + tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
 
 
 @dataclass(frozen=True)
 class DataSheets:
+    """The three data sheets and the stage tests every total multiplies by."""
+
     costings: Sheet
     years: Sheet
     services: Sheet
+
+    @property
+    def won(self) -> str:
+        """Awarded or delivered."""
+        return stage_in(self.costings, WON)
+
+    @property
+    def decided(self) -> str:
+        """Awarded, declined or delivered."""
+        return stage_in(self.costings, DECIDED)
+
+    @property
+    def pipeline(self) -> str:
+        """Submitted, not yet decided."""
+        return stage_in(self.costings, PIPELINE)
 
 
 def _header(ws: Any, columns: tuple, fmt: dict) -> None:
@@ -86,11 +112,8 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
         _header(ws, cols, fmt)
     keys = tuple(k for k, _, _ in COSTING_COLUMNS)
     index = {k: i for i, k in enumerate(keys)}
-    col = {k: xl_col_to_name(i) for k, i in index.items()}
-    flag_decided = len(keys) - 1 - keys[::-1].index("decided")
     money, text, date, integer = fmt["money"], fmt["text"], fmt["date"], fmt["int"]
     for n, r in enumerate(report.records, start=1):
-        x = n + 1  # the Excel row number of this costing
         department = r.department or (EXTERNAL if not r.internal else NOT_RECORDED)
         faculty = r.faculty or (EXTERNAL if not r.internal else NOT_RECORDED)
         for i, value in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
@@ -104,11 +127,6 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
                     "coproducer_expenses", "coproducer"):
             costings.write_number(n, index[key], getattr(r, key), money)
         costings.write_number(n, index["person_sessions"], r.person_sessions, fmt["num"])
-        st = f"{col['stage']}{x}"
-        costings.write_formula(n, index["won"], f'=IF(OR({st}="awarded",{st}="delivered"),1,0)', integer, int(r.won))
-        costings.write_formula(n, flag_decided, f'=IF(OR({st}="awarded",{st}="delivered",{st}="declined"),1,0)',
-                               integer, int(r.decided_stage))
-        costings.write_formula(n, index["pipeline"], f'=IF({st}="submitted",1,0)', integer, int(r.pipeline))
         costings.write_string(n, index["contact"], r.contact, text)
         costings.write_string(n, index["illustrative"], "yes" if r.illustrative else "no", text)
         years.write_string(n, 0, r.file, text)
