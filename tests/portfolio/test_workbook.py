@@ -63,7 +63,7 @@ def recalculated(tmp_path_factory, soffice):
 
 
 def test_every_formula_recalculates_to_its_cached_value(recalculated):
-    p, source, books = recalculated
+    _, source, books = recalculated
     formulas = openpyxl.load_workbook(source)
     cached = openpyxl.load_workbook(source, data_only=True)
     computed = books["source"]
@@ -91,6 +91,9 @@ def test_the_data_sheets_hold_figures_only_and_their_blanks_count_as_zero(recalc
     assert not any(isinstance(c.value, str) and c.value.startswith("=") for row in costings.iter_rows() for c in row)
     assert "Stage" in [c.value for c in costings[1]]
     assert not {"Awarded or delivered", "Decided (1/0)", "Pipeline (1/0)"} & {c.value for c in costings[1]}
+    reference = [c.value for c in costings[1]].index("Reference") + 1
+    no_reference = next(r for r in p.records if not r.reference)
+    assert costings.cell(row_of(costings, no_reference.file), reference).value is None  # blank, not ""
     # a costing touches few financial years and services: those cells are blank, not 0, and every
     # total that multiplies them by a stage test still comes out at the report's figure
     for name in ("Financial years", "Services"):

@@ -63,7 +63,6 @@ def _formats(wb: Any, currency: str) -> dict[str, Any]:
         "num": wb.add_format({"num_format": "#,##0.##"}),
         "pct": wb.add_format({"num_format": "0%"}),
         "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-        "text": wb.add_format({}),
         "bold": wb.add_format({"bold": True}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "problem": wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
@@ -94,9 +93,9 @@ def _group_table(ws: Any, row: int, title: str, label: str, key: str, groups: li
     ws.write_row(row + 1, 0, header, fmt["head"])
     for i, g in enumerate(groups):
         r = row + 2 + i
-        ws.write_string(r, 0, g.name, fmt["text"])
+        ws.write_string(r, 0, g.name)
         if names is not None:
-            ws.write_string(r, 8 if success else 7, names.get(g.name, g.name), fmt["text"])
+            ws.write_string(r, 8 if success else 7, names.get(g.name, g.name))
         match = f"--({c.col(key)}=$A${r + 1})"
         ws.write_formula(r, 1, _sp(match), fmt["int"], g.costings)
         ws.write_formula(r, 2, _sp(match, c.col("price")), fmt["money"], g.price)

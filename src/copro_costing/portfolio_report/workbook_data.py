@@ -7,7 +7,10 @@ costing's figures between awarded, pipeline and decided. **Financial years** (ea
 costing's figures spread over financial years) and **Services** have one row per costing,
 in the same order, so totals multiply their columns by that same stage test; a zero
 there is left blank (a costing touches a few financial years and services of many),
-which every total counts as zero and a reader sees at a glance.
+which every total counts as zero and a reader sees at a glance. Likewise an empty text
+(no reference, no contact) is a blank cell, and text has the default cell format: a
+workbook of thousands of costings is written cell by cell, so nothing is written that
+shows nothing.
 """
 
 from __future__ import annotations
@@ -111,25 +114,30 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
     for ws, cols in ((costings, COSTING_COLUMNS), (years, year_cols), (services, service_cols)):
         _header(ws, cols, fmt)
     keys = tuple(k for k, _, _ in COSTING_COLUMNS)
-    index = {k: i for i, k in enumerate(keys)}
-    money, text, date, integer = fmt["money"], fmt["text"], fmt["date"], fmt["int"]
+    at = {k: i for i, k in enumerate(keys)}
+    dates = tuple(at[k] for k in ("submitted", "decided", "start", "priced_on"))
+    first_money, contact, illustrative = at["value"], at["contact"], at["illustrative"]  # money: value ... coproducer
+    money, date, integer, number = fmt["money"], fmt["date"], fmt["int"], fmt["num"]
     for n, r in enumerate(report.records, start=1):
         department = r.department or (EXTERNAL if not r.internal else NOT_RECORDED)
         faculty = r.faculty or (EXTERNAL if not r.internal else NOT_RECORDED)
+        # text in the default format; an empty text (no reference, no contact) is a blank cell
         for i, value in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
                                    r.funder, r.funder_name, r.stage)):
-            costings.write_string(n, i, value, text)
-        for i, day in ((10, r.submitted), (11, r.decided), (12, r.start), (14, r.priced_on)):
+            if value:
+                costings.write_string(n, i, value)
+        for i, day in zip(dates, (r.submitted, r.decided, r.start, r.priced_on), strict=True):
             if day is not None:
-                costings.write_datetime(n, i, _datetime(day), date)
-        costings.write_number(n, 13, r.months, integer)
-        for key in ("value", "given_free", "vat", "price", "funder_contribution", "requested", "coproducer_fees",
-                    "coproducer_expenses", "coproducer"):
-            costings.write_number(n, index[key], getattr(r, key), money)
-        costings.write_number(n, index["person_sessions"], r.person_sessions, fmt["num"])
-        costings.write_string(n, index["contact"], r.contact, text)
-        costings.write_string(n, index["illustrative"], "yes" if r.illustrative else "no", text)
-        years.write_string(n, 0, r.file, text)
+                costings.write_datetime(n, i, day, date)
+        costings.write_number(n, at["months"], r.months, integer)
+        for i, value in enumerate((r.value, r.given_free, r.vat, r.price, r.funder_contribution, r.requested,
+                                   r.coproducer_fees, r.coproducer_expenses, r.coproducer), start=first_money):
+            costings.write_number(n, i, value, money)
+        costings.write_number(n, at["person_sessions"], r.person_sessions, number)
+        if r.contact:
+            costings.write_string(n, contact, r.contact)
+        costings.write_string(n, illustrative, "yes" if r.illustrative else "no")
+        years.write_string(n, 0, r.file)
         by_fy = {y.fy: y for y in r.years}
         for j, fy in enumerate(fys):
             y = by_fy.get(fy)
@@ -138,7 +146,7 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
             for k, value in enumerate((y.price, y.given_free, y.coproducer)):
                 if value:
                     years.write_number(n, 1 + 3 * j + k, value, money)
-        services.write_string(n, 0, r.file, text)
+        services.write_string(n, 0, r.file)
         by_id = {s.service: s for s in r.services}
         for j, sid in enumerate(ids):
             s = by_id.get(sid)
@@ -154,8 +162,3 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
         Sheet("Services", tuple(k for k, _, _ in service_cols), rows),
     )
 
-
-def _datetime(day):
-    from datetime import datetime, time
-
-    return datetime.combine(day, time())
