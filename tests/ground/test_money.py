@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copro_costing.money import (
     MoneyError,
@@ -138,3 +140,42 @@ def test_format_money_uses_babel_for_people():
     german = format_money(Decimal("10080.00"), locale="de_DE")
     assert "10.080,00" in german and "£" in german
 
+
+
+LOCALES = ("en_GB", "en_US", "en_IE", "de_DE", "fr_FR", "nl_NL", "es_ES", "pl_PL", "de_CH", "hi_IN", "ar_EG", "sv_SE")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    units=st.integers(min_value=-10**14, max_value=10**14),
+    places=st.sampled_from((0, 1, 2, 3)),
+    locale=st.sampled_from(LOCALES),
+    currency=st.sampled_from(("GBP", "EUR", "USD", "JPY", "INR", "CHF")),
+)
+def test_format_money_writes_every_amount_exactly_as_babel_does(units: int, places: int, locale: str,
+                                                                 currency: str) -> None:
+    from babel.numbers import format_currency
+
+    value = Decimal(units).scaleb(-places)
+    assert format_money(value, locale=locale, currency=currency) == format_currency(value, currency, locale=locale)
+
+
+@pytest.mark.parametrize("text", ["-0.00", "0", "30", "30.5", "999999999.99", "1E+3", "-12.345"])
+def test_format_money_agrees_with_babel_on_awkward_amounts(text: str) -> None:
+    from babel.numbers import format_currency
+
+    for locale in LOCALES:
+        for currency in ("GBP", "EUR", "JPY"):
+            value = Decimal(text)
+            assert format_money(value, locale=locale, currency=currency) == format_currency(value, currency,
+                                                                                            locale=locale)
+
+
+def test_plain_locales_are_written_without_babel_and_the_others_by_babel() -> None:
+    from copro_costing.money import _shape
+
+    assert all(_shape(locale, currency) is not None
+               for locale, currency in (("en_GB", "GBP"), ("en_GB", "EUR"), ("de_DE", "EUR"), ("fr_FR", "EUR")))
+    # Indian grouping (12,34,567.89), no decimals (JPY), or another sign's place (CHF-1234567.89): Babel
+    assert all(_shape(locale, currency) is None
+               for locale, currency in (("hi_IN", "INR"), ("en_GB", "JPY"), ("de_CH", "CHF"), ("xx_YY", "GBP")))
