@@ -172,8 +172,10 @@ def format_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = C
     of different amounts, and Babel takes tens of microseconds for each.
     """
     shape = _shape(locale, currency)
-    if shape is not None and type(value) is Decimal and value.is_finite() and value.as_tuple().exponent >= -2:
-        return shape.write(value)
+    if shape is not None and type(value) is Decimal:
+        exponent = value.as_tuple().exponent  # a letter for NaN and infinities
+        if isinstance(exponent, int) and exponent >= -2:
+            return shape.write(value)
     return _formatted(str(value), locale, currency)
 
 

@@ -72,3 +72,17 @@ def test_the_command_line_takes_jobs_and_refuses_a_number_below_one(run, many: P
     with pytest.raises(SystemExit) as refused:
         run("portfolio", many, "--jobs", "0")
     assert refused.value.code == 2 and "--jobs" in capsys.readouterr().err
+
+
+def test_a_record_travels_from_a_worker_as_plain_values_and_comes_back_equal() -> None:
+    from copro_costing import load_rates
+    from copro_costing.portfolio_report.reading import read_one
+    from copro_costing.portfolio_report.record import Record
+
+    book = load_rates()
+    for path in sorted(examples_dir().glob("*.toml")):
+        record, _ = read_one(path, book, None)
+        packed = record.packed()
+        assert all(type(v) in (str, int, bool, tuple, type(None)) or hasattr(v, "isoformat") for v in packed)
+        back = Record.unpacked(packed)
+        assert back == record and [str(s.price) for s in back.services] == [str(s.price) for s in record.services]

@@ -122,10 +122,10 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
         department = r.department or (EXTERNAL if not r.internal else NOT_RECORDED)
         faculty = r.faculty or (EXTERNAL if not r.internal else NOT_RECORDED)
         # text in the default format; an empty text (no reference, no contact) is a blank cell
-        for i, value in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
-                                   r.funder, r.funder_name, r.stage)):
-            if value:
-                costings.write_string(n, i, value)
+        for i, text in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
+                                  r.funder, r.funder_name, r.stage)):
+            if text:
+                costings.write_string(n, i, text)
         for i, day in zip(dates, (r.submitted, r.decided, r.start, r.priced_on), strict=True):
             if day is not None:
                 costings.write_datetime(n, i, day, date)

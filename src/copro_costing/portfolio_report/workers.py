@@ -19,9 +19,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from ..errors import Problem
 from ..ratebook.models import RateBook
 from .reading import Result, read_one
+from .record import Record
 
 MIN_FILES = 400
 """Fewer files than this are read in the calling process: starting workers costs more."""
@@ -54,9 +57,25 @@ def _start(book: RateBook, today: date | None) -> None:
     _book, _today = book, today
 
 
-def _read_chunk(paths: list[str]) -> list[Result]:
+Sent = tuple[tuple[Any, ...], bool] | tuple[Problem, ...]
+"""A file's result as a worker sends it: a record packed into plain values, or its problems."""
+
+
+def _read_chunk(paths: list[str]) -> list[Sent]:
     assert _book is not None, "a worker reads only after it is started with the rate tables"
-    return [read_one(Path(path), _book, _today) for path in paths]
+    return [_packed(read_one(Path(path), _book, _today)) for path in paths]
+
+
+def _packed(result: Result) -> Sent:
+    if result and isinstance(result[0], Record):
+        return result[0].packed(), result[1]  # type: ignore[return-value]
+    return result  # type: ignore[return-value]
+
+
+def _unpacked(sent: Sent) -> Result:
+    if sent and isinstance(sent[0], tuple):
+        return Record.unpacked(sent[0]), sent[1]  # type: ignore[return-value]
+    return sent  # type: ignore[return-value]
 
 
 def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:
@@ -67,7 +86,7 @@ def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs:
         # The workers are handed the chunks last first; this process reads each chunk no
         # worker has started (a pending task can be cancelled), from the first, until it
         # meets the chunks they took, whose results it then collects in order.
-        handed: list[Future[list[Result]]] = [pool.submit(_read_chunk, [str(p) for p in chunk])
+        handed: list[Future[list[Sent]]] = [pool.submit(_read_chunk, [str(p) for p in chunk])
                                               for chunk in reversed(chunks)]
         handed.reverse()
         try:
@@ -75,7 +94,7 @@ def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs:
                 if task.cancel():
                     yield from ((path, read_one(path, book, today)) for path in chunk)
                 else:
-                    yield from zip(chunk, task.result(), strict=True)
+                    yield from zip(chunk, map(_unpacked, task.result()), strict=True)
         except BrokenProcessPool as exc:
             raise RuntimeError(f"a worker reading the costing files stopped unexpectedly ({exc})") from None
         finally:

@@ -94,9 +94,9 @@ def funder_contribution(
     eligible: dict[str, Decimal] = {}  # by heading: the price the funder's rules count
     charged: dict[str, Decimal] = {}  # by heading: the charged amounts (never VAT)
     for line in lines:
-        heading, amount = line.heading, line.charged
-        eligible[heading] = eligible.get(heading, ZERO) + (amount + line.vat if with_vat else amount)
-        charged[heading] = charged.get(heading, ZERO) + amount
+        name, amount = line.heading, line.charged
+        eligible[name] = eligible.get(name, ZERO) + (amount + line.vat if with_vat else amount)
+        charged[name] = charged.get(name, ZERO) + amount
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
