@@ -171,22 +171,22 @@ def format_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = C
     places is written the same way without asking Babel each time: a report lists thousands
     of different amounts, and Babel takes tens of microseconds for each.
     """
-    shape = _shape(locale, currency)
-    if shape is not None and type(value) is Decimal:
-        exponent = value.as_tuple().exponent  # a letter for NaN and infinities
-        if isinstance(exponent, int) and exponent >= -2:
-            return shape.write(value)
     return _formatted(str(value), locale, currency)
 
 
 @lru_cache(maxsize=4096)
 def _formatted(value: str, locale: str, currency: str) -> str:
-    """Babel's text for an amount written as ``str(Decimal)``: keyed by the text, not the
+    """The text for an amount written as ``str(Decimal)``: keyed by the text, not the
     number, so ``-0`` and ``0.00`` keep their own forms whatever was formatted first.
-    Notes and documents repeat the same few rates, and Babel takes tens of microseconds."""
+    Notes and documents repeat the same few rates."""
+    amount = Decimal(value)
+    shape = _shape(locale, currency)
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinities
+    if shape is not None and isinstance(exponent, int) and exponent >= -2:
+        return shape.write(amount)
     from babel.numbers import format_currency
 
-    return format_currency(Decimal(value), currency, locale=locale)
+    return format_currency(amount, currency, locale=locale)
 
 
 class _Shape:

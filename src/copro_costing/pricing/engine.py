@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from ..errors import InputError, Problem, RetiredError, did_you_mean
@@ -146,7 +147,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     return Costing(
         spec=spec,
         funder=funder,
-        lines=tuple(line for _, line in sorted(cx.lines, key=lambda ol: ol[0])),
+        lines=tuple(line for _, line in sorted(cx.lines, key=itemgetter(0))),
         stamp=Stamp(priced_on=priced_on, sha256=book.fingerprint(priced_on, used), origin=book.origin),
         vat_percent=vat_percent,
         vat_applies=charge_vat,
