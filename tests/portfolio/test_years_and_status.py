@@ -49,6 +49,10 @@ def test_financial_years_turn_on_1_august():
     assert fy_label(2026) == "2026-27" and fy_label(2099) == "2099-00"
     assert days_by_financial_year(date(2026, 7, 31), date(2026, 8, 2)) == [(2025, 1), (2026, 1)]
     assert spread(Decimal("0.01"), [(2025, 1), (2026, 1)]) == {2025: Decimal("0.01"), 2026: Decimal("0.00")}
+    # a negative figure's empty share is 0.00, never -0.00 (which the JSON would print)
+    assert [str(v) for v in spread(Decimal("-0.01"), [(2025, 1), (2026, 1)]).values()] == ["-0.01", "0.00"]
+    # the pennies left over go to the largest remainders: 100 days of 366 of 10.00 is 2.732.., so 2.73 and 7.27
+    assert spread(Decimal("10.00"), [(2025, 100), (2026, 266)]) == {2025: Decimal("2.73"), 2026: Decimal("7.27")}
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert date(2026, 8, 1) - timedelta(days=1) == date(2026, 7, 31)
 

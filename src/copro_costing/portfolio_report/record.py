@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import ZERO
-from ..pricing.costing import Costing, Line, sum_money
+from ..pricing.costing import Costing, Line
 from ..pricing.status import DECIDED, DRAFT, PIPELINE, WON
 from .years import days_by_financial_year, project_end, project_years, spread
 
@@ -221,14 +221,16 @@ def record_of(costing: Costing, file: str) -> Record:
         coproducer_fees=coproducer_fees,
         coproducer_expenses=coproducer_expenses,
         person_sessions=person_sessions,
-        services=tuple(
-            ServiceFigures(
-                service=sid, name=group[0].description,
-                value=sum_money(ln.amount for ln in group),
-                given_free=sum_money(given_free(ln) for ln in group),
-                price=sum_money(ln.price for ln in group),
-            )
-            for sid, group in services.items()
-        ),
+        services=tuple(_service_figures(sid, group) for sid, group in services.items()),
         years=tuple(YearFigures(fy, *sums) for fy, sums in sorted(by_year.items())),
     )
+
+
+def _service_figures(service: str, lines: list[Line]) -> ServiceFigures:
+    """One service's lines in one costing, all years together."""
+    value = free = price = ZERO
+    for line in lines:
+        value += line.amount
+        free += given_free(line)
+        price += line.price
+    return ServiceFigures(service=service, name=lines[0].description, value=value, given_free=free, price=price)

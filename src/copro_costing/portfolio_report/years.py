@@ -83,10 +83,18 @@ def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
     if not amount:
         return {fy: ZERO for fy, _ in days}
     pennies = int((abs(amount) / PENNY).to_integral_value())
-    total_days = sum(d for _, d in days)
-    shares = [(fy, pennies * d // total_days, pennies * d % total_days) for fy, d in days]
-    left = pennies - sum(share for _, share, _ in shares)
-    order = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
-    extra = set(order[:left])
-    sign = -1 if amount < 0 else 1
-    return {fy: sign * (share + (1 if i in extra else 0)) * PENNY for i, (fy, share, _) in enumerate(shares)}
+    total_days = 0
+    for _, d in days:
+        total_days += d
+    shares: list[int] = []
+    remainders: list[int] = []
+    for _, d in days:
+        share, remainder = divmod(pennies * d, total_days)
+        shares.append(share)
+        remainders.append(remainder)
+    left = pennies - sum(shares)
+    if left:  # one penny each to the largest remainders, the earlier financial year first on a tie
+        for i in sorted(range(len(days)), key=lambda i: (-remainders[i], i))[:left]:
+            shares[i] += 1
+    sign = -1 if amount < 0 else 1  # an int, so a zero share is 0.00 and never -0.00
+    return {fy: sign * share * PENNY for (fy, _), share in zip(days, shares, strict=True)}
