@@ -122,7 +122,7 @@ def main() -> None:
         from copro_costing.portfolio_report.workers import default_jobs
 
         print(f"{len(files)} files; lines per costing (first 200): {min(lines)}-{max(lines)}; "
-              f"{default_jobs()} processes (jobs=None: this one and {default_jobs() - 1} worker)")
+              f"{default_jobs()} processes (jobs=None: this one and {default_jobs() - 1} more)")
         out = Path(tmp) / "out"
         out.mkdir()
         cases: dict[str, Callable[[], object]] = {

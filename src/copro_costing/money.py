@@ -11,7 +11,7 @@ The engine never formats: :func:`format_money` (Babel) is for displays and expor
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 CURRENCY = "GBP"
@@ -201,7 +201,7 @@ class _Shape:
         self.separators = str.maketrans({",": group, ".": point})
 
     def write(self, value: Decimal) -> str:
-        digits = format(abs(value), ",.2f").translate(self.separators)
+        digits = format(value.copy_abs(), ",.2f").translate(self.separators)  # exact, whatever the context
         if value.is_signed():
             return f"{self.minus_before}{digits}{self.minus_after}"
         return f"{self.before}{digits}{self.after}"
@@ -221,9 +221,11 @@ def _shape(locale: str, currency: str) -> _Shape | None:
         return text[:first], text[first:last + 1], text[last + 1:]
 
     try:
-        plus = around(format_currency(Decimal("1234567.89"), currency, locale=locale))
-        minus = around(format_currency(Decimal("-1234567.89"), currency, locale=locale))
-    except (UnknownLocaleError, ValueError, LookupError):  # Babel says so itself, on the first amount
+        with localcontext(Context()):  # the samples as Babel writes them, whatever a caller set the context to
+            plus = around(format_currency(Decimal("1234567.89"), currency, locale=locale))
+            minus = around(format_currency(Decimal("-1234567.89"), currency, locale=locale))
+            samples = [format_currency(Decimal(sample), currency, locale=locale) for sample in _Shape.SAMPLES]
+    except (UnknownLocaleError, ValueError, LookupError, ArithmeticError):  # Babel says so itself, on the first amount
         return None
     if plus is None or minus is None or plus[1] != minus[1]:
         return None
@@ -232,9 +234,8 @@ def _shape(locale: str, currency: str) -> _Shape | None:
     if digits != f"1{group}234{group}567{point}89" or group == point or group.isdigit() or point.isdigit():
         return None
     shape = _Shape(plus[0], plus[2], minus[0], minus[2], group, point)
-    for sample in _Shape.SAMPLES:
-        if shape.write(Decimal(sample)) != format_currency(Decimal(sample), currency, locale=locale):
-            return None
+    if [shape.write(Decimal(sample)) for sample in _Shape.SAMPLES] != samples:
+        return None
     return shape
 
 

@@ -179,3 +179,16 @@ def test_plain_locales_are_written_without_babel_and_the_others_by_babel() -> No
     # Indian grouping (12,34,567.89), no decimals (JPY), or another sign's place (CHF-1234567.89): Babel
     assert all(_shape(locale, currency) is None
                for locale, currency in (("hi_IN", "INR"), ("en_GB", "JPY"), ("de_CH", "CHF"), ("xx_YY", "GBP")))
+
+
+def test_format_money_is_exact_whatever_the_decimal_context() -> None:
+    from decimal import localcontext
+
+    from copro_costing.money import _formatted, _shape
+
+    _formatted.cache_clear()
+    _shape.cache_clear()
+    with localcontext() as context:
+        context.prec = 6  # as a notebook might set it
+        assert format_money(Decimal("1234567.89")) == "£1,234,567.89"
+        assert format_money(Decimal("-12.34"), locale="de_DE", currency="EUR") == "-12,34\xa0€"

@@ -40,3 +40,14 @@ def test_a_line_cannot_be_changed_but_can_be_copied_with_a_change() -> None:
 def test_a_line_repr_names_its_fields() -> None:
     assert repr(a_line()).startswith("Line(kind='service', cost_type='service', description='Facilitation'")
     assert a_line().vat_treatment == "none" and a_line().hours is None
+
+
+def test_a_line_survives_pickling_as_a_worker_process_would_send_it() -> None:
+    import pickle
+
+    line = a_line(hours=Decimal("2.5"), hourly_rate=Decimal("30.00"))
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(line, protocol))
+        assert back == line and back.hours == Decimal("2.5")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            back.note = "changed"  # type: ignore[misc]

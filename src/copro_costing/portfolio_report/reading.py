@@ -57,10 +57,11 @@ def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            inside = dict(_costing_files_in(path, str(path.resolve())))
+            before = len(problems)
+            inside = dict(_costing_files_in(path, str(path.resolve()), problems))
             older = superseded(inside)  # a `serve --store` folder: each costing once, at its latest version
             inside = {p: real for p, real in inside.items() if p not in older}
-            if not inside:
+            if not inside and len(problems) == before:  # (a folder that cannot be read says so itself)
                 problems.append(Problem(str(path), None, "", "no costing files (*.toml) in this folder"))
             for p, real in inside.items():
                 found.setdefault(real, p)
@@ -71,21 +72,27 @@ def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
-def _costing_files_in(folder: Path, real: str) -> Iterator[tuple[Path, str]]:
+def _costing_files_in(folder: Path, real: str, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
     """(path, real path) of each ``*.toml`` file in ``folder`` and its subfolders, skipping names
-    that start with a dot and not following links to folders. ``real`` is the folder's real
-    path: a file that is not a link is really in its folder, so only links are resolved (one
-    system call or so a file, where resolving every path took several)."""
-    with os.scandir(folder) as entries:
-        listed = sorted(entries, key=lambda e: e.name)
+    that start with a dot and not following links to folders; a folder that cannot be read
+    is a problem. ``real`` is the folder's real path: a file that is not a link is really in
+    its folder, so only links are resolved (one system call or so a file, where resolving
+    every path took several)."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = sorted(entries, key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(str(folder), None, "", f"cannot read this folder ({exc.strerror or exc})"))
+        return
     for entry in listed:
-        if entry.name.startswith("."):
+        name = entry.name
+        if name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _costing_files_in(folder / entry.name, os.path.join(real, entry.name))
-        elif entry.name.endswith(".toml") and entry.is_file():
-            path = folder / entry.name
-            yield path, str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
+            yield from _costing_files_in(folder / name, os.path.join(real, name), problems)
+        elif os.path.normcase(name).endswith(".toml") and entry.is_file():  # any case on Windows, as before
+            path = folder / name
+            yield path, str(path.resolve()) if entry.is_symlink() else os.path.join(real, name)
 
 
 def read_records(

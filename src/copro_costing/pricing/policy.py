@@ -116,4 +116,3 @@ RECOVERS_VAT = frozenset({"business"})
 def counts_vat(funder: Funder, applicant: str) -> bool:
     """Whether the funder's rules count a line's VAT in what they pay (all of it, or the applicant's irrecoverable VAT)."""
     return funder.vat == "all" or (funder.vat == "irrecoverable" and applicant not in RECOVERS_VAT)
-
