@@ -26,6 +26,7 @@ NUMBERS = {"months", "quantity", "people", "sessions", "hours", "cost"}
 TEXTS = {"title", "activity", "item"}
 EXTREME = ["inf", "-inf", "nan", "+nan", "1e400", "1e9", "-5", "0", "1.001", "99999999999999999999", "1e-400"]
 ODD_TEXT = ['"a\\uFFFEb"', '"\\uFFFF"', '"x\\u0001y"', '"\\uFDD0"', "5", "[1, 2]", "{ a = 1 }", "2026-01-01", '""']
+EXTREMES = {**dict.fromkeys(NUMBERS, EXTREME), "cost": [v for v in EXTREME if v != "0"]}  # an expense may cost nothing
 WRONG = {"months": ['"two"', "[24]"], "start": ['"yesterday"', "2026-13-01" ], "client": ['"partner"', "1"],
          "funder": ['"UKRI"', "[1]"], "year": ['"first"', "0", "1.0"], "people": ['"six"', "6.0"],
          "quantity": ['"two"', "true"], "hours": ['"two"', "{ h = 2 }"]}
@@ -50,7 +51,7 @@ def broken_files(draw) -> str:
             wrong = draw(st.sampled_from([key + "s", key[:-1], key.upper(), key.replace("_", "-") + "x", "z" + key]))
             entry[:] = [(wrong if k == key else k, v) for k, v in entry]
         else:
-            pool = {"mistype": WRONG, "extreme": dict.fromkeys(NUMBERS, EXTREME), "odd": dict.fromkeys(TEXTS, ODD_TEXT)}[kind]
+            pool = {"mistype": WRONG, "extreme": EXTREMES, "odd": dict.fromkeys(TEXTS, ODD_TEXT)}[kind]
             choices = [k for k in keys if k in pool]
             if not choices:
                 continue
