@@ -9,8 +9,10 @@ concurrent clients, each on its own kept-alive connection, and the same numbers 
 requests to ``GET /api/health`` (a fixed answer: the server's own overhead), in five
 rounds taken in turns (quote then health, then health then quote, ...), because the speed
 of a shared machine drifts by more than the figures compared. Prints p50 and p99 latency
-of each over all rounds, and the median of the rounds' ratios of quote to health. Goals:
-p99 <= 100 ms at 20 clients, ratio <= 3x.
+of each over all rounds, and the median of the rounds' ratios of quote to health; then the
+server's CPU time per request of each (Linux), and what a quote's own work (reading,
+pricing, writing the JSON) costs in this process. Goals: p99 <= 100 ms at 20 clients,
+ratio <= 3x.
 
 A benchmark, not a test: figures depend on the machine. Nothing here is timed in CI.
 """
@@ -142,6 +144,37 @@ def run(port: int, method: str, path: str, body: bytes | None, clients: int, tot
     return latencies
 
 
+def server_cpu(pid: int) -> float:
+    """Seconds of CPU the server process has used (user and system), where /proc tells; else 0."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def in_process(body: bytes, repeat: int = 2000) -> str:
+    """What a quote's own work costs in this process: reading the body, pricing, writing the JSON (best of 5)."""
+    from copro_costing import load_rates
+    from copro_costing.web.quoting import price, spec_from_body
+
+    book = load_rates(ROOT / "rates")
+    best = {"read and validate": 1e9, "price": 1e9, "JSON": 1e9}
+    for _ in range(5):
+        t0 = time.perf_counter()
+        specs = [spec_from_body(body, "application/toml", "request", book) for _ in range(repeat)]
+        t1 = time.perf_counter()
+        costings = [price(spec, book) for spec in specs]
+        t2 = time.perf_counter()
+        for costing in costings:
+            costing.to_json()
+        t3 = time.perf_counter()
+        for name, seconds in (("read and validate", t1 - t0), ("price", t2 - t1), ("JSON", t3 - t2)):
+            best[name] = min(best[name], seconds / repeat * 1000)
+    return "a quote's own work in this process: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in best.items())
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -168,6 +201,7 @@ def main() -> None:
         run(port, "GET", "/api/health", None, 1, 100)
         print(f"{'clients':>7}  {'quote p50':>10}  {'quote p99':>10}  {'health p50':>10}  {'health p99':>10}  "
               f"{'ratio p50':>9}  {'ratio p99':>9}")
+        cpu: dict[tuple[int, str], float] = {(c, n): 0.0 for c in (1, 20) for n in ("quote", "health")}
         for clients in (1, 20):
             quote: list[float] = []
             health: list[float] = []
@@ -176,7 +210,9 @@ def main() -> None:
                 cases = [("quote", "POST", "/api/quote", body), ("health", "GET", "/api/health", None)]
                 got = {}
                 for name, method, path, data in cases if turn % 2 == 0 else cases[::-1]:
+                    before = server_cpu(server.pid)
                     got[name] = run(port, method, path, data, clients, total // ROUNDS)
+                    cpu[(clients, name)] += server_cpu(server.pid) - before
                 quote += got["quote"]
                 health += got["health"]
                 ratios.append((percentile(got["quote"], 50) / percentile(got["health"], 50),
@@ -186,6 +222,12 @@ def main() -> None:
             r50, r99 = statistics.median(r for r, _ in ratios), statistics.median(r for _, r in ratios)
             print(f"{clients:>7}  {q50:>8.2f}ms  {q99:>8.2f}ms  {h50:>8.2f}ms  {h99:>8.2f}ms  "
                   f"{r50:>8.2f}x  {r99:>8.2f}x")
+        if os.path.exists(f"/proc/{server.pid}/stat"):
+            per = {key: seconds / (ROUNDS * (total // ROUNDS)) * 1000 for key, seconds in cpu.items()}
+            print("server CPU time per request (Linux): " + "; ".join(
+                f"{c} client{'s' if c > 1 else ''}: quote {per[(c, 'quote')]:.2f} ms, health {per[(c, 'health')]:.2f} ms"
+                for c in (1, 20)))
+        print(in_process(body))
         print(f"Goals: p99 <= {P99_GOAL_MS:.0f} ms at 20 clients; ratio <= {RATIO_GOAL:.0f}x.")
     finally:
         server.terminate()

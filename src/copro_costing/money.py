@@ -155,11 +155,6 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 def money_str(value: Decimal) -> str:
     """Machine form used in JSON and CSV: always exactly two decimals, no separators."""
-    if type(value) is Decimal:  # the common case, without the checks' calls: every figure of every output
-        try:
-            return str(value.quantize(PENNY, rounding=ROUND_HALF_UP))
-        except InvalidOperation:
-            pass
     return str(round_money(value))
 
 
@@ -222,11 +217,10 @@ def _shape(locale: str, currency: str) -> _Shape | None:
 
     try:
         with localcontext(Context()):  # the samples as Babel writes them, whatever a caller set the context to
-            plus = around(format_currency(Decimal("1234567.89"), currency, locale=locale))
-            minus = around(format_currency(Decimal("-1234567.89"), currency, locale=locale))
             samples = [format_currency(Decimal(sample), currency, locale=locale) for sample in _Shape.SAMPLES]
     except (UnknownLocaleError, ValueError, LookupError, ArithmeticError):  # Babel says so itself, on the first amount
         return None
+    plus, minus = around(samples[0]), around(samples[_Shape.SAMPLES.index("-1234567.89")])
     if plus is None or minus is None or plus[1] != minus[1]:
         return None
     digits = plus[1]

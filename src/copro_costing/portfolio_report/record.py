@@ -159,17 +159,13 @@ def record_of(costing: Costing, file: str) -> Record:
     free = coproducer_fees = coproducer_expenses = requested = ZERO
     person_sessions = Decimal(0)
     for line in lines:  # one pass over the lines
-        year = line.year
-        sums = per_year.get(year)
-        if sums is None:
-            sums = per_year[year] = [ZERO, ZERO]
-        charge, amount, cost_type = line.charge, line.amount, line.cost_type
-        if charge in GIVEN:
-            gift = amount - line.charged  # given_free(line), inline: every line of every costing
-            free += gift
-            sums[0] += gift
-            if charge == "requested":
-                requested += amount
+        sums = per_year.setdefault(line.year, [ZERO, ZERO])
+        amount, cost_type = line.amount, line.cost_type
+        gift = given_free(line)
+        free += gift
+        sums[0] += gift
+        if line.charge == "requested":
+            requested += amount
         if cost_type in COPRODUCER_CATEGORIES:
             sums[1] += amount
             if cost_type == "involvement":
@@ -177,8 +173,8 @@ def record_of(costing: Costing, file: str) -> Record:
                 person_sessions += line.quantity
             else:
                 coproducer_expenses += amount
-        if line.kind == "service" and cost_type == "service":
-            entry = spec.services[int(line.ref[9:-1])]  # ref "services[N]"
+        if cost_type == "service":  # a service's own line, its ref "services[N]"
+            entry = spec.services[int(line.ref[len("services["):-1])]
             group = services.get(entry.service)
             if group is None:
                 services[entry.service] = [line]

@@ -79,9 +79,9 @@ def _unpacked(sent: Sent) -> Result:
 
 
 def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:
-    """Every file's result, in ``files`` order, read by this process and ``jobs - 1`` worker processes."""
+    """Every file's result, in ``files`` order, read by this process and ``jobs - 1`` (at least one) worker processes."""
     chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
-    with ProcessPoolExecutor(max(1, jobs - 1), mp_context=multiprocessing.get_context("spawn"),
+    with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start, initargs=(book, today)) as pool:
         # The workers are handed the chunks last first; this process reads each chunk no
         # worker has started (a pending task can be cancelled), from the first, until it

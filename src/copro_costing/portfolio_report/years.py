@@ -83,9 +83,7 @@ def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
     if not amount:
         return {fy: ZERO for fy, _ in days}
     pennies = int((abs(amount) / PENNY).to_integral_value())
-    total_days = 0
-    for _, d in days:
-        total_days += d
+    total_days = sum(d for _, d in days)
     shares: list[int] = []
     remainders: list[int] = []
     for _, d in days:

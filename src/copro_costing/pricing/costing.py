@@ -96,8 +96,6 @@ class Line:
         return self.charged - self.cost
 
     def as_json(self) -> dict[str, Any]:
-        amount = self.amount
-        charged = amount - (amount if self.charge in WAIVED_CHARGES else ZERO)  # self.charged, asked once
         return {
             "kind": self.kind,
             "description": self.description,
@@ -105,12 +103,12 @@ class Line:
             "quantity": plain_number(self.quantity),
             "unit": self.unit,
             "unit_price": money_str(self.unit_price),
-            "amount": money_str(amount),
+            "amount": money_str(self.amount),
             "charge": self.charge,
             "heading": self.heading,
             "category": self.category or None,
             "cost": money_str(self.cost),
-            "surplus": money_str(charged - self.cost),
+            "surplus": money_str(self.surplus),
             "vat": money_str(self.vat),
             "vat_treatment": self.vat_treatment,
             "note": self.note,

@@ -72,13 +72,8 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     if problems:
         raise InputError(problems)
 
-    remembered = pricer.found.get
-
     def fetch(loc: tuple[str | int, ...], table: str, key: str, on: date) -> Any:
         """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
-        found = remembered((table, key, on))
-        if found is not None:
-            return found
         try:
             return pricer.get(table, key, on)
         except RateLookupError as exc:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import Problem
-from ..money import LIMIT, ZERO, format_money, percent_of, plain_number, round_money, round_payment
+from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment, too_large
 from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
 from .costing import Kind, Line
 from .policy import WAIVED_CHARGES, Charge
@@ -115,7 +115,7 @@ class Context:
             rate, vat = NO_RATE, ZERO
         if why:
             note = join_notes(note, why)
-        if abs(amount) >= LIMIT or abs(charged + vat) >= LIMIT:  # money.too_large, inline: every line is checked
+        if too_large(amount) or too_large(charged + vat):
             self.too_large = True  # the entry's problem: the engine drops its lines
         self.lines.append((order, Line(
             kind, cost_type, description, year, quantity, unit, unit_price, amount, charge, heading, category, cost,

@@ -76,7 +76,7 @@ class Conversion:
         return self.currency != "GBP"
 
     def __call__(self, gbp: Decimal, *, payment: bool = False) -> Decimal:
-        if self.currency == "GBP":
+        if not self.converts:
             return gbp
         value = gbp * self.rate
         return round_money_up(value) if payment else round_money(value)
