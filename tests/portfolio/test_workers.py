@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from copro_costing import InputError, portfolio
-from copro_costing.portfolio_report import examples_dir
-from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for
+from copro_costing.portfolio_report import examples_dir, workers
+from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for, start_method
 
 BROKEN = """[project]
 title = "A bid with a mistake"
@@ -45,6 +48,48 @@ def test_two_processes_give_the_report_one_process_gives(many: Path, tmp_path: P
     alone.to_excel(tmp_path / "alone.xlsx")
     shared.to_excel(tmp_path / "shared.xlsx")
     assert (tmp_path / "shared.xlsx").read_bytes() == (tmp_path / "alone.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_forked_and_fresh_workers_give_the_same_report(method: str, many: Path, monkeypatch) -> None:
+    if method == "fork" and sys.platform != "linux":
+        pytest.skip("workers are forked only on Linux")
+    alone = portfolio(many, keep_going=True, jobs=1).to_json()
+    monkeypatch.setattr(workers, "start_method", lambda: method)
+    assert portfolio(many, keep_going=True, jobs=2).to_json() == alone
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+def test_workers_are_forked_only_from_a_process_running_no_other_thread() -> None:
+    if threading.active_count() > 1:
+        pytest.skip("this test process already runs another thread")
+    assert start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert start_method() == "spawn"  # forking would copy the locks that thread may hold
+    finally:
+        stop.set()
+        other.join()
+
+
+def _stop_at_once() -> None:
+    os._exit(3)  # a worker killed mid-read, as by the system running out of memory
+
+
+def _stop_holding_the_lock() -> None:
+    workers._left.get_lock().acquire()  # type: ignore[union-attr]
+    os._exit(3)  # killed in the instant it takes a chunk: the range is never let go
+
+
+@pytest.mark.parametrize("stop", [_stop_at_once, _stop_holding_the_lock])
+def test_a_worker_that_stops_is_an_error_never_a_report_missing_files(stop, many: Path, monkeypatch) -> None:
+    if start_method() != "fork":
+        pytest.skip("the stopping worker is set up by forking this test process")
+    monkeypatch.setattr(workers, "_read_last", stop)
+    with pytest.raises(RuntimeError, match="a worker reading the costing files stopped unexpectedly"):
+        portfolio(many, keep_going=True, jobs=2)
 
 
 def test_every_problem_found_by_a_worker_is_reported_with_its_file_and_line(many: Path) -> None:

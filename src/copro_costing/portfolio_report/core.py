@@ -40,9 +40,10 @@ def portfolio(
     ``date_from``/``date_to`` keep the costings whose project runs on any day between them.
     ``jobs`` is how many processes read the files (default 1: this process only; None:
     one per processor for a folder of hundreds of files, as the command line does); the
-    report is the same either way. Worker processes start afresh and import the calling
-    script, so a script that asks for them keeps its own work under
-    ``if __name__ == "__main__":`` (a notebook needs nothing).
+    report is the same either way. Workers are forked on Linux from a process with no
+    other thread; elsewhere they start afresh and import the calling script, so a script
+    that asks for them keeps its own work under ``if __name__ == "__main__":`` (a notebook
+    needs nothing).
     """
     from ..ratebook.folder import load_rates
 

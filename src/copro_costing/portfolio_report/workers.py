@@ -2,22 +2,30 @@
 
 Each costing is read, validated, priced and reduced to its Record independently of the
 others, so a folder of thousands of files is shared out in chunks: ``jobs`` processes
-read it, this one and ``jobs - 1`` workers (each given the rate tables once). This
-process takes chunks from the front while the workers, once started, take them from the
-back, so no time is lost waiting for them to start and this process is never idle; the
-results come back in file order, and the report is the same, byte for byte, however many
-processes read it. Workers are started afresh ("spawn"), never forked, so this is safe in
-a web server or a notebook.
+read it, this one and ``jobs - 1`` workers (each given the rate tables and the file list
+once). The chunks not yet taken are a range shared by every process: this one takes
+chunks from its front while the workers, once started, take them from its back, so no
+time is lost waiting for them to start and this process is never idle. The results come
+back in file order, and the report is the same, byte for byte, however many processes
+read it.
+
+Workers are forked only where that is safe: on Linux, from a process running no other
+thread (the command line), so a worker starts at once with the tables already loaded.
+Anywhere else (a web server, a notebook, macOS, Windows) they are started afresh
+("spawn"), importing the package and given the tables, which takes a few tenths of a second.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
+from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +37,15 @@ from .record import Record
 MIN_FILES = 400
 """Fewer files than this are read in the calling process: starting workers costs more."""
 CHUNK = 50
-"""Files a worker reads per task: large enough that handing work out costs little."""
+"""Files a process reads at a time: large enough that handing work out costs little."""
 MAX_JOBS = 8
+WAIT = 0.5
+"""Seconds this process waits for the shared range before checking that no worker has stopped."""
 
 _book: RateBook | None = None
 _today: date | None = None
+_left: SynchronizedArray[int] | None = None  # [first, end) of the chunks no process has taken
+_chunks: list[list[str]] = []
 
 
 def default_jobs() -> int:
@@ -52,18 +64,47 @@ def jobs_for(files: int, jobs: int | None) -> int:
     return default_jobs() if files >= MIN_FILES else 1
 
 
-def _start(book: RateBook, today: date | None) -> None:
-    global _book, _today
-    _book, _today = book, today
+def start_method() -> str:
+    """How workers are started: "fork" on Linux from a process with no other thread, else "spawn".
+
+    Forking copies the whole process, the locks other threads hold among it, so it is safe
+    only with one thread; on macOS system libraries are not safe across a fork at all.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _start(book: RateBook, today: date | None, left: SynchronizedArray[int], chunks: list[list[str]]) -> None:
+    global _book, _today, _left, _chunks
+    _book, _today, _left, _chunks = book, today, left, chunks
+
+
+def _take(left: SynchronizedArray[int], last: bool) -> int | None:
+    """Take the first (or the last) chunk no process has taken; None when every chunk is taken.
+    Call it holding ``left``'s lock."""
+    first, end = left[0], left[1]
+    if first >= end:
+        return None
+    if last:
+        left[1] = end - 1
+        return end - 1
+    left[0] = first + 1
+    return first
 
 
 Sent = tuple[tuple[Any, ...], bool] | tuple[Problem, ...]
 """A file's result as a worker sends it: a record packed into plain values, or its problems."""
 
 
-def _read_chunk(paths: list[str]) -> list[Sent]:
-    assert _book is not None, "a worker reads only after it is started with the rate tables"
-    return [_packed(read_one(Path(path), _book, _today)) for path in paths]
+def _read_last() -> tuple[int, list[Sent]] | None:
+    """In a worker: read the last chunk no process has taken; None when every chunk is taken."""
+    assert _book is not None and _left is not None, "a worker reads only after it is started"
+    with _left.get_lock():
+        k = _take(_left, last=True)
+    if k is None:
+        return None
+    return k, [_packed(read_one(Path(path), _book, _today)) for path in _chunks[k]]
 
 
 def _packed(result: Result) -> Sent:
@@ -81,22 +122,35 @@ def _unpacked(sent: Sent) -> Result:
 def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:
     """Every file's result, in ``files`` order, read by this process and ``jobs - 1`` (at least one) worker processes."""
     chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
-    with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start, initargs=(book, today)) as pool:
-        # The workers are handed the chunks last first; this process reads each chunk no
-        # worker has started (a pending task can be cancelled), from the first, until it
-        # meets the chunks they took, whose results it then collects in order.
-        handed: list[Future[list[Sent]]] = [pool.submit(_read_chunk, [str(p) for p in chunk])
-                                              for chunk in reversed(chunks)]
-        handed.reverse()
+    context = multiprocessing.get_context(start_method())
+    left = context.Array("i", [0, len(chunks)])
+    names = [[str(p) for p in chunk] for chunk in chunks]
+    with ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_start,
+                             initargs=(book, today, left, names)) as pool:
+        tasks = [pool.submit(_read_last) for _ in chunks]  # each reads one chunk, or finds none left
         try:
-            for chunk, task in zip(chunks, handed, strict=True):
-                if task.cancel():
-                    yield from ((path, read_one(path, book, today)) for path in chunk)
-                else:
-                    yield from zip(chunk, map(_unpacked, task.result()), strict=True)
+            while (k := _take_first(left, tasks)) is not None:
+                yield from ((path, read_one(path, book, today)) for path in chunks[k])
+            taken = dict(got for got in (task.result() for task in tasks) if got is not None)
         except BrokenProcessPool as exc:
             raise RuntimeError(f"a worker reading the costing files stopped unexpectedly ({exc})") from None
         finally:
-            for task in handed:
-                task.cancel()
+            lock = left.get_lock()
+            if lock.acquire(timeout=WAIT):  # (not held for ever by a worker that stopped)
+                left[1] = left[0]  # closed early or stopped: the workers take nothing more
+                lock.release()
+        for k in sorted(taken):
+            yield from zip(chunks[k], map(_unpacked, taken[k]), strict=True)
+
+
+def _take_first(left: SynchronizedArray[int], tasks: Sequence[Future[Any]]) -> int | None:
+    """In this process: take the first chunk left, waiting for the lock only while every worker still runs."""
+    lock = left.get_lock()
+    while not lock.acquire(timeout=WAIT):  # a worker stopped while holding it would hold it for ever
+        for task in tasks:
+            if task.done() and isinstance(task.exception(), BrokenProcessPool):
+                raise task.exception()  # type: ignore[misc]
+    try:
+        return _take(left, last=False)
+    finally:
+        lock.release()
