@@ -78,11 +78,11 @@ def days_by_financial_year(first: date, after: date) -> list[tuple[int, int]]:
 
 def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
     """``amount`` split over financial years pro rata by days; the parts sum exactly to it."""
-    if not days:
-        return {}
+    if len(days) <= 1:  # none, or the whole project year in one financial year
+        return {fy: amount + ZERO for fy, _ in days}  # (+ ZERO: to the penny, never -0.00)
     if not amount:
         return {fy: ZERO for fy, _ in days}
-    pennies = int((abs(amount) / PENNY).to_integral_value())
+    pennies = int(abs(amount).scaleb(2).to_integral_value())
     total_days = sum(d for _, d in days)
     shares: list[int] = []
     remainders: list[int] = []

@@ -212,23 +212,28 @@ class Costing:
         value = waived = vat = cost = requested = ZERO
         by_year = {year: ZERO for year in range(1, self.years + 1)}
         by_heading = {heading: ZERO for heading in self.funder.heading_names}
+        vat_by_heading = dict(by_heading)  # what the funder's rules need: each heading's VAT apart
         by_treatment: dict[str, Decimal] = {}
         for line in self.lines:
-            amount, line_vat = line.amount, line.vat
-            given = amount if line.charge in WAIVED_CHARGES else ZERO
-            price = amount - given + line_vat
+            amount, line_vat, charge = line.amount, line.vat, line.charge
+            price = line_vat if charge in WAIVED_CHARGES else amount + line_vat
             value += amount
-            waived += given
             vat += line_vat
             cost += line.cost
-            if line.charge == "requested":
-                requested += amount - given
+            if charge in WAIVED_CHARGES:
+                waived += amount
+            elif charge == "requested":
+                requested += amount
             if line.year in by_year:
                 by_year[line.year] += price
-            if line.heading in by_heading:
-                by_heading[line.heading] += price
-            by_treatment[line.vat_treatment] = by_treatment.get(line.vat_treatment, ZERO) + line_vat
-        contribution, indirect = funder_contribution(self.lines, self.funder, self.share, self.applicant)
+            heading = line.heading
+            if heading in by_heading:
+                by_heading[heading] += price
+                vat_by_heading[heading] += line_vat
+            treatment = line.vat_treatment
+            by_treatment[treatment] = by_treatment.get(treatment, ZERO) + line_vat
+        contribution, indirect = funder_contribution(by_heading, vat_by_heading, self.funder, self.share,
+                                                     self.applicant)
         return Totals(
             value=value,
             waived=waived,

@@ -20,7 +20,7 @@ from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
 from .costing import Kind, Line
 from .policy import WAIVED_CHARGES, Charge
 from .spec import ExpenseEntry, InvolvementEntry, Spec
-from .years import Conversion, YearPricing
+from .years import ONE, Conversion, YearPricing
 
 NO_RATE = Decimal(0)
 """The VAT rate of a line that carries none."""
@@ -35,13 +35,21 @@ def staff_cost(
     service: Service, roles: Mapping[str, Role], basis: str, pricing: YearPricing | None = None
 ) -> Decimal:
     """Unrounded staff cost of one unit of ``service``: days by role at one day rate, each uplifted."""
-    total = ZERO
+    return staff_costs(service, roles, basis, pricing)[0]
+
+
+def staff_costs(
+    service: Service, roles: Mapping[str, Role], basis: str, pricing: YearPricing | None = None
+) -> tuple[Decimal, Decimal]:
+    """Unrounded staff cost of one unit of ``service`` at ``basis``'s day rates, and at full economic cost."""
+    total = fec = ZERO
+    rate_name = ROLE_RATE[basis]
     for role_id, days in service.effort.items():
         role = roles[role_id]
-        rate = getattr(role, ROLE_RATE[basis])
-        factor = pricing.factor(role.effective) if pricing is not None else Decimal(1)
-        total += days * rate * factor
-    return total
+        factor = pricing.factor(role.effective) if pricing is not None else ONE
+        total += days * getattr(role, rate_name) * factor
+        fec += days * role.internal_day_rate * factor
+    return total, fec
 
 
 def session_payment(hours: Decimal, hourly_rate: Decimal) -> Decimal:
@@ -156,8 +164,11 @@ def amount_of(quantity: Decimal, unit_price: Decimal) -> Decimal:
     return round_money(quantity * unit_price)
 
 
-def join_notes(*parts: str) -> str:
-    return "; ".join(p for p in parts if p)
+def join_notes(first: str, second: str) -> str:
+    """Two notes as one ("first; second"), either of which may be empty."""
+    if first and second:
+        return f"{first}; {second}"
+    return first or second
 
 
 def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:

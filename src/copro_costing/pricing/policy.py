@@ -7,15 +7,12 @@ decides a charge itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from ..money import HUNDRED, ZERO, round_money
 from ..ratebook.models import Funder, FunderShare, Policy
-
-if TYPE_CHECKING:
-    from .costing import Line
 
 Charge = Literal["charged", "free", "requested", "waived"]
 
@@ -79,9 +76,11 @@ def vat_applies(vat_position: str) -> bool:
 
 
 def funder_contribution(
-    lines: Iterable[Line], funder: Funder, share: FunderShare | None, applicant: str = "university"
+    price_by_heading: Mapping[str, Decimal], vat_by_heading: Mapping[str, Decimal], funder: Funder,
+    share: FunderShare | None, applicant: str = "university",
 ) -> tuple[Decimal, Decimal]:
-    """(What the funder pays, the flat indirect costs it adds), from its rules in the tables.
+    """(What the funder pays, the flat indirect costs it adds), from its rules in the tables,
+    given each of its headings' price (VAT included) and VAT.
 
     Each heading's price is paid at the share of its cost category, rounded per heading;
     a flat indirect rate is worked out on the charged amounts (never the VAT) of the
@@ -91,19 +90,14 @@ def funder_contribution(
     if share is None or funder.direct_commission:
         return ZERO, ZERO
     with_vat = counts_vat(funder, applicant)
-    eligible: dict[str, Decimal] = {}  # by heading: the price the funder's rules count
-    charged: dict[str, Decimal] = {}  # by heading: the charged amounts (never VAT)
-    for line in lines:
-        name, amount = line.heading, line.charged
-        eligible[name] = eligible.get(name, ZERO) + (amount + line.vat if with_vat else amount)
-        charged[name] = charged.get(name, ZERO) + amount
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
-        price = eligible.get(heading.name, ZERO)
-        contribution += round_money(price * share.percent(heading.category) / HUNDRED)
+        price = price_by_heading.get(heading.name, ZERO)
+        charged = price - vat_by_heading.get(heading.name, ZERO)  # the flat rate is never worked out on VAT
+        contribution += round_money((price if with_vat else charged) * share.percent(heading.category) / HUNDRED)
         if heading.base and heading.category != "indirect":
-            base += charged.get(heading.name, ZERO)  # the flat rate is never worked out on VAT
+            base += charged
     indirect = round_money(base * funder.indirect_percent / HUNDRED)
     contribution += round_money(indirect * share.percent("indirect") / HUNDRED)
     return contribution, indirect

@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..money import ZERO, plain_number, round_money
 from ..ratebook.models import Service
 from ..tomlfile import field_path
-from .lines import Context, amount_of, join_notes, session_payment, staff_cost
+from .lines import Context, amount_of, join_notes, session_payment, staff_costs
 from .policy import WAIVED_CHARGES, Charge, decision_not_allowed, needs_decision, service_charge
 from .spec import ServiceEntry
 from .years import YearPricing
@@ -126,8 +126,8 @@ def _service_rates(i: int, entry: ServiceEntry, pricing: YearPricing, cx: Contex
     if cx.client == "external" and entry.decision is not None:
         where = field_path(("services", i))
         cx.warnings.append(f"{where}: decision is ignored for external clients: every service is charged")
-    unit_price = cx.convert(round_money(staff_cost(service, roles, basis, pricing)))  # type: ignore[arg-type]
-    unit_cost = cx.convert(round_money(staff_cost(service, roles, "internal", pricing)))  # type: ignore[arg-type]
+    at_basis, at_fec = staff_costs(service, roles, basis, pricing)  # type: ignore[arg-type]
+    unit_price, unit_cost = cx.convert(round_money(at_basis)), cx.convert(round_money(at_fec))
     heading, category = cx.heading("service")
     if cx.unit_time == "staff" and cx.funder.heading_for is not None and cx.funder.heading_for.staff is not None:
         cx.warnings.append(

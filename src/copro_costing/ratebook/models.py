@@ -264,12 +264,19 @@ class RateBook:
         """SHA-256 of the rows in force on ``on`` (and of the rows ``also`` names, such as the
         versions a costing priced its later years with): later versions do not change it."""
         in_force, digest = self._in_force_on(on)
-        extra = [(t, r) for t, r in also if in_force.get((t, r.key, r.effective)) is not r]
+        extra = {(t, r.key, r.effective): r for t, r in also if in_force.get((t, r.key, r.effective)) is not r}
         if not extra:
             return digest
-        rows = dict(in_force)
-        rows.update({(t, r.key, r.effective): r for t, r in extra})
-        return fingerprint((t, r) for (t, _, _), r in rows.items())
+        key = (digest, tuple(sorted(extra)))  # a book's rows are one per (table, key, effective)
+        found = self._with_later.get(key)
+        if found is None:
+            rows = {**in_force, **extra}
+            found = fingerprint((t, r) for (t, _, _), r in rows.items())
+            with _RECORDS_LOCK:  # costings priced alike (the same later versions) share it
+                self._with_later[key] = found
+                while len(self._with_later) > _PERIODS_KEPT:
+                    self._with_later.pop(next(iter(self._with_later)))
+        return found
 
     def _in_force_on(self, on: date) -> tuple[dict[tuple[str, str, date], Row], str]:
         """The rows in force on ``on`` by (table, key, effective), and their fingerprint;
@@ -296,6 +303,10 @@ class RateBook:
                 if row.until is not None and row.until < date.max:
                     days.add(row.until + timedelta(days=1))
         return sorted(days)
+
+    @cached_property
+    def _with_later(self) -> dict[tuple[str, tuple[tuple[str, str, date], ...]], str]:
+        return {}
 
     @cached_property
     def _by_period(self) -> dict[int, tuple[dict[tuple[str, str, date], Row], str]]:
