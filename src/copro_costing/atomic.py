@@ -114,7 +114,7 @@ def _process_gone(pid: int) -> bool:
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove temporaries in ``folder`` left by writers that were killed; return them."""
-    removed = []
+    removed: list[Path] = []
     now = time.time()
     try:
         names = os.listdir(folder)

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: the ground floor never imports the rate book
+    from .ratebook.rows import Row
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +39,7 @@ class RateLookupError(LookupError):
 class RetiredError(RateLookupError):
     """The item was retired (``until``) before the date asked for; ``row`` is the retired version."""
 
-    def __init__(self, message: str, row: object = None) -> None:
+    def __init__(self, message: str, row: Row | None = None) -> None:
         super().__init__(message)
         self.row = row
 

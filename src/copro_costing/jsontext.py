@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 _STRING = json.JSONEncoder(ensure_ascii=False).encode
@@ -25,6 +26,7 @@ class _Other(Exception):
     """Data this writer leaves to ``json.dumps`` (a float, a non-text key, an unknown type)."""
 
 
+_orjson: ModuleType | None
 try:  # the web extra's JSON writer, in Rust: the same text for data without floats, ten times faster
     import orjson as _orjson
 except ImportError:  # pragma: no cover - without the web extra

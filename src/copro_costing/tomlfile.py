@@ -160,7 +160,7 @@ def _deepest(data: object) -> int:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
             return depth
-        children = value.values() if type(value) is dict else value  # type: ignore[attr-defined]
+        children = value.values() if type(value) is dict else value
         depth += 1
         deepest = max(deepest, depth)
         stack.extend((child, depth) for child in children if type(child) is dict or type(child) is list)  # type: ignore[attr-defined]

@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .. import __version__
 from ..errors import InputError, Problem, RateLookupError
 from ..money import DEFAULT_LOCALE
 from . import serve
 from .parsers import _date, _rates_parser, letter_parser, run_letter
+
+if TYPE_CHECKING:  # the rate book's modules load when a command needs them
+    from ..ratebook.models import RateBook
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -153,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _book(folder: Path | None):
+def _book(folder: Path | None) -> RateBook:
     """The rate book a command uses (``--rates`` or the default), after saying which folder it is."""
     from ..ratebook.folder import load_rates
     from .common import rates_note

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 FORMATS = ("md", "html", "json", "xlsx")
@@ -21,7 +23,9 @@ def jobs_type(text: str) -> int:
     return value
 
 
-def add_parser(commands: argparse._SubParsersAction, date_type, locale_type, rates_help: str) -> None:
+def add_parser(
+    commands: argparse._SubParsersAction, date_type: Callable[[str], date], locale_type: Callable[[str], str], rates_help: str
+) -> None:
     """Register the ``portfolio`` subcommand."""
     p = commands.add_parser(
         "portfolio", help="add up many costings: by stage, financial year, client, faculty, funder, service",
@@ -75,8 +79,12 @@ def run(args: argparse.Namespace) -> int:
         if fmt == "xlsx":
             report.to_excel(args.output, locale=args.locale)
         else:
-            text = {"json": report.to_json, "html": report.to_html, "md": report.to_markdown}[fmt]
-            out = text() if fmt == "json" else text(locale=args.locale)  # type: ignore[operator]
+            views: dict[str, Callable[[], str]] = {
+                "json": report.to_json,  # the JSON contract does not depend on the locale
+                "html": lambda: report.to_html(locale=args.locale),
+                "md": lambda: report.to_markdown(locale=args.locale),
+            }
+            out = views[fmt]()
             if args.output is None:
                 sys.stdout.write(out)
             else:

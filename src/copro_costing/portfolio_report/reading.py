@@ -53,7 +53,7 @@ class Reading:
 def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
     """Every costing file under ``paths`` (folders or files), sorted, each once."""
     found: dict[str, Path] = {}  # by real path
-    problems = []
+    problems: list[Problem] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -121,9 +121,9 @@ def read_records(
     unpriced: list[str] = []
     for path, result in _each(files, book, today, jobs):
         if not result or not isinstance(result[0], Record):
-            left_out.append(LeftOut(str(path), result))  # type: ignore[arg-type]
+            left_out.append(LeftOut(str(path), result))
             continue
-        record, had_date = result  # type: ignore[misc]
+        record, had_date = result
         if (date_to is not None and record.start > date_to) or (date_from is not None and record.end <= date_from):
             outside += 1
             continue

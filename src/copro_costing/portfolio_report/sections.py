@@ -6,7 +6,7 @@ no view adds anything up itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -17,6 +17,9 @@ from .years import fy_label
 
 if TYPE_CHECKING:
     from .core import Portfolio
+
+Money = Callable[[Decimal], str]
+"""An amount as text for people, in the report's locale and currency."""
 
 DEFINITIONS = (
     "Price: what a bid asks for (value − waived + VAT). Awarded: the price of awarded and delivered "
@@ -40,11 +43,11 @@ def _rate(value: Decimal | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
-def _groups(title: str, label: str, groups: list[Group], m, intro: str = "", success: bool = False) -> Section:
-    header = (label, "Costings", "Price", "Awarded", "Pipeline", "Given free", "Co-producer payments")
+def _groups(title: str, label: str, groups: list[Group], m: Money, intro: str = "", success: bool = False) -> Section:
+    header: tuple[str, ...] = (label, "Costings", "Price", "Awarded", "Pipeline", "Given free", "Co-producer payments")
     if success:
         header += ("Success rate",)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for g in groups:
         row = (g.name, str(g.costings), m(g.price), m(g.awarded), m(g.pipeline), m(g.given_free), m(g.coproducer))
         rows.append(row + ((_rate(g.success_rate),) if success else ()))
@@ -67,7 +70,7 @@ def headline(p: Portfolio, locale: str) -> list[tuple[str, str]]:
     ]
 
 
-def _money(locale: str, currency: str):
+def _money(locale: str, currency: str) -> Money:
     return lambda v: format_money(v, locale, currency)
 
 

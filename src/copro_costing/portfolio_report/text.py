@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from .sections import DEFINITIONS, Section, headline, sections
@@ -52,5 +53,5 @@ def to_markdown(p: Portfolio, locale: str = "en_GB") -> str:
     return "\n".join(out)
 
 
-def _day(day, otherwise: str) -> str:
+def _day(day: date | None, otherwise: str) -> str:
     return day.isoformat() if day else otherwise

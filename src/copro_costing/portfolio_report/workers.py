@@ -109,14 +109,14 @@ def _read_last() -> tuple[int, list[Sent]] | None:
 
 def _packed(result: Result) -> Sent:
     if result and isinstance(result[0], Record):
-        return result[0].packed(), result[1]  # type: ignore[return-value]
-    return result  # type: ignore[return-value]
+        return result[0].packed(), result[1]
+    return result
 
 
 def _unpacked(sent: Sent) -> Result:
     if sent and isinstance(sent[0], tuple):
-        return Record.unpacked(sent[0]), sent[1]  # type: ignore[return-value]
-    return sent  # type: ignore[return-value]
+        return Record.unpacked(sent[0]), sent[1]
+    return sent
 
 
 def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs: int) -> Iterator[tuple[Path, Result]]:

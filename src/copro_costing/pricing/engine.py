@@ -8,11 +8,12 @@ decision, a co-producer rate below the floor) are all collected and raised toget
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import InputError, Problem, RetiredError, did_you_mean
 from ..money import LIMIT, MoneyError, format_money
@@ -24,6 +25,8 @@ from .policy import vat_applies
 from .services import price_service
 from .spec import Spec, year_problems
 from .years import Conversion, YearPricing, pricing_years
+
+E = TypeVar("E")  # an entry of a costing's section, priced by that section's pricer
 
 
 class _Pricer:
@@ -43,10 +46,10 @@ class _Pricer:
         try:
             row = self.book.in_force(table, key, on)
         except RetiredError as exc:
-            until = getattr(exc.row, "until", None)
-            if until is None or until < self.priced_on:
+            retired = exc.row
+            if retired is None or retired.until is None or retired.until < self.priced_on:
                 raise
-            row = exc.row  # retired after the pricing date: still used by a costing priced before
+            row = retired  # retired after the pricing date: still used by a costing priced before
         except RateLookupError:
             row = self.book.in_force(table, key, self.priced_on)  # no version yet on the year's start: today's
         if row.until is not None and row.until < self.priced_on:  # priced after its retirement
@@ -124,11 +127,9 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         spec=spec, book=book, funder=funder, years=years, convert=convert, unit_time=unit_time,
         fetch=fetch, problems=problems, warnings=warnings, vat_rate=vat_rate,
     )
-    for section, entries, price in (("services", spec.services, price_service),
-                                    ("involvement", spec.involvement, price_involvement),
-                                    ("expenses", spec.expenses, price_expense)):
-        for i, entry in enumerate(entries):
-            _priced(cx, (section, i), lambda i=i, entry=entry, price=price: price(i, entry, cx))
+    _price_all(cx, "services", spec.services, price_service)
+    _price_all(cx, "involvement", spec.involvement, price_involvement)
+    _price_all(cx, "expenses", spec.expenses, price_expense)
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line or 0))
     if cx.unrecovered:
@@ -172,7 +173,7 @@ def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[Fu
         )
     key = f"{funder.id}/{applicant}"
     if key not in book.keys("funder_shares"):
-        funded = sorted(r.applicant for r in book.rows("funder_shares") if r.funder == funder.id)  # type: ignore[attr-defined]
+        funded = sorted(r.applicant for r in book.rows("funder_shares") if r.funder == funder.id)
         problems.append(spec.problem(("project", "applicant"), (
             f"the rate tables give no share {funder.name} pays a {applicant} applicant "
             f"(they give: {', '.join(funded) or 'none'}); ask finance for the funder's rule"
@@ -242,6 +243,12 @@ TOO_LARGE = (
     f"the figures are too large: every line must come to less than {LIMIT:,} "
     "(check people, sessions, hours, quantities and rates)"
 )
+
+
+def _price_all(cx: Context, section: str, entries: Sequence[E], price: Callable[[int, E, Context], None]) -> None:
+    """Price every entry of a section, in order (each as :func:`_priced`)."""
+    for i, entry in enumerate(entries):
+        _priced(cx, (section, i), partial(price, i, entry, cx))
 
 
 def _priced(cx: Context, loc: tuple[str, int], price: Callable[[], None]) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..errors import Problem
 from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment, too_large
-from ..ratebook.models import CostType, Funder, RateBook, Role, Row, Service
+from ..ratebook.models import CostType, ExpenseDefault, Funder, RateBook, Role, Service
 from .costing import Kind, Line
 from .policy import WAIVED_CHARGES, Charge
 from .spec import ExpenseEntry, InvolvementEntry, Spec
@@ -260,13 +260,13 @@ def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
     for year in exp.year_list:
         pricing = cx.years[year]
         unit, note = "item", exp.note
-        row: Row | None = None
+        row: ExpenseDefault | None = None
         if exp.default is not None:
             row = cx.fetch((*loc, "default"), "expense_defaults", exp.default, pricing.on)
             if row is None:
                 return
-            gbp = round_money(row.amount * pricing.factor(row.effective))  # type: ignore[attr-defined]
-            unit = row.unit  # type: ignore[attr-defined]
+            gbp = round_money(row.amount * pricing.factor(row.effective))
+            unit = row.unit
         else:
             assert exp.cost is not None
             factor = pricing.typed_factor if exp.uplift else Decimal(1)

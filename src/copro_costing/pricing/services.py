@@ -115,7 +115,7 @@ def _service_rates(i: int, entry: ServiceEntry, pricing: YearPricing, cx: Contex
         return None
     basis = cx.day_rate
     if basis == "direct":
-        missing = [r.id for r in roles.values() if r.direct_day_rate is None]  # type: ignore[union-attr]
+        missing = [r.id for r in roles.values() if r.direct_day_rate is None]
         if missing:
             cx.problems.append(spec.problem((*loc, "service"), (
                 f"{cx.funder.name} pays direct costs only, but role {', '.join(map(repr, missing))} has no "

@@ -174,9 +174,9 @@ def check_rows(
     where = table_where or _table_file
     mutable = {table: list(entries) for table, entries in rows.items()}
     problems = empty_problems(rows, where, unread)
-    problems += duplicate_problems(mutable) + future_problems(rows, today)  # type: ignore[arg-type]
+    problems += duplicate_problems(mutable) + future_problems(rows, today)
     if complete:
-        problems += reference_problems(mutable, also_known)  # type: ignore[arg-type]
+        problems += reference_problems(mutable, also_known)
         problems += in_force_problems(rows, today)
         problems += service_start_problems(rows)
         problems += retirement_problems(rows)

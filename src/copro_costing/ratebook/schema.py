@@ -105,7 +105,7 @@ def file_schema(file: str) -> dict[str, Any]:
     """The JSON Schema of one rates file: its tables, each an array of that table's rows."""
     tables = FILES[file]
     fields: dict[str, Any] = {table: (list[ROW_TYPES[table]], ...) for table in tables}  # type: ignore[valid-type]
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         f"{Path(file).stem.capitalize()}File",
         __config__=ConfigDict(extra="forbid"),
         **fields,

@@ -19,6 +19,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
+from pydantic import BaseModel
+
 from ..pricing.spec import ExpenseEntry, InvolvementEntry, Project, ServiceEntry, Spec
 from ..pricing.status import Status
 
@@ -42,9 +44,9 @@ class Field:
     wide: bool = False
 
 
-def literal_choices(model: type, name: str) -> tuple[tuple[str, str], ...]:
+def literal_choices(model: type[BaseModel], name: str) -> tuple[tuple[str, str], ...]:
     """The values a Literal field of a spec model allows, as (value, label) choices."""
-    annotation = model.model_fields[name].annotation  # type: ignore[attr-defined]
+    annotation = model.model_fields[name].annotation
     values = [a for a in get_args(annotation) if a is not type(None)]
     if len(values) == 1 and get_args(values[0]):  # Literal[...] | None
         values = list(get_args(values[0]))
@@ -132,8 +134,9 @@ ROW_NOUNS = {"services": "Service", "involvement": "Co-producer activity", "expe
 ADD_LABELS = {"services": "Add a service", "involvement": "Add a co-producer activity", "expenses": "Add an expense"}
 TABLE_FIELDS: dict[str, tuple[Field, ...]] = {"project": PROJECT_FIELDS, "status": STATUS_FIELDS}
 """The costing file's single tables ([project], [status]); the sections are lists of rows."""
-MODELS = {"project": Project, "status": Status, "services": ServiceEntry, "involvement": InvolvementEntry,
-          "expenses": ExpenseEntry}
+MODELS: dict[str, type[BaseModel]] = {
+    "project": Project, "status": Status, "services": ServiceEntry, "involvement": InvolvementEntry, "expenses": ExpenseEntry,
+}
 YEAR_FIELDS = ("year", "years")
 NOT_ON_THE_FORM = {"involvement": {"decision"}}  # refused by the model: co-producers are always paid
 
@@ -337,7 +340,9 @@ def from_data(data: Mapping[str, Any], costing_id: str = "") -> FormState:
     """
     state = FormState(costing_id=costing_id)
     for table, fields in TABLE_FIELDS.items():
-        given = data.get(table) if isinstance(data.get(table), dict) else {}
+        given = data.get(table)
+        if not isinstance(given, dict):
+            given = {}
         for f in fields:
             getattr(state, table)[f.name] = _shown(given.get(f.name))
     for section in SECTIONS:

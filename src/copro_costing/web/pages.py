@@ -42,7 +42,7 @@ from .form import (
 )
 from .quoting import DOWNLOADS, Outcome, download, price, price_form
 from .security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_nonce
-from .store import NotFound, Version
+from .store import NotFound, Store, Version
 
 router = APIRouter(include_in_schema=False)
 FORM_ID = "costing-form"
@@ -239,7 +239,7 @@ def _summary_only(problems: Any) -> list:
 # Saved costings --------------------------------------------------------------------------
 
 
-def store_of(request: Request):
+def store_of(request: Request) -> Store:
     store = settings(request).store
     if store is None:
         raise HTTPException(404, "This calculator was started without a place to save costings (serve --store DIR).")

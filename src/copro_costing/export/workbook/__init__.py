@@ -26,6 +26,7 @@ costing always gives the same bytes. Writes are atomic. Rows are streamed
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from ... import __version__
@@ -77,7 +78,7 @@ def workbook_bytes(costing: Costing, locale: str = "en_GB") -> bytes:
     return buffer.getvalue()
 
 
-def _widths(costing: Costing) -> dict[str, list[float]]:
+def _widths(costing: Costing) -> dict[str, Sequence[float]]:
     funder = [32, 12, 11, 11, 12] + [11] * costing.years + [10, 12]
     return {
         SUMMARY: list(SUMMARY_WIDTHS),

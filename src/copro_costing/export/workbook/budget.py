@@ -179,8 +179,8 @@ def write_budget(ctx: Context) -> None:
         letter = "GIJK"[(6, 8, 9, 10).index(col)]
         f(ws, total, col, f"=SUM({letter}{BUDGET_FIRST_ROW}:INDEX({letter}:{letter},ROW()-1))", value, s.money_total)
         book.name(name, cell_range(BUDGET, total, col))
-    for name, col in BUDGET_NAMES:
-        book.name(name, column_name(col, plan.budget_total_row))
+    for name, column in BUDGET_NAMES:
+        book.name(name, column_name(column, plan.budget_total_row))
 
     check = total + 1
     t(ws, check, 0, "Every priced line is in the totals", s.label)

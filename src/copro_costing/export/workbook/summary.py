@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
 from ... import __version__
 from ...money import plain_number
 from .book import cell_range, money_format, row_height, set_height
@@ -27,14 +30,14 @@ def write_summary(ctx: Context) -> None:
     totals = c.totals
     row = -1
 
-    def put(label: str | None = None, fmt=None) -> int:
+    def put(label: str | None = None, fmt: Format | None = None) -> int:
         nonlocal row
         row += 1
         if label:
             t(ws, row, 0, label, fmt)
         return row
 
-    def wide(x: int, first_col: int, text: str, fmt=None) -> None:
+    def wide(x: int, first_col: int, text: str, fmt: Format | None = None) -> None:
         """Text across the rest of the row, wrapped, with the row as high as it needs."""
         fmt = fmt or (s.indented_wrap if first_col == 2 else s.wrap)  # a note beside a number: set off from it
         width = sum(WIDTHS[first_col:])
@@ -154,7 +157,7 @@ def write_summary(ctx: Context) -> None:
     book.print_setup(ws, row, landscape=False)
 
 
-def _chart(ctx: Context, ws, header: int, last_year: int, at: int) -> None:
+def _chart(ctx: Context, ws: Worksheet, header: int, last_year: int, at: int) -> None:
     """Price by project year, on an axis that starts at zero so bars compare honestly."""
     chart = ctx.book.wb.add_chart({"type": "column"})
     chart.add_series({
