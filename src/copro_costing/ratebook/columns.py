@@ -26,6 +26,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
 from .models import CATEGORIES, ROW_TYPES, CoproducersIncluded, HeadingMap, Row
 
 MONEY_FIELDS = frozenset({"internal_day_rate", "external_day_rate", "direct_day_rate", "hourly_rate", "amount"})
@@ -101,8 +103,8 @@ def _kind(name: str, annotation: object) -> str:
     return "text"
 
 
-def _description(model: type, name: str) -> str:
-    info = model.model_fields[name]  # type: ignore[attr-defined]
+def _description(model: type[BaseModel], name: str) -> str:
+    info = model.model_fields[name]
     return info.description or ""
 
 
