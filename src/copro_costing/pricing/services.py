@@ -126,7 +126,7 @@ def _service_rates(i: int, entry: ServiceEntry, pricing: YearPricing, cx: Contex
     if cx.client == "external" and entry.decision is not None:
         where = field_path(("services", i))
         cx.warnings.append(f"{where}: decision is ignored for external clients: every service is charged")
-    at_basis, at_fec = staff_costs(service, roles, basis, pricing)  # type: ignore[arg-type]
+    at_basis, at_fec = staff_costs(service, roles, basis, pricing)
     unit_price, unit_cost = cx.convert(round_money(at_basis)), cx.convert(round_money(at_fec))
     heading, category = cx.heading("service")
     if cx.unit_time == "staff" and cx.funder.heading_for is not None and cx.funder.heading_for.staff is not None:
