@@ -148,8 +148,9 @@ def _take_first(left: SynchronizedArray[int], tasks: Sequence[Future[Any]]) -> i
     lock = left.get_lock()
     while not lock.acquire(timeout=WAIT):  # a worker stopped while holding it would hold it for ever
         for task in tasks:
-            if task.done() and isinstance(task.exception(), BrokenProcessPool):
-                raise task.exception()  # type: ignore[misc]
+            stopped = task.exception() if task.done() else None
+            if isinstance(stopped, BrokenProcessPool):
+                raise stopped
     try:
         return _take(left, last=False)
     finally:
