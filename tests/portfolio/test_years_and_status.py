@@ -18,6 +18,7 @@ from copro_costing.portfolio_report.years import (
     fy_label,
     project_years,
     spread,
+    spread_each,
 )
 
 pennies = st.integers(min_value=-10**9, max_value=10**11).map(lambda p: Decimal(p) / 100)
@@ -34,6 +35,27 @@ def test_each_project_years_spread_sums_exactly_and_is_pro_rata_within_a_penny(a
         for fy, d in days:
             assert abs(parts[fy] - amount * d / total) < Decimal("0.01")
             assert parts[fy] == parts[fy].quantize(Decimal("0.01"))
+
+
+def _by_the_rule(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
+    """The remainder rule as the module states it, written plainly: whole pennies, shares rounded
+    down, a penny each to the largest remainders, the earlier financial year first on a tie."""
+    pennies, total = int(abs(amount) * 100), sum(d for _, d in days)
+    exact = [(pennies * d // total, pennies * d % total, i) for i, (_, d) in enumerate(days)]
+    left = pennies - sum(share for share, _, _ in exact)
+    lucky = {i for _, _, i in sorted(exact, key=lambda e: (-e[1], e[2]))[:left]}
+    sign = -1 if amount < 0 else 1
+    return {fy: sign * (exact[i][0] + (i in lucky)) * Decimal("0.01") for i, (fy, _) in enumerate(days)}
+
+
+@given(pennies, st.lists(st.integers(min_value=1, max_value=366), min_size=1, max_size=5))
+def test_a_spread_follows_the_remainder_rule_over_any_number_of_financial_years(amount, lengths):
+    days = [(2020 + i, d) for i, d in enumerate(lengths)]
+    assert spread(amount, days) == _by_the_rule(amount, days)
+    each = spread_each((amount, amount * 2), days)  # several amounts over the same years at once
+    assert [fy for fy, _ in each] == [fy for fy, _ in days]
+    assert [parts[0] for _, parts in each] == list(spread(amount, days).values())
+    assert [parts[1] for _, parts in each] == list(spread(amount * 2, days).values())
 
 
 @given(starts, st.integers(min_value=1, max_value=120))

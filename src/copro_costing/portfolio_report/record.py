@@ -15,13 +15,12 @@ from typing import Any
 
 from ..money import ZERO
 from ..pricing.costing import Costing, Line
+from ..pricing.policy import WAIVED_CHARGES
 from ..pricing.status import DECIDED, DRAFT, PIPELINE, WON
-from .years import days_by_financial_year, project_end, project_years, spread
+from .years import project_end, project_financial_years, spread_each
 
 COPRODUCER_CATEGORIES = frozenset({"involvement", "involvement_expenses"})
 """Lines whose money goes to co-producers: their fees and their reimbursed expenses."""
-GIVEN = frozenset({"free", "waived", "requested"})
-"""Charges under which part of a line may be given: see :func:`given_free`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +143,7 @@ def given_free(line: Line) -> Decimal:
     ``totals.waived``; a contribution requested "if there is budget" is in the price, and
     so counts as given only where the costing does not charge it.
     """
-    return line.amount - line.charged if line.charge in GIVEN else ZERO
+    return line.waived
 
 
 def record_of(costing: Costing, file: str) -> Record:
@@ -155,16 +154,19 @@ def record_of(costing: Costing, file: str) -> Record:
     lines = costing.lines
     totals = costing.totals
     services: dict[str, list[Line]] = {}
+    service_of = {f"services[{i}]": entry.service for i, entry in enumerate(spec.services)}  # by a line's ref
     per_year: dict[int, list[Decimal]] = {}  # given free, co-producer money, by project year
     free = coproducer_fees = coproducer_expenses = requested = ZERO
     person_sessions = Decimal(0)
     for line in lines:  # one pass over the lines
-        sums = per_year.setdefault(line.year, [ZERO, ZERO])
-        amount, cost_type = line.amount, line.cost_type
-        gift = given_free(line)
-        free += gift
-        sums[0] += gift
-        if line.charge == "requested":
+        year, amount, cost_type, charge = line.year, line.amount, line.cost_type, line.charge
+        sums = per_year.get(year)
+        if sums is None:
+            sums = per_year[year] = [ZERO, ZERO]
+        if charge in WAIVED_CHARGES:  # given free (given_free(line)): the whole amount
+            free += amount
+            sums[0] += amount
+        elif charge == "requested":
             requested += amount
         if cost_type in COPRODUCER_CATEGORIES:
             sums[1] += amount
@@ -174,21 +176,23 @@ def record_of(costing: Costing, file: str) -> Record:
             else:
                 coproducer_expenses += amount
         if cost_type == "service":  # a service's own line, its ref "services[N]"
-            entry = spec.services[int(line.ref[len("services["):-1])]
-            group = services.get(entry.service)
+            service = service_of[line.ref]
+            group = services.get(service)
             if group is None:
-                services[entry.service] = [line]
+                services[service] = [line]
             else:
                 group.append(line)
     by_year: dict[int, list[Decimal]] = {}
-    for n, first, after in project_years(project.start, project.months):
+    by_project_year = totals.by_year
+    for n, days in project_financial_years(project.start, project.months):
         gift, coproducer = per_year.get(n, (ZERO, ZERO))
-        days = days_by_financial_year(first, after)
-        parts = [spread(amount, days) for amount in (totals.by_year.get(n, ZERO), gift, coproducer)]
-        for fy, _ in days:
-            sums = by_year.setdefault(fy, [ZERO, ZERO, ZERO])
-            for i in range(3):
-                sums[i] += parts[i][fy]
+        for fy, parts in spread_each((by_project_year.get(n, ZERO), gift, coproducer), days):
+            sums = by_year.get(fy)
+            if sums is None:
+                by_year[fy] = list(parts)
+            else:
+                for i, part in enumerate(parts):
+                    sums[i] += part
     return Record(
         file=file,
         title=project.title,
@@ -226,7 +230,11 @@ def _service_figures(service: str, lines: list[Line]) -> ServiceFigures:
     """One service's lines in one costing, all years together."""
     value = free = price = ZERO
     for line in lines:
-        value += line.amount
-        free += given_free(line)
-        price += line.price
+        amount = line.amount
+        value += amount
+        if line.charge in WAIVED_CHARGES:  # given free (given_free(line)): in the value, not the price
+            free += amount
+        else:
+            price += amount
+        price += line.vat  # (none on a line given free)
     return ServiceFigures(service=service, name=lines[0].description, value=value, given_free=free, price=price)

@@ -14,9 +14,10 @@ remainders, the earlier financial year first on a tie.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from ..dates import year_start
 from ..money import PENNY, ZERO
@@ -76,13 +77,31 @@ def days_by_financial_year(first: date, after: date) -> list[tuple[int, int]]:
         fy += 1
 
 
-def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
+@lru_cache(maxsize=4096)
+def project_financial_years(start: date, months: int) -> tuple[tuple[int, tuple[tuple[int, int], ...]], ...]:
+    """Each project year's number and its (financial year, days) in each financial year it touches.
+
+    A pure function of the start and length, remembered: a portfolio's projects mostly start
+    on a handful of dates, and a report spreads every costing's every year by it.
+    """
+    return tuple((n, tuple(days_by_financial_year(first, after))) for n, first, after in project_years(start, months))
+
+
+def spread(amount: Decimal, days: Sequence[tuple[int, int]]) -> dict[int, Decimal]:
     """``amount`` split over financial years pro rata by days; the parts sum exactly to it."""
     if len(days) <= 1:  # none, or the whole project year in one financial year
         return {fy: amount + ZERO for fy, _ in days}  # (+ ZERO: to the penny, never -0.00)
     if not amount:
         return {fy: ZERO for fy, _ in days}
     pennies = int(abs(amount).scaleb(2).to_integral_value())
+    sign = -1 if amount < 0 else 1  # an int, so a zero share is 0.00 and never -0.00
+    if len(days) == 2:  # the usual case, as below: the penny left over (if any) to the larger remainder
+        (fy1, d1), (fy2, d2) = days
+        total = d1 + d2
+        first, remainder = divmod(pennies * d1, total)
+        if pennies - first - pennies * d2 // total and 2 * remainder >= total:
+            first += 1  # its remainder is the larger (or equal: the earlier financial year first)
+        return {fy1: sign * first * PENNY, fy2: sign * (pennies - first) * PENNY}
     total_days = sum(d for _, d in days)
     shares: list[int] = []
     remainders: list[int] = []
@@ -94,5 +113,15 @@ def spread(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Decimal]:
     if left:  # one penny each to the largest remainders, the earlier financial year first on a tie
         for i in sorted(range(len(days)), key=lambda i: (-remainders[i], i))[:left]:
             shares[i] += 1
-    sign = -1 if amount < 0 else 1  # an int, so a zero share is 0.00 and never -0.00
     return {fy: sign * share * PENNY for (fy, _), share in zip(days, shares, strict=True)}
+
+
+def spread_each(
+    amounts: tuple[Decimal, ...], days: Sequence[tuple[int, int]]
+) -> list[tuple[int, tuple[Decimal, ...]]]:
+    """Each of ``amounts`` split over the same financial years as :func:`spread` splits it:
+    (financial year, each amount's part in it), earliest first."""
+    if len(days) == 1:  # the whole project year in one financial year
+        return [(days[0][0], tuple(amount + ZERO for amount in amounts))]
+    parts = [spread(amount, days) for amount in amounts]
+    return [(fy, tuple(part[fy] for part in parts)) for fy, _ in days]

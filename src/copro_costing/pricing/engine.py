@@ -61,6 +61,20 @@ class _Pricer:
         return row
 
 
+_CHECKED: dict[int, tuple[Funder, tuple[str, ...]]] = {}
+"""Each funder row's heading mistakes, by its id (with the row, so an id is never mistaken for a newer row's)."""
+
+
+def _heading_mistakes(funder: Funder) -> tuple[str, ...]:
+    """``funder.unknown_headings()``, worked out once per funder row: rows never change."""
+    found = _CHECKED.get(id(funder))
+    if found is None or found[0] is not funder:
+        if len(_CHECKED) >= 256:
+            _CHECKED.clear()
+        found = _CHECKED[id(funder)] = (funder, tuple(funder.unknown_headings()))
+    return found[1]
+
+
 def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = None) -> Costing:
     """Price ``spec`` with ``rates`` (default: the bundled or configured rate tables).
 
@@ -101,7 +115,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     warnings: list[str] = []
     if funder is None:  # keep going, at current prices, to report every other problem too
         funder = stand_in_funder(priced_on)
-    elif mistakes := funder.unknown_headings():
+    elif mistakes := _heading_mistakes(funder):
         # The rates loader reports this with its line; a book built in code is checked
         # here, or the totals by heading would silently miss lines.
         raise InputError(Problem(book.origin or "<rates>", None, f"funders {funder.id}", m) for m in mistakes)
