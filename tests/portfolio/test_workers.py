@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from copro_costing import InputError, portfolio
 from copro_costing.portfolio_report import examples_dir, workers
 from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for, start_method
+from spreadsheet import in_ci
 
 BROKEN = """[project]
 title = "A bid with a mistake"
@@ -55,14 +58,31 @@ def test_forked_and_fresh_workers_give_the_same_report(method: str, many: Path, 
     if method == "fork" and sys.platform != "linux":
         pytest.skip("workers are forked only on Linux")
     alone = portfolio(many, keep_going=True, jobs=1).to_json()
+    read_here = []
+    real = workers.read_one
+
+    def slowly(path, book, today):  # this process reads slowly, so the worker has time to start and read
+        read_here.append(path)
+        time.sleep(0.03)
+        return real(path, book, today)
+
     monkeypatch.setattr(workers, "start_method", lambda: method)
+    monkeypatch.setattr(workers, "read_one", slowly)  # (a fresh worker imports the real one)
     assert portfolio(many, keep_going=True, jobs=2).to_json() == alone
+    assert 0 < len(read_here) < 121  # both processes read
+
+
+def _alone_or_fail() -> None:
+    """Skip when this test process already runs another thread, except in CI, where it must not."""
+    if threading.active_count() > 1 or workers._system_threads() != 1:
+        if in_ci():
+            pytest.fail(f"the test process runs other threads: {threading.enumerate()}")
+        pytest.skip("this test process already runs another thread")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
 def test_workers_are_forked_only_from_a_process_running_no_other_thread() -> None:
-    if threading.active_count() > 1:
-        pytest.skip("this test process already runs another thread")
+    _alone_or_fail()
     assert start_method() == "fork"
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
@@ -84,12 +104,16 @@ def _stop_holding_the_lock() -> None:
 
 
 @pytest.mark.parametrize("stop", [_stop_at_once, _stop_holding_the_lock])
+@pytest.mark.skipif(sys.platform != "linux", reason="the stopping worker is set up by forking this test process")
 def test_a_worker_that_stops_is_an_error_never_a_report_missing_files(stop, many: Path, monkeypatch) -> None:
-    if start_method() != "fork":
-        pytest.skip("the stopping worker is set up by forking this test process")
+    _alone_or_fail()
     monkeypatch.setattr(workers, "_read_last", stop)
-    with pytest.raises(RuntimeError, match="a worker reading the costing files stopped unexpectedly"):
-        portfolio(many, keep_going=True, jobs=2)
+    faulthandler.dump_traceback_later(120, exit=True)  # waiting for ever would be the bug: fail, never hang
+    try:
+        with pytest.raises(RuntimeError, match="a worker reading the costing files stopped unexpectedly"):
+            portfolio(many, keep_going=True, jobs=2)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def test_every_problem_found_by_a_worker_is_reported_with_its_file_and_line(many: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -51,7 +52,9 @@ def _by_the_rule(amount: Decimal, days: list[tuple[int, int]]) -> dict[int, Deci
 @given(pennies, st.lists(st.integers(min_value=1, max_value=366), min_size=1, max_size=5))
 def test_a_spread_follows_the_remainder_rule_over_any_number_of_financial_years(amount, lengths):
     days = [(2020 + i, d) for i, d in enumerate(lengths)]
-    assert spread(amount, days) == _by_the_rule(amount, days)
+    parts = spread(amount, days)
+    assert parts == _by_the_rule(amount, days)
+    assert all(re.fullmatch(r"-?\d+\.\d\d", str(part)) and str(part) != "-0.00" for part in parts.values())
     each = spread_each((amount, amount * 2), days)  # several amounts over the same years at once
     assert [fy for fy, _ in each] == [fy for fy, _ in days]
     assert [parts[0] for _, parts in each] == list(spread(amount, days).values())

@@ -136,16 +136,6 @@ _AMOUNTS = tuple(i for i, f in enumerate(fields(Record)) if f.type == "Decimal")
 _SERVICES, _YEARS = _FIELDS.index("services"), _FIELDS.index("years")
 
 
-def given_free(line: Line) -> Decimal:
-    """The part of a line the unit gives: free and waived work, and any requested work not charged.
-
-    Exactly the line's ``waived`` share, so the report's figure is each costing's own
-    ``totals.waived``; a contribution requested "if there is budget" is in the price, and
-    so counts as given only where the costing does not charge it.
-    """
-    return line.waived
-
-
 def record_of(costing: Costing, file: str) -> Record:
     """The portfolio's view of one priced costing."""
     spec = costing.spec
@@ -163,7 +153,9 @@ def record_of(costing: Costing, file: str) -> Record:
         sums = per_year.get(year)
         if sums is None:
             sums = per_year[year] = [ZERO, ZERO]
-        if charge in WAIVED_CHARGES:  # given free (given_free(line)): the whole amount
+        # Given free: free and waived work, exactly each costing's totals.waived. A contribution
+        # requested "if there is budget" is in the price, so it is not counted as given.
+        if charge in WAIVED_CHARGES:
             free += amount
             sums[0] += amount
         elif charge == "requested":
@@ -232,7 +224,7 @@ def _service_figures(service: str, lines: list[Line]) -> ServiceFigures:
     for line in lines:
         amount = line.amount
         value += amount
-        if line.charge in WAIVED_CHARGES:  # given free (given_free(line)): in the value, not the price
+        if line.charge in WAIVED_CHARGES:  # given free: in the value, not the price
             free += amount
         else:
             price += amount

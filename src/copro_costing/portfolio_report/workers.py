@@ -11,8 +11,9 @@ read it.
 
 Workers are forked only where that is safe: on Linux, from a process running no other
 thread (the command line), so a worker starts at once with the tables already loaded.
-Anywhere else (a web server, a notebook, macOS, Windows) they are started afresh
-("spawn"), importing the package and given the tables, which takes a few tenths of a second.
+Anywhere else (a process running other threads, such as a threaded web server or a
+notebook kernel; macOS; Windows) they are started afresh ("spawn"), importing the package
+and given the tables, which takes a few tenths of a second.
 """
 
 from __future__ import annotations
@@ -68,11 +69,20 @@ def start_method() -> str:
     """How workers are started: "fork" on Linux from a process with no other thread, else "spawn".
 
     Forking copies the whole process, the locks other threads hold among it, so it is safe
-    only with one thread; on macOS system libraries are not safe across a fork at all.
+    only with one thread (counted by Python and by the system: a numerical library may start
+    threads of its own); on macOS system libraries are not safe across a fork at all.
     """
-    if sys.platform == "linux" and threading.active_count() == 1:
+    if sys.platform == "linux" and threading.active_count() == 1 and _system_threads() == 1:
         return "fork"
     return "spawn"
+
+
+def _system_threads() -> int:
+    """Threads of this process as Linux counts them, those a library started in C among them."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 0  # unknown: not safe to fork
 
 
 def _start(book: RateBook, today: date | None, left: SynchronizedArray[int], chunks: list[list[str]]) -> None:
@@ -146,12 +156,14 @@ def read_in_workers(files: list[Path], book: RateBook, today: date | None, jobs:
 def _take_first(left: SynchronizedArray[int], tasks: Sequence[Future[Any]]) -> int | None:
     """In this process: take the first chunk left, waiting for the lock only while every worker still runs."""
     lock = left.get_lock()
-    while not lock.acquire(timeout=WAIT):  # a worker stopped while holding it would hold it for ever
-        for task in tasks:
-            stopped = task.exception() if task.done() else None
-            if isinstance(stopped, BrokenProcessPool):
-                raise stopped
-    try:
+    held = False
+    try:  # (an interrupt while waiting must not leave the range held)
+        while not (held := lock.acquire(timeout=WAIT)):  # a worker stopped holding it would hold it for ever
+            for task in tasks:
+                stopped = task.exception() if task.done() else None
+                if isinstance(stopped, BrokenProcessPool):
+                    raise stopped
         return _take(left, last=False)
     finally:
-        lock.release()
+        if held:
+            lock.release()

@@ -88,7 +88,8 @@ def project_financial_years(start: date, months: int) -> tuple[tuple[int, tuple[
 
 
 def spread(amount: Decimal, days: Sequence[tuple[int, int]]) -> dict[int, Decimal]:
-    """``amount`` split over financial years pro rata by days; the parts sum exactly to it."""
+    """``amount`` (whole pennies, as every figure of a costing is) split over financial years
+    pro rata by days; the parts, whole pennies too, sum exactly to it."""
     if len(days) <= 1:  # none, or the whole project year in one financial year
         return {fy: amount + ZERO for fy, _ in days}  # (+ ZERO: to the penny, never -0.00)
     if not amount:
