@@ -172,72 +172,106 @@ def join_notes(first: str, second: str) -> str:
 
 
 def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
-    loc: tuple[str | int, ...] = ("involvement", i)
-    spec = cx.spec
+    """An involvement entry's payments (and their expenses) for each of its years.
+
+    Years priced with the same rows and the same uplift (every year, for a funder that
+    wants current prices) have the same figures: they are worked out once, as a service's are.
+    """
+    terms: dict[tuple[date, date | None], _Involvement | None] = {}
     for year in inv.year_list:
         pricing = cx.years[year]
-        floor = cx.fetch((*loc, "tier") if inv.tier != "standard" else loc, "coproducer_rate", inv.tier, pricing.on)
-        if floor is None:
+        key = (pricing.on, pricing.start if pricing.inflates else None)
+        if key not in terms:
+            terms[key] = _involvement_terms(i, inv, pricing, cx)
+        found = terms[key]
+        if found is None:
             return
-        base_rate, effective = floor.hourly_rate, floor.effective
-        if inv.rate is not None:
-            if inv.rate < floor.hourly_rate:
-                cx.problems.append(spec.problem((*loc, "rate"), (
-                    f"co-producers are always paid at least the co-producer rate in force for the "
-                    f"{floor.name.lower()} tier ({floor.hourly_rate} per hour from {floor.effective.isoformat()}) "
-                    f"in {inv.activity!r} (got {inv.rate})"
-                )))
-                return
-            base_rate, effective = inv.rate, pricing.priced_on
-        # Priced per person per session (hours x hourly rate, rounded once), so the
-        # fee is exactly proportional to people and sessions.
-        hourly_gbp = round_money(base_rate * pricing.factor(effective))
-        hourly = cx.convert(hourly_gbp, payment=True)
-        hours = inv.hours + inv.prep_hours
-        per_session = session_payment(hours, hourly)
-        quantity = Decimal(inv.people * inv.sessions)
-        heading, category = cx.heading("involvement")
-        amount = amount_of(quantity, per_session)
-        tier = f" ({floor.name.lower()} tier)" if inv.tier != "standard" else ""
         cx.add(
             (year, 1, i, 0), kind="involvement", cost_type="involvement", description=inv.activity, year=year,
-            quantity=quantity, unit="person-session", unit_price=per_session,
-            amount=amount, charge="charged", heading=heading, category=category, cost=amount,
-            note=join_notes(
-                f"{inv.people} people x {inv.sessions} sessions; {plain_number(hours)} h each "
-                f"({plain_number(inv.hours)} h + {plain_number(inv.prep_hours)} h preparation) "
-                f"at {cx.money(hourly_gbp, payment=True)} per hour{tier}",
-                inv.note,
-            ),
-            ref=f"involvement[{i}]", hours=hours, hourly_rate=hourly,
+            quantity=found.quantity, unit="person-session", unit_price=found.per_session,
+            amount=found.amount, charge="charged", heading=found.heading, category=found.category, cost=found.amount,
+            note=found.note, ref=found.ref, hours=found.hours, hourly_rate=found.hourly,
         )
-        _involvement_expenses(i, inv, pricing, cx)
+        expenses = found.expenses
+        if expenses is not None:
+            unit_price, amount, heading, category, note = expenses
+            cx.add(
+                (year, 1, i, 1), kind="involvement", cost_type="involvement_expenses",
+                description=f"{inv.activity}: expenses", year=year, quantity=found.quantity,
+                unit="person-session", unit_price=unit_price, amount=amount, cost=amount,
+                charge="charged", heading=heading, category=category, note=note, ref=found.ref,
+            )
 
 
-def _involvement_expenses(i: int, inv: InvolvementEntry, pricing: YearPricing, cx: Context) -> None:
+@dataclass(slots=True)
+class _Involvement:
+    """An involvement entry's figures for the years priced with the same rows and uplift."""
+
+    quantity: Decimal  # person-sessions
+    per_session: Decimal
+    amount: Decimal
+    heading: str
+    category: str
+    note: str
+    ref: str
+    hours: Decimal
+    hourly: Decimal
+    expenses: tuple[Decimal, Decimal, str, str, str] | None  # unit price, amount, heading, category, note
+
+
+def _involvement_terms(i: int, inv: InvolvementEntry, pricing: YearPricing, cx: Context) -> _Involvement | None:
+    """The figures of ``inv`` for a year priced by ``pricing``; None (with the problem recorded) if it has none."""
     loc: tuple[str | int, ...] = ("involvement", i)
+    floor = cx.fetch((*loc, "tier") if inv.tier != "standard" else loc, "coproducer_rate", inv.tier, pricing.on)
+    if floor is None:
+        return None
+    base_rate, effective = floor.hourly_rate, floor.effective
+    if inv.rate is not None:
+        if inv.rate < floor.hourly_rate:
+            cx.problems.append(cx.spec.problem((*loc, "rate"), (
+                f"co-producers are always paid at least the co-producer rate in force for the "
+                f"{floor.name.lower()} tier ({floor.hourly_rate} per hour from {floor.effective.isoformat()}) "
+                f"in {inv.activity!r} (got {inv.rate})"
+            )))
+            return None
+        base_rate, effective = inv.rate, pricing.priced_on
+    # Priced per person per session (hours x hourly rate, rounded once), so the
+    # fee is exactly proportional to people and sessions.
+    hourly_gbp = round_money(base_rate * pricing.factor(effective))
+    hourly = cx.convert(hourly_gbp, payment=True)
+    hours = inv.hours + inv.prep_hours
+    per_session = session_payment(hours, hourly)
+    quantity = Decimal(inv.people * inv.sessions)
+    heading, category = cx.heading("involvement")
+    tier = f" ({floor.name.lower()} tier)" if inv.tier != "standard" else ""
+    note = join_notes(
+        f"{inv.people} people x {inv.sessions} sessions; {plain_number(hours)} h each "
+        f"({plain_number(inv.hours)} h + {plain_number(inv.prep_hours)} h preparation) "
+        f"at {cx.money(hourly_gbp, payment=True)} per hour{tier}",
+        inv.note,
+    )
+    return _Involvement(quantity, per_session, amount_of(quantity, per_session), heading, category, note,
+                        f"involvement[{i}]", hours, hourly, _involvement_expenses(i, inv, pricing, quantity, cx))
+
+
+def _involvement_expenses(
+    i: int, inv: InvolvementEntry, pricing: YearPricing, sessions: Decimal, cx: Context
+) -> tuple[Decimal, Decimal, str, str, str] | None:
+    """(unit price, amount, heading, category, note) of the expenses reimbursed with ``inv``'s payments; None if none."""
     if inv.expenses is None:
-        default = cx.fetch(loc, "expense_defaults", "coproducer-expenses", pricing.on)
+        default = cx.fetch(("involvement", i), "expense_defaults", "coproducer-expenses", pricing.on)
         if default is None:
-            return
+            return None
         per_session = round_money(default.amount * pricing.factor(default.effective))
         source_note = "default expenses from the rate tables"
     else:
         per_session, source_note = inv.expenses, ""
     if per_session <= 0:
-        return
+        return None
     unit_price = cx.convert(per_session)
-    sessions = Decimal(inv.people * inv.sessions)
     heading, category = cx.heading("involvement_expenses")
-    amount = amount_of(sessions, unit_price)
-    cx.add(
-        (pricing.year, 1, i, 1), kind="involvement", cost_type="involvement_expenses",
-        description=f"{inv.activity}: expenses", year=pricing.year, quantity=sessions,
-        unit="person-session", unit_price=unit_price, amount=amount, cost=amount,
-        charge="charged", heading=heading, category=category,
-        note=join_notes("travel, care and access costs reimbursed on top of payment", source_note),
-        ref=f"involvement[{i}]",
-    )
+    note = join_notes("travel, care and access costs reimbursed on top of payment", source_note)
+    return unit_price, amount_of(sessions, unit_price), heading, category, note
 
 
 def price_expense(i: int, exp: ExpenseEntry, cx: Context) -> None:
