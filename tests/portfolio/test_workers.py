@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import faulthandler
-import os
 import shutil
+import subprocess
 import sys
-import threading
+import textwrap
 import time
 from pathlib import Path
 
@@ -14,8 +13,7 @@ import pytest
 
 from copro_costing import InputError, portfolio
 from copro_costing.portfolio_report import examples_dir, workers
-from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for, start_method
-from spreadsheet import in_ci
+from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for
 
 BROKEN = """[project]
 title = "A bid with a mistake"
@@ -72,48 +70,60 @@ def test_forked_and_fresh_workers_give_the_same_report(method: str, many: Path, 
     assert 0 < len(read_here) < 121  # both processes read
 
 
-def _alone_or_fail() -> None:
-    """Skip when this test process already runs another thread, except in CI, where it must not."""
-    if threading.active_count() > 1 or workers._system_threads() != 1:
-        if in_ci():
-            pytest.fail(f"the test process runs other threads: {threading.enumerate()}")
-        pytest.skip("this test process already runs another thread")
+def _fresh(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new interpreter: a process running no other thread, as the command
+    line is (this test process may run threads of its own, or still be ending one)."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script), *args], capture_output=True, text=True,
+                          timeout=300, check=False)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
 def test_workers_are_forked_only_from_a_process_running_no_other_thread() -> None:
-    _alone_or_fail()
-    assert start_method() == "fork"
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert start_method() == "spawn"  # forking would copy the locks that thread may hold
-    finally:
+    done = _fresh("""
+        import threading
+        from copro_costing.portfolio_report.workers import start_method
+
+        alone = start_method()
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        print(alone, start_method())  # forking would copy the locks that thread may hold
         stop.set()
         other.join()
+    """)
+    assert done.stdout.split() == ["fork", "spawn"], done.stderr
 
 
-def _stop_at_once() -> None:
-    os._exit(3)  # a worker killed mid-read, as by the system running out of memory
+STOPS = {
+    "mid-read": "os._exit(3)  # as by the system running out of memory",
+    "holding the range": "workers._left.get_lock().acquire(); os._exit(3)  # the range never let go",
+}
 
 
-def _stop_holding_the_lock() -> None:
-    workers._left.get_lock().acquire()  # type: ignore[union-attr]
-    os._exit(3)  # killed in the instant it takes a chunk: the range is never let go
+@pytest.mark.parametrize("when", STOPS)
+@pytest.mark.skipif(sys.platform != "linux", reason="the stopping worker is set up by forking the process")
+def test_a_worker_that_stops_is_an_error_never_a_report_missing_files(when: str, many: Path) -> None:
+    done = _fresh(f"""
+        import os, signal, sys
+        from copro_costing import portfolio
+        from copro_costing.portfolio_report import workers
 
+        def stop():
+            {STOPS[when]}
 
-@pytest.mark.parametrize("stop", [_stop_at_once, _stop_holding_the_lock])
-@pytest.mark.skipif(sys.platform != "linux", reason="the stopping worker is set up by forking this test process")
-def test_a_worker_that_stops_is_an_error_never_a_report_missing_files(stop, many: Path, monkeypatch) -> None:
-    _alone_or_fail()
-    monkeypatch.setattr(workers, "_read_last", stop)
-    faulthandler.dump_traceback_later(120, exit=True)  # waiting for ever would be the bug: fail, never hang
-    try:
-        with pytest.raises(RuntimeError, match="a worker reading the costing files stopped unexpectedly"):
-            portfolio(many, keep_going=True, jobs=2)
-    finally:
-        faulthandler.cancel_dump_traceback_later()
+        workers._read_last = stop  # what the forked worker runs
+        assert workers.start_method() == "fork"
+        signal.alarm(120)  # waiting for ever would be the bug: killed, so the test fails, never hangs
+        try:
+            portfolio(sys.argv[1], keep_going=True, jobs=2)
+        except RuntimeError as exc:
+            print(exc)
+        else:
+            print("a report without the files the worker was reading")
+    """, str(many))
+    assert done.returncode == 0, done.stderr
+    assert "a worker reading the costing files stopped unexpectedly" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_every_problem_found_by_a_worker_is_reported_with_its_file_and_line(many: Path) -> None:
