@@ -22,6 +22,7 @@ LIMIT = Decimal(10) ** 9
 """No figure a person types (an amount, hours, people) is a billion or more: larger
 values are typing mistakes, and refusing them keeps every product well inside Decimal's
 precision."""
+_INT_LIMIT = 10**9  # LIMIT, as an int
 
 
 class MoneyError(ValueError):
@@ -95,6 +96,8 @@ def to_money(value: object, *, what: str = "amount", max_places: int = 2) -> Dec
 
 def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -> Decimal:
     """Return a non-money exact number (hours, days) with at most ``max_places``; typed floats as for money."""
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:  # the common case, a whole number: no checks to make
+        return Decimal(value)
     result = _decimal(value, what=what, float_places=max_places)
     if places(result.normalize()) > max_places:
         raise MoneyError(
@@ -154,7 +157,16 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 
 def money_str(value: Decimal) -> str:
-    """Machine form used in JSON and CSV: always exactly two decimals, no separators."""
+    """Machine form used in JSON and CSV: always exactly two decimals, no separators.
+
+    An amount already to the penny (every figure the engine makes) is written as it is:
+    the text of a Decimal with two decimal places is exactly its rounded text, and reading
+    it is a fraction of rounding it again, for the thousands of amounts in a report.
+    """
+    if type(value) is Decimal:
+        text = str(value)
+        if text[-3:-2] == "." and "E" not in text and len(text) <= 20:  # two places, no exponent, not huge
+            return text
     return str(round_money(value))
 
 

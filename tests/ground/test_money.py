@@ -117,6 +117,23 @@ def test_money_str_always_has_exactly_two_decimals():
     assert money_str(Decimal("3.5")) == "3.50"
     assert money_str(Decimal("-0.5")) == "-0.50"
     assert money_str(Decimal("1E+3")) == "1000.00"  # no exponent notation
+    assert money_str(Decimal("-0.00")) == str(round_money(Decimal("-0.00")))
+    with pytest.raises(MoneyError):  # more digits than a Decimal holds to the penny: refused, as rounding does
+        money_str(Decimal("123456789012345678901234567890.12"))
+    with pytest.raises(MoneyError):
+        money_str(1.25)  # type: ignore[arg-type]  # a float is refused, even one that looks like pennies
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=-10**15, max_value=10**15)
+       | st.builds(lambda d, e: d.scaleb(e), st.decimals(allow_nan=False, allow_infinity=False), st.integers(-9, 9)))
+def test_money_str_is_the_rounded_amounts_text_whatever_its_form(value):
+    try:
+        expected = str(round_money(value))
+    except MoneyError:
+        with pytest.raises(MoneyError):
+            money_str(value)
+        return
+    assert money_str(value) == expected
 
 
 def test_places_counts_written_decimals():
