@@ -83,6 +83,14 @@ def test_quantities_keep_their_own_places_and_a_percentage_may_have_four():
     assert to_quantity("12.3456", max_places=4) == Decimal("12.3456")
 
 
+def test_a_whole_number_is_a_quantity_below_the_limit_and_true_is_not_a_number():
+    assert to_quantity(999_999_999) == Decimal(999_999_999) and to_quantity(-3) == Decimal(-3)
+    with pytest.raises(MoneyError, match="less than 1,000,000,000"):
+        to_quantity(1_000_000_000)
+    with pytest.raises(MoneyError, match="true/false"):
+        to_quantity(True)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
