@@ -167,6 +167,17 @@ def _deepest(data: object) -> int:
     return deepest
 
 
+def _could_nest_too_deep(text: str) -> bool:
+    """Whether ``text`` has enough brackets, braces and dots to nest deeper than MAX_DEPTH.
+
+    Every list or table below the top one is opened by a character of its own: a ``[`` (a
+    table header, an array, an array of tables), a ``{`` (an inline table) or a ``.`` (a
+    dotted key). A file with no more of them than MAX_DEPTH cannot nest deeper, so a
+    costing file typed in a form is not walked through at all.
+    """
+    return text.count("[") + text.count("{") + text.count(".") >= MAX_DEPTH
+
+
 def _depth_problem(data: object, index: LineIndex, name: str) -> Problem | None:
     """The first value nested deeper than MAX_DEPTH, located; None when there is none."""
     if _deepest(data) <= MAX_DEPTH:  # every costing and rates file: nothing to locate
@@ -215,7 +226,7 @@ def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
     except RecursionError:
         raise InputError([Problem(name, _deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
     index = LineIndex(text)
-    if problem := _depth_problem(data, index, name):
+    if _could_nest_too_deep(text) and (problem := _depth_problem(data, index, name)):
         raise InputError([problem])
     return data, index
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import tomli
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from copro_costing.errors import InputError, Problem
 from copro_costing.fields import Money
-from copro_costing.tomlfile import LineIndex, field_path, parse_toml, problems_from, read_toml
+from copro_costing.tomlfile import LineIndex, _deepest, field_path, parse_toml, problems_from, read_toml
+from copro_costing.tomltext import dump_toml
 
 DOC = """\
 # a comment on line 1
@@ -145,3 +149,29 @@ def test_a_problem_prints_file_line_field_message():
     assert str(Problem("a.toml", None, "", "file not found")) == "a.toml: file not found"
     error = InputError([Problem("a.toml", 1, "x", "one"), Problem("b.toml", 2, "y", "two")])
     assert str(error) == "a.toml:1: x: one\nb.toml:2: y: two"
+
+
+keys = st.text(alphabet="abc.", min_size=1, max_size=3)
+nested = st.recursive(
+    st.integers(0, 9),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, min_size=1, max_size=3),
+    max_leaves=40,
+)
+
+
+@given(st.dictionaries(keys, nested, min_size=1, max_size=3))
+def test_a_file_cannot_nest_deeper_than_its_brackets_braces_and_dots_allow(data):
+    # the reason a costing file with few of them is not walked through for its depth
+    text = dump_toml(data)
+    depth = _deepest(tomli.loads(text))
+    assert depth <= 1 + text.count("[") + text.count("{") + text.count(".")
+
+
+@pytest.mark.parametrize("text", [
+    "[" + ".".join("t" * i for i in range(1, 34)) + "]\nx = 1\n",  # a table header of 33 dotted parts
+    ".".join("k" * i for i in range(1, 34)) + " = 1\n",  # a dotted key 33 deep
+    "x = " + "[" * 33 + "1" + "]" * 33 + "\n",  # arrays in arrays
+])
+def test_values_nested_past_the_limit_are_found_however_they_are_written(text):
+    with pytest.raises(InputError, match="nested more than 32 deep"):
+        parse_toml(text, "deep.toml")
