@@ -172,7 +172,7 @@ def _could_nest_too_deep(text: str) -> bool:
 
     Every list or table below the top one is opened by a character of its own: a ``[`` (a
     table header, an array, an array of tables), a ``{`` (an inline table) or a ``.`` (a
-    dotted key). A file with no more of them than MAX_DEPTH cannot nest deeper, so a
+    dotted key). A file with fewer of them than MAX_DEPTH cannot nest deeper, so a
     costing file typed in a form is not walked through at all.
     """
     return text.count("[") + text.count("{") + text.count(".") >= MAX_DEPTH
