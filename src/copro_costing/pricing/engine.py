@@ -153,7 +153,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
             "cost, are not recoverable from this funder"
         )
 
-    used = tuple(sorted(pricer.used.values(), key=lambda tr: (tr[0], tr[1].key, tr[1].effective)))
+    used = tuple(row for _, row in sorted(pricer.used.items()))  # by (table, key, effective): its keys
     return Costing(
         spec=spec,
         funder=funder,
