@@ -22,7 +22,7 @@ LIMIT = Decimal(10) ** 9
 """No figure a person types (an amount, hours, people) is a billion or more: larger
 values are typing mistakes, and refusing them keeps every product well inside Decimal's
 precision."""
-_INT_LIMIT = 10**9  # LIMIT, as an int
+_INT_LIMIT = int(LIMIT)
 
 
 class MoneyError(ValueError):

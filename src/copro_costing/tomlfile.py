@@ -178,9 +178,9 @@ def _could_nest_too_deep(text: str) -> bool:
     return text.count("[") + text.count("{") + text.count(".") >= MAX_DEPTH
 
 
-def _depth_problem(data: object, index: LineIndex, name: str) -> Problem | None:
-    """The first value nested deeper than MAX_DEPTH, located; None when there is none."""
-    if _deepest(data) <= MAX_DEPTH:  # every costing and rates file: nothing to locate
+def _depth_problem(data: object, text: str, index: LineIndex, name: str) -> Problem | None:
+    """The first value nested deeper than MAX_DEPTH in ``data`` (read from ``text``), located; None when there is none."""
+    if not _could_nest_too_deep(text) or _deepest(data) <= MAX_DEPTH:  # every costing and rates file
         return None
     stack: list[tuple[object, Loc, int]] = [(data, (), 0)]
     while stack:
@@ -226,7 +226,7 @@ def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
     except RecursionError:
         raise InputError([Problem(name, _deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
     index = LineIndex(text)
-    if _could_nest_too_deep(text) and (problem := _depth_problem(data, index, name)):
+    if problem := _depth_problem(data, text, index, name):
         raise InputError([problem])
     return data, index
 

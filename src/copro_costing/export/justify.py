@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from ..money import format_money, plain_number
 from ..pricing.costing import Costing, Line, sum_money
+from ..pricing.policy import WAIVED_CHARGES
 
 Section = tuple[str, list[str]]
 
@@ -120,7 +121,7 @@ def _groups(lines: tuple[Line, ...]) -> dict[str, list[list[Line]]]:
         groups = by_heading.get(line.heading)
         if groups is None:
             groups = by_heading[line.heading] = {}
-        key = f"{line.cost_type}\n{'free' if line.charge in ('free', 'waived') else ''}\n{line.description}"
+        key = f"{line.cost_type}\n{'free' if line.charge in WAIVED_CHARGES else ''}\n{line.description}"
         group = groups.get(key)
         if group is None:
             groups[key] = [line]

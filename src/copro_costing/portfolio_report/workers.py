@@ -21,7 +21,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -69,16 +68,16 @@ def start_method() -> str:
     """How workers are started: "fork" on Linux from a process with no other thread, else "spawn".
 
     Forking copies the whole process, the locks other threads hold among it, so it is safe
-    only with one thread (counted by Python and by the system: a numerical library may start
-    threads of its own); on macOS system libraries are not safe across a fork at all.
+    only with one thread (as the system counts them: Python's, and any a numerical library
+    started of its own); on macOS system libraries are not safe across a fork at all.
     """
-    if sys.platform == "linux" and threading.active_count() == 1 and _system_threads() == 1:
+    if sys.platform == "linux" and _system_threads() == 1:
         return "fork"
     return "spawn"
 
 
 def _system_threads() -> int:
-    """Threads of this process as Linux counts them, those a library started in C among them."""
+    """Threads of this process as Linux counts them, Python's and those a library started in C."""
     try:
         return len(os.listdir("/proc/self/task"))
     except OSError:

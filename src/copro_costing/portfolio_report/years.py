@@ -122,7 +122,5 @@ def spread_each(
 ) -> list[tuple[int, tuple[Decimal, ...]]]:
     """Each of ``amounts`` split over the same financial years as :func:`spread` splits it:
     (financial year, each amount's part in it), earliest first."""
-    if len(days) == 1:  # the whole project year in one financial year
-        return [(days[0][0], tuple(amount + ZERO for amount in amounts))]
     parts = [spread(amount, days) for amount in amounts]
     return [(fy, tuple(part[fy] for part in parts)) for fy, _ in days]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..money import ZERO, format_money, round_money
 from ..ratebook.models import RateBook, Service
 from ..ratebook.view import text_table
-from .lines import session_payment, staff_cost
+from .lines import session_payment, staff_costs
 from .policy import POLICY_WORDS
 
 
@@ -45,10 +45,11 @@ def catalogue(book: RateBook, on: date) -> list[CatalogueEntry]:
         roles = {role_id: book.role(role_id, on) for role_id in service.effort}
         cp = service.coproducers
         coproducers = session_payment(cp.hours_per_person, hourly) * cp.people if cp else ZERO
+        external, internal = staff_costs(service, roles, "external")  # the price, and full economic cost
         out.append(CatalogueEntry(
             service=service,
-            internal_staff=round_money(staff_cost(service, roles, "internal")),
-            external_staff=round_money(staff_cost(service, roles, "external")),
+            internal_staff=round_money(internal),
+            external_staff=round_money(external),
             coproducer_payments=coproducers,
         ))
     return out

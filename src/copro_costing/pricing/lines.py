@@ -31,13 +31,6 @@ ROLE_RATE: dict[str, str] = {
 """Which of a role's day rates each basis uses: full economic cost, price, direct cost."""
 
 
-def staff_cost(
-    service: Service, roles: Mapping[str, Role], basis: str, pricing: YearPricing | None = None
-) -> Decimal:
-    """Unrounded staff cost of one unit of ``service``: days by role at one day rate, each uplifted."""
-    return staff_costs(service, roles, basis, pricing)[0]
-
-
 def staff_costs(
     service: Service, roles: Mapping[str, Role], basis: str, pricing: YearPricing | None = None
 ) -> tuple[Decimal, Decimal]:
@@ -180,10 +173,9 @@ def price_involvement(i: int, inv: InvolvementEntry, cx: Context) -> None:
     terms: dict[tuple[date, date | None], _Involvement | None] = {}
     for year in inv.year_list:
         pricing = cx.years[year]
-        key = (pricing.on, pricing.start if pricing.inflates else None)
-        if key not in terms:
-            terms[key] = _involvement_terms(i, inv, pricing, cx)
-        found = terms[key]
+        if pricing.alike not in terms:
+            terms[pricing.alike] = _involvement_terms(i, inv, pricing, cx)
+        found = terms[pricing.alike]
         if found is None:
             return
         cx.add(

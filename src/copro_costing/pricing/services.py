@@ -30,10 +30,9 @@ def price_service(i: int, entry: ServiceEntry, cx: Context) -> None:
     rates: dict[tuple[date, date | None], _ServiceRates | None] = {}
     for year in entry.year_list:
         pricing = cx.years[year]
-        key = (pricing.on, pricing.start if pricing.inflates else None)
-        if key not in rates:
-            rates[key] = _service_rates(i, entry, pricing, cx)
-        found = rates[key]
+        if pricing.alike not in rates:
+            rates[pricing.alike] = _service_rates(i, entry, pricing, cx)
+        found = rates[pricing.alike]
         if found is None:
             return
         if found.unrecovered:

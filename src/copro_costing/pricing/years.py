@@ -35,6 +35,11 @@ class YearPricing:
     def __post_init__(self) -> None:
         object.__setattr__(self, "inflates", self.step != 1 and self.start > self.priced_on)
 
+    @property
+    def alike(self) -> tuple[date, date | None]:
+        """Years with the same key are priced with the same rows and the same uplift, so to the same figures."""
+        return self.on, self.start if self.inflates else None
+
     def factor(self, effective: date) -> Decimal:
         """The uplift on a rate row effective on ``effective``: one step per 1 August it does not cover."""
         if not self.inflates:

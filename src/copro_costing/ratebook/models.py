@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -272,10 +272,7 @@ class RateBook:
         if found is None:
             rows = {**in_force, **extra}
             found = fingerprint((t, r) for (t, _, _), r in rows.items())
-            with _RECORDS_LOCK:  # costings priced alike (the same later versions) share it
-                self._with_later[key] = found
-                while len(self._with_later) > _PERIODS_KEPT:
-                    self._with_later.pop(next(iter(self._with_later)))
+            _keep(self._with_later, key, found)  # costings priced alike (the same later versions) share it
         return found
 
     def _in_force_on(self, on: date) -> tuple[dict[tuple[str, str, date], Row], str]:
@@ -287,10 +284,7 @@ class RateBook:
         if found is None:
             rows = {(t, r.key, r.effective): r for t, r in self.rows_in_force(on)}
             found = (rows, fingerprint((t, r) for (t, _, _), r in rows.items()))
-            with _RECORDS_LOCK:
-                cache[period] = found
-                while len(cache) > _PERIODS_KEPT:
-                    cache.pop(next(iter(cache)))
+            _keep(cache, period, found)
         return found
 
     @cached_property
@@ -321,6 +315,14 @@ def row_record(table: str, row: Row) -> dict[str, object]:
 _RECORDS: OrderedDict[tuple[str, int], tuple[Row, str]] = OrderedDict()
 _RECORDS_KEPT = 4096
 _PERIODS_KEPT = 512
+
+
+def _keep(cache: dict[Any, Any], key: object, value: object) -> None:
+    """Remember ``value`` in one of a book's caches, letting the oldest go past :data:`_PERIODS_KEPT`."""
+    with _RECORDS_LOCK:  # a web server may price in several threads
+        cache[key] = value
+        while len(cache) > _PERIODS_KEPT:
+            cache.pop(next(iter(cache)))
 _RECORDS_LOCK = threading.Lock()
 
 

@@ -4,15 +4,17 @@ finance reads, tables by project year (with a chart) and by funder heading, the 
 from __future__ import annotations
 
 from decimal import Decimal
-
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from ... import __version__
 from ...money import plain_number
 from .book import cell_range, money_format, row_height, set_height
 from .layout import ILLUSTRATIVE_BANNER, RECONCILED, SUMMARY
 from .styles import YEAR_HEADING, Context, fraction
+
+if TYPE_CHECKING:  # for annotations only
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 WIDTHS = (40, 18, 14, 14, 16)
 CHART_ROWS = 16
