@@ -108,7 +108,7 @@ def to_quantity(value: object, *, what: str = "quantity", max_places: int = 2) -
 
 def _to_penny(value: Decimal, rounding: str) -> Decimal:
     try:
-        return value.quantize(PENNY, rounding=rounding)
+        return value.quantize(PENNY, rounding)
     except InvalidOperation:  # more digits than the Decimal context holds
         raise MoneyError(f"amount too large to work out to the penny (got {value:.3E})") from None
     except AttributeError:
@@ -119,8 +119,8 @@ def _to_penny(value: Decimal, rounding: str) -> Decimal:
 
 def round_money(value: Decimal) -> Decimal:
     """The one rounding rule: to the penny, halves away from zero (ROUND_HALF_UP)."""
-    try:  # the common case in one call: every line of every costing is rounded here
-        return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+    try:  # the common case in one call (the rounding given by position: half the time of by name)
+        return value.quantize(PENNY, ROUND_HALF_UP)
     except (InvalidOperation, AttributeError):
         return _to_penny(value, ROUND_HALF_UP)
 
@@ -145,7 +145,7 @@ def round_money_up(value: Decimal) -> Decimal:
     """Up to the next penny: for what co-producers are paid, so no payment is below its rate."""
     if isinstance(value, float):
         raise MoneyError(f"refusing float in money arithmetic (got {value!r})")
-    return value.quantize(PENNY, rounding=ROUND_UP)
+    return value.quantize(PENNY, ROUND_UP)
 
 
 HUNDRED = Decimal(100)

@@ -36,7 +36,7 @@ class _Pricer:
     def __init__(self, book: RateBook, priced_on: date) -> None:
         self.book = book
         self.priced_on = priced_on
-        self.used: dict[tuple[str, str, date], tuple[str, Row]] = {}
+        self.used: dict[tuple[str, str, date], Row] = {}  # by (table, key, effective): the rows' own keys
         self.found: dict[tuple[str, str, date], Row] = {}  # by (table, key, date) asked for
 
     def get(self, table: str, key: str, on: date) -> Row:
@@ -56,7 +56,7 @@ class _Pricer:
             instead = f"; use {row.replaced_by!r} instead" if row.replaced_by else ""
             raise RetiredError(f"{SINGULAR.get(table, table)} {row.key!r} was retired after "
                                f"{row.until.isoformat()}{instead}", row)
-        self.used[(table, row.key, row.effective)] = (table, row)
+        self.used[(table, key, row.effective)] = row  # the key asked for is the row's: versions are indexed by it
         self.found[(table, key, on)] = row
         return row
 
@@ -153,12 +153,12 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
             "cost, are not recoverable from this funder"
         )
 
-    used = tuple(row for _, row in sorted(pricer.used.items()))  # by (table, key, effective): its keys
+    used = tuple((where[0], row) for where, row in sorted(pricer.used.items()))  # by (table, key, effective)
     return Costing(
         spec=spec,
         funder=funder,
         lines=tuple(line for _, line in sorted(cx.lines, key=itemgetter(0))),
-        stamp=Stamp(priced_on=priced_on, sha256=book.fingerprint(priced_on, used), origin=book.origin),
+        stamp=Stamp(priced_on=priced_on, sha256=book.fingerprint_keyed(priced_on, pricer.used), origin=book.origin),
         vat_percent=vat_percent,
         vat_applies=charge_vat,
         uplift_percent=uplift_percent,

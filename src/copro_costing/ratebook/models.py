@@ -14,7 +14,7 @@ import json
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -263,8 +263,12 @@ class RateBook:
     def fingerprint(self, on: date, also: Iterable[tuple[str, Row]] = ()) -> str:
         """SHA-256 of the rows in force on ``on`` (and of the rows ``also`` names, such as the
         versions a costing priced its later years with): later versions do not change it."""
+        return self.fingerprint_keyed(on, {(t, r.key, r.effective): r for t, r in also})
+
+    def fingerprint_keyed(self, on: date, also: Mapping[tuple[str, str, date], Row]) -> str:
+        """:meth:`fingerprint`, given the rows ``also`` names by (table, key, effective), as a costing keeps them."""
         in_force, digest = self._in_force_on(on)
-        extra = {(t, r.key, r.effective): r for t, r in also if in_force.get((t, r.key, r.effective)) is not r}
+        extra = {k: r for k, r in also.items() if in_force.get(k) is not r}
         if not extra:
             return digest
         key = (digest, tuple(sorted(extra)))  # a book's rows are one per (table, key, effective)
