@@ -96,6 +96,8 @@ class Line:
         return self.charged - self.cost
 
     def as_json(self) -> dict[str, Any]:
+        amount, charge, cost = self.amount, self.charge, self.cost
+        charged = amount - amount if charge in WAIVED_CHARGES else amount  # as .charged, without its two calls
         return {
             "kind": self.kind,
             "description": self.description,
@@ -103,12 +105,12 @@ class Line:
             "quantity": plain_number(self.quantity),
             "unit": self.unit,
             "unit_price": money_str(self.unit_price),
-            "amount": money_str(self.amount),
-            "charge": self.charge,
+            "amount": money_str(amount),
+            "charge": charge,
             "heading": self.heading,
             "category": self.category or None,
-            "cost": money_str(self.cost),
-            "surplus": money_str(self.surplus),
+            "cost": money_str(cost),
+            "surplus": money_str(charged - cost),
             "vat": money_str(self.vat),
             "vat_treatment": self.vat_treatment,
             "note": self.note,
