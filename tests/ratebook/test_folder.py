@@ -228,6 +228,37 @@ source = "illustrative: a retirement"
         assert book.fingerprint(day) == fingerprint(book.rows_in_force(day)), day
 
 
+
+def test_a_retired_item_s_error_keeps_its_retired_version_when_pickled(rates_copy, append):
+    """The engine prices with a version retired after the pricing date (``RetiredError.row``):
+    a portfolio worker's error reaches the main process with it."""
+    import pickle
+
+    from copro_costing.errors import RetiredError
+
+    append(rates_copy, "services.toml", """
+[[services]]
+id = "training-workshop"
+name = "Co-production training workshop"
+description = "A retired version."
+unit = "workshop"
+effective = 2027-03-01
+until = 2027-06-30
+replaced_by = "initial-consultation"
+internal_policy = "charge"
+effort = { co-production-officer = 1.0 }
+vat = "exempt"
+vat_source = "illustrative"
+source = "illustrative: a retirement"
+""")
+    book = load_rates(rates_copy)
+    with pytest.raises(RetiredError) as caught:
+        book.in_force("services", "training-workshop", date(2027, 7, 1))
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is RetiredError and str(again) == str(caught.value)
+    assert again.row == caught.value.row and again.row is not None and again.row.until == date(2027, 6, 30)
+
+
 # --- load errors ------------------------------------------------------------------------------
 
 
