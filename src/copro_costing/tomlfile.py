@@ -257,6 +257,8 @@ def data_path(field: str) -> str:
 
 
 def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as a costing file writes them
     if isinstance(value, (date, datetime, Decimal)):
         return str(value)
     if isinstance(value, dict):
@@ -313,10 +315,11 @@ def plain_message(error: Mapping[str, Any]) -> str:
         message = error["msg"]
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
-    # A check on a whole entry (a model validator) gets the entry itself as its input:
-    # "(got a table)" would tell the reader nothing, so it is left off.
-    whole_entry = kind == "value_error" and isinstance(error.get("input"), dict)
-    if "input" in error and "(got" not in message and not whole_entry:
+    # A check on a whole entry (a model validator) gets the entry itself as its input, and a
+    # check on a field left out (one needed because of another) gets None: "(got a table)"
+    # or "(got None)" would tell the reader nothing, so it is left off.
+    told_nothing = kind == "value_error" and (error.get("input") is None or isinstance(error.get("input"), dict))
+    if "input" in error and "(got" not in message and not told_nothing:
         message += f" (got {_describe(error['input'])})"
     return message
 

@@ -103,13 +103,14 @@ def test_the_free_consultation_through_the_command(quote_json, write_spec, spec_
 # --- bad input: exit 2, a located message, no traceback ------------------------------------------------
 
 
-def test_a_case_by_case_service_without_a_decision_exits_2_naming_the_entry(run, write_spec, spec_toml, find_line):
+def test_a_case_by_case_service_without_a_decision_exits_2_naming_the_decision(run, write_spec, spec_toml, find_line):
     text = spec_toml('[[services]]\nservice = "advisory-group-meeting"\nquantity = 4\nyears = [1, 2, 3]\n')
     path = write_spec(text)
     code, out, err = run("quote", path, "--format", "json")
     assert code == 2
     assert out == ""
-    assert f"{path}:{find_line(text, '[[services]]')}: services entry 1: 'advisory-group-meeting' is decided case by case" in err
+    where = f"{path}:{find_line(text, '[[services]]')}: services entry 1: decision"  # to add, on the entry's line
+    assert f"{where}: 'advisory-group-meeting' is decided case by case" in err
     assert "Traceback" not in err
 
 

@@ -30,7 +30,7 @@ def test_several_problems_in_one_costing_file_all_reach_standard_error(run, tmp_
         '[[services]]\nservice = "training-wrkshop"\nquantity = 1\nyear = 1\n'   # unknown id (rate tables)
         '[[services]]\nservice = "training-workshop"\nquantity = 0\nyear = 1\n'  # a field's value
         + INVOLVEMENT.replace("hours = 2", "hours = 2\nrate = 1.00")              # below the floor (rate tables)
-        + '[[expenses]]\nitem = "Room"\ncots = 10.00\nyear = 9\n',               # misspelt field
+        + '[[expenses]]\nitem = "Room"\ncots = 10.00\nyear = 9\n',               # misspelt field, a year too far
         funder="ukrii",                                                           # unknown funder
     )
     spec = tmp_path / "spec.toml"
@@ -43,12 +43,14 @@ def test_several_problems_in_one_costing_file_all_reach_standard_error(run, tmp_
          "did you mean 'training-workshop'?"),
         (find_line(text, "quantity = 0"), "services entry 2: quantity: must be greater than zero", ""),
         (find_line(text, "rate = 1.00"), "involvement entry 1: rate: co-producers are always paid", ""),
+        (find_line(text, "[[expenses]]"), "expenses entry 1: cost: give a cost, or a default", ""),  # as written
         (find_line(text, "cots ="), "expenses entry 1: cots: unknown field; did you mean 'cost'?", ""),
+        (find_line(text, "year = 9"), "expenses entry 1: year: year 9 is outside the project", ""),
     ]
     for line, what, hint in expected:
         assert f"{spec}:{line}: {what}" in err, (what, err)
         assert hint in err
-    assert "copro-costing: 5 problems; nothing was written" in err
+    assert "copro-costing: 7 problems; nothing was written" in err
 
 
 # --- copro-costing new ---------------------------------------------------------------------------

@@ -59,16 +59,16 @@ def test_blank_rows_are_left_out_and_years_beyond_the_project_are_not_read():
     assert data["services"] == [{"service": "training-workshop", "quantity": 1, "year": 1}]
 
 
-def test_a_problem_with_a_whole_entry_goes_to_its_row(book):
+def test_a_field_needed_because_of_another_is_shown_by_its_own_control(book):
     s = state()
     row = blank_row("expenses")
     row.update(item="Room hire", years={1})  # neither a cost nor a standard cost
     s.rows["expenses"].append(row)
     outcome = price_form(s, book)
     [problem] = outcome.problems
-    assert problem.control == "expenses-0-row"
+    assert problem.control == "expenses-0-cost"
     assert problem.problem.message == "give a cost, or a default from the rate tables' expense defaults"
-    assert problem.label == "Other expense 1"
+    assert problem.label == "Other expense 1, Cost per item (£)"
 
 
 def test_typed_text_becomes_what_a_costing_file_holds():

@@ -112,23 +112,46 @@ def test_vat_can_be_set_off_for_an_external_client_with_a_reason(write_spec, spe
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        ("vat = false", "vat = false needs a vat_reason"),
-        ('vat = false\nvat_reason = "  "', "vat = false needs a vat_reason"),
-        ("vat = true", "vat = true is the default"),
-        ('vat_reason = "because"', "vat_reason is only used with vat = false"),
+    ("extra", "at", "field", "message"),
+    [  # at: the line a person fixes; "[project]" where the field to add is not written
+        ("vat = false", "[project]", "project.vat_reason",
+         "vat = false needs a vat_reason (for example, finance's confirmation)"),
+        ('vat = false\nvat_reason = "  "', "vat_reason =", "project.vat_reason",
+         "vat = false needs a vat_reason (for example, finance's confirmation) (got '  ')"),
+        ("vat = true", "vat = true", "project.vat",
+         "vat = true is the default; set vat = false (with vat_reason) or leave it out (got true)"),
+        ('vat_reason = "because"', "vat_reason =", "project.vat_reason",
+         'vat_reason is only used with vat = false, or vat_position "collaborator" or "overseas-business" '
+         "(got 'because')"),
+        ('vat = false\nvat_reason = "Finance"\nvat_position = "uk"', "vat_position =", "project.vat_position",
+         "give either vat = false or vat_position, not both (got 'uk')"),
+        ("exchange_rate = 1.2", "exchange_rate =", "project.exchange_rate",
+         'exchange_rate is only used with currency = "EUR": a GBP costing needs no rate (got 1.2)'),
+        ('currency = "EUR"\nexchange_rate = 1.2', "[project]", "project.exchange_rate_source",
+         "exchange_rate needs an exchange_rate_source: say where the rate comes from"),
+        ('currency = "EUR"\nexchange_rate_source = "Finance"', "exchange_rate_source =", "project.exchange_rate_source",
+         "exchange_rate_source is only used with exchange_rate (got 'Finance')"),
     ],
 )
-def test_vat_overrides_need_a_reason(spec_problems, spec_toml, where, extra, message):
-    (problem,) = spec_problems(spec_toml(client="external", extra=extra))
-    assert problem.startswith(where(1, "project"))
-    assert message in problem
+def test_a_project_field_wrong_given_another_is_reported_at_its_own_line(
+    spec_problems, spec_toml, where, find_line, extra, at, field, message
+):
+    text = spec_toml(client="external", extra=extra)
+    assert spec_problems(text) == [where(find_line(text, at), field) + message]
 
 
-def test_vat_cannot_be_set_for_an_internal_client(spec_problems, spec_toml):
-    (problem,) = spec_problems(spec_toml(client="internal", extra='vat = false\nvat_reason = "internal"'))
-    assert "VAT never applies to internal clients" in problem
+def test_a_field_that_is_wrong_itself_is_not_followed_by_what_it_would_need(spec_problems, spec_toml, where, find_line):
+    text = spec_toml(client="external", extra='vat_position = "abroad"\nvat_reason = "Finance"\nexchange_rate = "x"\n'
+                     'exchange_rate_source = "Finance"')
+    assert [p.split(": ")[1] for p in spec_problems(text)] == ["project.vat_position", "project.exchange_rate"]
+
+
+def test_vat_cannot_be_set_for_an_internal_client(spec_problems, spec_toml, where, find_line):
+    text = spec_toml(client="internal", extra='vat = false\nvat_reason = "internal"')
+    assert spec_problems(text) == [
+        where(find_line(text, "vat = false"), "project.vat") + "VAT never applies to internal clients: remove vat and "
+        "vat_reason (got false)"
+    ]
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -240,20 +263,19 @@ def test_a_single_year_outside_a_one_year_project(spec_problems, spec_toml, find
 
 
 @pytest.mark.parametrize(
-    ("years", "message"),
-    [
-        ("year = 1\nyears = [1, 2]", "give either year or years, not both"),
-        ("", "give the project year(s)"),
-        ("years = []", "years must list at least one project year"),
-        ("years = [1, 1]", "years must not repeat a year"),
-        ("year = 0", "year: must be at least 1 (got 0)"),
+    ("years", "at", "field", "message"),
+    [  # at: the line a person fixes; the entry's own line where the field to add is not written
+        ("year = 1\nyears = [1, 2]", "year = 1", "year", "give either year or years, not both (got 1)"),
+        ("", "[[expenses]]", "year", "give the project year(s): year = 1 or years = [1, 2]"),
+        ("years = []", "years =", "years", "years must list at least one project year (got [])"),
+        ("years = [1, 1]", "years =", "years", "years must not repeat a year (got [1, 1])"),
+        ("year = 0", "year =", "year", "must be at least 1 (got 0)"),
     ],
 )
-def test_the_years_of_an_entry_are_said_once_and_clearly(spec_problems, spec_toml, years, message):
-    body = '[[expenses]]\nitem = "Room"\ncost = 250.00\n' + years + "\n"
-    (problem,) = spec_problems(spec_toml(body))
-    assert "expenses entry 1" in problem
-    assert message in problem
+def test_the_years_of_an_entry_are_said_once_and_clearly(spec_problems, spec_toml, where, find_line, years, at, field,
+                                                          message):
+    text = spec_toml('[[expenses]]\nitem = "Room"\ncost = 250.00\n' + years + "\n")
+    assert spec_problems(text) == [where(find_line(text, at), f"expenses entry 1: {field}") + message]
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -275,13 +297,16 @@ def test_a_decision_with_a_reason_is_recorded(write_spec, spec_toml):
 def test_a_decision_without_a_reason_is_an_error(spec_problems, spec_toml, find_line, where):
     text = spec_toml(DECISION + 'decision = "waive"\n')
     assert spec_problems(text) == [
-        where(find_line(text, "[[services]]"), "services entry 1") + "a decision needs a reason: say who decided and why"
+        where(find_line(text, "[[services]]"), "services entry 1: reason") + "a decision needs a reason: say who decided and why"
     ]
 
 
-def test_a_reason_without_a_decision_is_an_error(spec_problems, spec_toml):
-    (problem,) = spec_problems(spec_toml(DECISION + 'reason = "we agreed"\n'))
-    assert 'reason is only used with decision = "charge" or "waive"' in problem
+def test_a_reason_without_a_decision_is_an_error(spec_problems, spec_toml, where, find_line):
+    text = spec_toml(DECISION + 'reason = "we agreed"\n')
+    assert spec_problems(text) == [
+        where(find_line(text, "reason ="), "services entry 1: reason")
+        + 'reason is only used with decision = "charge" or "waive" (got \'we agreed\')'
+    ]
 
 
 def test_a_decision_is_charge_or_waive(spec_problems, spec_toml, find_line, where):
@@ -290,20 +315,23 @@ def test_a_decision_is_charge_or_waive(spec_problems, spec_toml, find_line, wher
     assert problem.startswith(where(find_line(text, "decision ="), "services entry 1: decision"))
 
 
-def test_involvement_cannot_be_decided_or_waived(spec_problems, spec_toml):
-    (problem,) = spec_problems(spec_toml(INVOLVEMENT + 'decision = "waive"\n'))
-    assert "involvement entry 1" in problem
+def test_involvement_cannot_be_decided_or_waived(spec_problems, spec_toml, where, find_line):
+    text = spec_toml(INVOLVEMENT + 'decision = "waive"\n')
+    (problem,) = spec_problems(text)
+    assert problem.startswith(where(find_line(text, "decision ="), "involvement entry 1: decision"))
     assert "co-producers are always paid" in problem
 
 
 # --- expenses -----------------------------------------------------------------------------------
 
 
-def test_an_expense_gives_a_cost_or_a_default_but_not_both(spec_problems, spec_toml):
-    (neither,) = spec_problems(spec_toml('[[expenses]]\nitem = "Room"\nyear = 1\n'))
-    assert "give a cost, or a default" in neither
-    (both,) = spec_problems(spec_toml('[[expenses]]\nitem = "Room"\ncost = 1.00\ndefault = "room-hire"\nyear = 1\n'))
-    assert "give either cost or default, not both" in both
+def test_an_expense_gives_a_cost_or_a_default_but_not_both(spec_problems, spec_toml, where, find_line):
+    neither = spec_toml('[[expenses]]\nitem = "Room"\nyear = 1\n')
+    assert spec_problems(neither) == [where(find_line(neither, "[[expenses]]"), "expenses entry 1: cost")
+                                      + "give a cost, or a default from the rate tables' expense defaults"]
+    both = spec_toml('[[expenses]]\nitem = "Room"\ncost = 1.00\ndefault = "room-hire"\nyear = 1\n')
+    assert spec_problems(both) == [where(find_line(both, "cost ="), "expenses entry 1: cost")
+                                   + "give either cost or default, not both (got 1.00)"]
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -43,8 +43,8 @@ def output_problem(output: Path) -> str | None:
 
 def read_spec(path: Path, rates: Path | None) -> Any:
     """Read a costing file; when it has mistakes, report every one, with what the rate tables
-    say about its valid entries (an unknown service, a rate below the floor)."""
-    from ..pricing.engine import every_problem
+    say about the rest of it (an unknown service, a rate below the floor)."""
+    from ..pricing.problems import every_problem
     from ..pricing.spec import parse_spec
     from ..ratebook.folder import load_rates
     from ..ratebook.location import choose_rates

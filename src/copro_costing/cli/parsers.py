@@ -83,10 +83,11 @@ def run_letter(args: argparse.Namespace, usage_error: type[Exception], check_out
     """``letter SPEC -o FILE``: price the costing, then write its quote (HTML, or PDF with WeasyPrint)."""
     from ..atomic import write_bytes_atomic
     from ..pricing.engine import estimate
-    from ..pricing.spec import load_spec
+    from ..pricing.problems import checked_spec
     from ..publishing.letter import letter_html
     from ..ratebook.folder import default_rates_dir, load_rates
     from ..ratebook.unit import load_unit
+    from ..tomlfile import read_toml
     from .render import wrote_line
 
     suffix = args.output.suffix.lower()
@@ -99,7 +100,9 @@ def run_letter(args: argparse.Namespace, usage_error: type[Exception], check_out
             raise usage_error('a PDF quote needs WeasyPrint: pip install "copro-costing[pdf]", or write quote.html') from None
     check_output(args.output)
     folder = args.rates if args.rates is not None else default_rates_dir()
-    costing = estimate(load_spec(args.spec), load_rates(folder))
+    data, lines = read_toml(args.spec, str(args.spec))
+    book = load_rates(folder)
+    costing = estimate(checked_spec(data, str(args.spec), lines, book), book)
     unit = load_unit(folder)
     if costing.illustrative or unit.illustrative:
         print("copro-costing: warning: the quote rests on illustrative figures: confirm them with finance before "

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..pricing.engine import estimate
-from ..pricing.spec import load_spec
+from ..pricing.problems import checked_spec
 from ..ratebook.models import RateBook
+from ..tomlfile import read_toml
 from ..web.store import superseded
 from .record import Record, record_of
 
@@ -140,7 +141,8 @@ Result = tuple[Record, bool] | tuple[Problem, ...]
 def read_one(path: Path, book: RateBook, today: date | None) -> Result:
     """Read, validate and price one costing file into its Record, exactly as ``quote`` would."""
     try:
-        spec = load_spec(path)
+        data, lines = read_toml(path, str(path))
+        spec = checked_spec(data, str(path), lines, book, today)  # every problem in the file at once
         costing = estimate(spec, book, today=today)
     except InputError as exc:
         return exc.problems

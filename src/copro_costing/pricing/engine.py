@@ -105,7 +105,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
             return None
 
     funder = fetch(("project", "funder"), "funders", project.funder, priced_on)
-    fetch(("project",), "coproducer_rate", "standard", priced_on)
+    fetch(("project", "priced_on"), "coproducer_rate", "standard", priced_on)  # no rate in force: the date to fix
     charge_vat = vat_applies(project.vat_position_in_force)
     inflation = funder is not None and funder.inflation == "applicant"
     # Recorded as used only when they change a figure: VAT for external clients, the
@@ -122,7 +122,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     share, applicant = _share(spec, funder, book, fetch, problems, warnings, priced_on)
     unit_time = _unit_time(spec, funder, problems)
     convert = _conversion(spec, funder, book, fetch, warnings, priced_on)
-    if any(p.field == "project.coproducer_rate" or p.field == "project" for p in problems):
+    if any(p.field == "project.priced_on" for p in problems):
         raise InputError(problems)  # nothing can be priced without these
 
     vat_percent = vat.percent if vat is not None else Decimal(0)
@@ -288,21 +288,3 @@ def _value_at(spec: Spec, loc: tuple[str | int, ...]) -> object:
         if value is None:
             return None
     return value
-
-
-def every_problem(exc: InputError, data: object, origin: str, lines: object, book: RateBook) -> InputError:
-    """``exc`` (a spec's own mistakes) with what the rate tables say about its valid entries.
-
-    So a costing file's every problem (a misspelt field and an unknown service, say) is
-    reported in one run, by the command line and the web API alike.
-    """
-    from .spec import salvage_spec
-
-    problems = list(exc.problems)
-    salvaged = salvage_spec(data, origin, lines)  # type: ignore[arg-type]
-    if salvaged is not None:
-        try:
-            estimate(salvaged, book)
-        except InputError as more:
-            problems += [p for p in more.problems if p not in problems]
-    return InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))

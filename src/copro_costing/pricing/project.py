@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from ..dates import FIRST_DATE as FIRST_DATE  # re-exported: where users found them
 from ..dates import LAST_DATE as LAST_DATE
@@ -38,7 +39,7 @@ class Project(BaseModel):
     exchange_rate: ExchangeRate | None = Field(
         None, description="Units of the currency per GBP 1, if not the rate in the tables (with exchange_rate_source)."
     )
-    exchange_rate_source: FreeText | None = None
+    exchange_rate_source: FreeText | None = Field(None, validate_default=True)
     unit_time: UnitTime | None = Field(
         None, description="How the unit's time is booked: charge-out (a day rate) or staff (timesheeted)."
     )
@@ -54,7 +55,7 @@ class Project(BaseModel):
         None, description="The client's VAT position: internal, uk (each line by its category), collaborator or "
         "overseas-business (outside the scope, with vat_reason)."
     )
-    vat_reason: FreeText | None = None
+    vat_reason: FreeText | None = Field(None, validate_default=True)
     reference: FreeText = ""
 
     @property
@@ -67,29 +68,51 @@ class Project(BaseModel):
     def _plausible_date(cls, value: date | None) -> date | None:
         return plausible_date(value) if value is not None else None
 
-    @model_validator(mode="after")
-    def _vat_override(self) -> Project:
-        if self.vat is True:
+    # Checks across fields are made on the field a person would fix, so a problem points at
+    # its line: each runs when its field is validated, seeing only the fields before it that
+    # were valid (``info.data``); a field that failed is missing there, and no check is made
+    # on what follows from it. A field needed because of another (``vat_reason`` with a
+    # collaborator position) is checked when it is left out too (``validate_default``).
+
+    @field_validator("vat")
+    @classmethod
+    def _vat_override(cls, vat: bool | None, info: ValidationInfo) -> bool | None:
+        if vat is True:
             raise ValueError("vat = true is the default; set vat = false (with vat_reason) or leave it out")
-        if self.vat is False and not (self.vat_reason or "").strip():
-            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
-        position = self.vat_position
-        if self.vat is False and position is not None:
+        if vat is False and info.data.get("client") == "internal":
+            raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
+        return vat
+
+    @field_validator("vat_position")
+    @classmethod
+    def _position_fits_the_client(cls, position: str | None, info: ValidationInfo) -> str | None:
+        if position is None:
+            return None
+        if info.data.get("vat") is False:
             raise ValueError("give either vat = false or vat_position, not both")
-        if position in NEEDS_VAT_REASON and not (self.vat_reason or "").strip():
-            raise ValueError(f'vat_position = "{position}" needs a vat_reason (for example, finance\'s confirmation)')
-        if self.vat_reason and self.vat is None and position not in NEEDS_VAT_REASON:
-            raise ValueError('vat_reason is only used with vat = false, or vat_position "collaborator" or "overseas-business"')
-        if self.client == "internal":
-            if self.vat is False:
-                raise ValueError("VAT never applies to internal clients: remove vat and vat_reason")
-            if position not in (None, "internal"):
-                raise ValueError(
-                    f'an internal client\'s VAT position is "internal": a recharge is not a supply (got "{position}")'
-                )
-        elif position == "internal":
+        client = info.data.get("client")
+        if client == "internal" and position != "internal":
+            raise ValueError(
+                f'an internal client\'s VAT position is "internal": a recharge is not a supply (got "{position}")'
+            )
+        if client == "external" and position == "internal":
             raise ValueError('vat_position = "internal" is only for internal clients (an external client is "uk" by default)')
-        return self
+        return position
+
+    @field_validator("vat_reason")
+    @classmethod
+    def _reason_when_outside_the_scope(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if "vat" not in info.data or "vat_position" not in info.data:
+            return reason  # either is wrong itself: what it needs is not known
+        vat, position = info.data["vat"], info.data["vat_position"]
+        given = bool((reason or "").strip())
+        if vat is False and not given:
+            raise ValueError("vat = false needs a vat_reason (for example, finance's confirmation)")
+        if position in NEEDS_VAT_REASON and not given:
+            raise ValueError(f'vat_position = "{position}" needs a vat_reason (for example, finance\'s confirmation)')
+        if reason and vat is None and position not in NEEDS_VAT_REASON:
+            raise ValueError('vat_reason is only used with vat = false, or vat_position "collaborator" or "overseas-business"')
+        return reason
 
     @property
     def vat_position_in_force(self) -> str:
@@ -98,15 +121,20 @@ class Project(BaseModel):
             return "outside-scope"
         return self.vat_position or ("internal" if self.client == "internal" else "uk")
 
-    @model_validator(mode="after")
-    def _exchange_rate(self) -> Project:
-        if self.exchange_rate is not None:
-            if self.currency == "GBP":
-                raise ValueError("exchange_rate is only used with currency = \"EUR\": a GBP costing needs no rate")
-            if not (self.exchange_rate_source or "").strip():
-                raise ValueError("exchange_rate needs an exchange_rate_source: say where the rate comes from")
-        elif self.exchange_rate_source:
+    @field_validator("exchange_rate")
+    @classmethod
+    def _rate_needs_a_currency(cls, rate: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if rate is not None and info.data.get("currency") == "GBP":
+            raise ValueError('exchange_rate is only used with currency = "EUR": a GBP costing needs no rate')
+        return rate
+
+    @field_validator("exchange_rate_source")
+    @classmethod
+    def _rate_has_a_source(cls, source: str | None, info: ValidationInfo) -> str | None:
+        if "exchange_rate" not in info.data:
+            return source  # the rate is wrong itself (or given with GBP): whether a source is needed is not known
+        if info.data["exchange_rate"] is not None and not (source or "").strip():
+            raise ValueError("exchange_rate needs an exchange_rate_source: say where the rate comes from")
+        if source and info.data["exchange_rate"] is None:
             raise ValueError("exchange_rate_source is only used with exchange_rate")
-        return self
-
-
+        return source

@@ -95,7 +95,7 @@ def _service_rates(i: int, entry: ServiceEntry, pricing: YearPricing, cx: Contex
         return None
     policy = service.internal_policy
     if needs_decision(cx.client, policy, entry.decision):
-        cx.problems.append(spec.problem(loc, (
+        cx.problems.append(spec.problem((*loc, "decision"), (
             f"{service.id!r} is decided case by case for internal clients: add "
             'decision = "charge" or "waive", and a reason saying who decided and why'
         )))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 
 from ..errors import InputError, Problem
 from ..fields import (
@@ -34,26 +34,40 @@ from .status import Status
 
 
 class Entry(BaseModel):
-    """Common to every line of a spec: which project years it applies to."""
+    """Common to every line of a spec: which project years it applies to.
+
+    Checks across fields are made on the field a person would fix, so a problem points at
+    its line: each runs when its field is validated, seeing the valid fields before it
+    (``info.data``: a field that failed is not there, and nothing that follows from it is
+    checked). A field needed because of another is checked when it is left out too.
+    """
 
     model_config = MODEL_CONFIG
 
-    year: Year | None = None
     years: tuple[Year, ...] | None = None
+    year: Year | None = Field(None, validate_default=True)
     note: FreeText = ""
 
-    @model_validator(mode="after")
-    def _one_way_of_saying_years(self) -> Entry:
-        if self.year is not None and self.years is not None:
+    @field_validator("years")
+    @classmethod
+    def _years_listed_once(cls, years: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if years is not None:
+            if not years:
+                raise ValueError("years must list at least one project year (got [])")
+            if len(set(years)) != len(years):
+                raise ValueError(f"years must not repeat a year (got {list(years)})")
+        return years
+
+    @field_validator("year")
+    @classmethod
+    def _one_way_of_saying_years(cls, year: int | None, info: ValidationInfo) -> int | None:
+        if "years" not in info.data:
+            return year  # years is wrong itself
+        if year is not None and info.data["years"] is not None:
             raise ValueError("give either year or years, not both")
-        if self.year is None and self.years is None:
+        if year is None and info.data["years"] is None:
             raise ValueError("give the project year(s): year = 1 or years = [1, 2]")
-        if self.years is not None:
-            if not self.years:
-                raise ValueError("years must list at least one project year")
-            if len(set(self.years)) != len(self.years):
-                raise ValueError(f"years must not repeat a year (got {list(self.years)})")
-        return self
+        return year
 
     @property
     def year_list(self) -> tuple[int, ...]:
@@ -66,15 +80,19 @@ class ServiceEntry(Entry):
     service: Ident
     quantity: Quantity
     decision: Literal["charge", "waive"] | None = None
-    reason: FreeText | None = None
+    reason: FreeText | None = Field(None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _decision_has_reason(self) -> ServiceEntry:
-        if self.decision is not None and not (self.reason or "").strip():
+    @field_validator("reason")
+    @classmethod
+    def _decision_has_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if "decision" not in info.data:
+            return reason  # the decision is wrong itself
+        decision = info.data["decision"]
+        if decision is not None and not (reason or "").strip():
             raise ValueError("a decision needs a reason: say who decided and why")
-        if self.reason and self.decision is None:
+        if reason and decision is None:
             raise ValueError('reason is only used with decision = "charge" or "waive"')
-        return self
+        return reason
 
 
 class InvolvementEntry(Entry):
@@ -94,32 +112,36 @@ class InvolvementEntry(Entry):
     tier: Ident = Field("standard", description="The co-producer payment tier (see coproducer.toml).")
     decision: Any = Field(None, exclude=True)
 
-    @model_validator(mode="after")
-    def _always_paid(self) -> InvolvementEntry:
-        if self.decision is not None:
+    @field_validator("decision")
+    @classmethod
+    def _always_paid(cls, decision: object) -> None:
+        if decision is not None:
             raise ValueError(
                 "co-producers are always paid: involvement cannot be waived or decided case by case"
             )
-        return self
+        return None
 
 
 class ExpenseEntry(Entry):
     """Any other cost: an interpreter, room hire, a benefits-advice session."""
 
     item: Text
-    cost: Money | None = Field(None, description="Cost of one item; or name a `default`.")
     default: Ident | None = Field(None, description="An expense default id from the rate tables.")
+    cost: Money | None = Field(None, validate_default=True, description="Cost of one item; or name a `default`.")
     quantity: Quantity = Decimal(1)
     heading: FreeText | None = Field(None, description="A funder heading, if not the usual one.")
     uplift: bool = Field(False, description="Uplift a typed cost in later years, as the tables' rates are.")
 
-    @model_validator(mode="after")
-    def _cost_or_default(self) -> ExpenseEntry:
-        if self.cost is None and self.default is None:
+    @field_validator("cost")
+    @classmethod
+    def _cost_or_default(cls, cost: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if "default" not in info.data:
+            return cost  # the default is wrong itself
+        if cost is None and info.data["default"] is None:
             raise ValueError("give a cost, or a default from the rate tables' expense defaults")
-        if self.cost is not None and self.default is not None:
+        if cost is not None and info.data["default"] is not None:
             raise ValueError("give either cost or default, not both")
-        return self
+        return cost
 
 
 class Spec(BaseModel):
@@ -292,41 +314,6 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | 
     problems = year_problems(spec)
     if problems:
         raise InputError(problems)
-    return spec
-
-
-def salvage_spec(data: object, origin: str = "<spec>", lines: LineIndex | None = None) -> Spec | None:
-    """The entries of costing data that are valid on their own, as a Spec (None if the project is not).
-
-    Used after :func:`parse_spec` has reported the data's mistakes, so the rate-table checks
-    (an unknown service, a rate below the floor) can report theirs in the same run; the
-    problems they find still point at each entry's own place in the file.
-    """
-    if not isinstance(data, dict):
-        return None
-    kept: dict[str, Any] = {"project": data.get("project")}
-    if "status" in data:
-        kept["status"] = data["status"]
-    written_at: dict[str, tuple[int, ...]] = {}
-    for section, model in (("services", ServiceEntry), ("involvement", InvolvementEntry), ("expenses", ExpenseEntry)):
-        entries = data.get(section, [])
-        if not isinstance(entries, list):
-            continue
-        valid = []
-        for i, entry in enumerate(entries):
-            try:
-                model.model_validate(entry)
-            except ValidationError:
-                continue
-            valid.append(i)
-        kept[section] = [entries[i] for i in valid]
-        written_at[section] = tuple(valid)
-    try:
-        spec = Spec.model_validate(kept)
-    except ValidationError:
-        return None
-    spec.with_origin(origin, lines)
-    spec._written_at = written_at
     return spec
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from ..dates import plausible_date
 from ..fields import MODEL_CONFIG, FreeText
@@ -38,32 +38,42 @@ class Status(BaseModel):
     model_config = MODEL_CONFIG
 
     stage: Stage = Field(description="draft, submitted, awarded, declined, withdrawn or delivered.")
-    submitted: date | None = Field(None, description="The day the bid (or quote) went to the funder or client.")
-    decided: date | None = Field(None, description="The day the funder or client said yes or no.")
+    submitted: date | None = Field(
+        None, validate_default=True, description="The day the bid (or quote) went to the funder or client."
+    )
+    decided: date | None = Field(None, validate_default=True, description="The day the funder or client said yes or no.")
     department: FreeText = ""
     faculty: FreeText = ""
     contact: FreeText = Field("", description="Who to ask about this costing (a name or an email address).")
 
-    @field_validator("submitted", "decided")
-    @classmethod
-    def _plausible_date(cls, value: date | None) -> date | None:
-        return plausible_date(value) if value is not None else None  # the one date rule
+    # Each check is made on the date a person would fix (so a problem points at its line),
+    # seeing the fields before it that were valid; a date the stage needs is checked when it
+    # is left out too.
 
-    @model_validator(mode="after")
-    def _dates_fit_the_stage(self) -> Status:
-        if self.stage in _NEEDS_SUBMITTED and self.submitted is None:
-            raise ValueError(f'stage = "{self.stage}" needs the submitted date (submitted = YYYY-MM-DD)')
-        if self.stage == "draft" and self.submitted is not None:
+    @field_validator("submitted")
+    @classmethod
+    def _submitted_fits_the_stage(cls, value: date | None, info: ValidationInfo) -> date | None:
+        value = plausible_date(value) if value is not None else None  # the one date rule
+        stage = info.data.get("stage")
+        if stage in _NEEDS_SUBMITTED and value is None:
+            raise ValueError(f'stage = "{stage}" needs the submitted date (submitted = YYYY-MM-DD)')
+        if stage == "draft" and value is not None:
             raise ValueError('a draft has not been submitted: remove submitted, or set stage = "submitted"')
-        if self.stage in _NEEDS_DECIDED and self.decided is None:
-            raise ValueError(f'stage = "{self.stage}" needs the date of the decision (decided = YYYY-MM-DD)')
-        if self.stage in _NO_DECIDED and self.decided is not None:
-            raise ValueError(f'a {self.stage} costing has no decision yet: remove decided, or change the stage')
-        if self.submitted and self.decided and self.decided < self.submitted:
-            raise ValueError(
-                f"decided ({self.decided.isoformat()}) is before submitted ({self.submitted.isoformat()})"
-            )
-        return self
+        return value
+
+    @field_validator("decided")
+    @classmethod
+    def _decided_fits_the_stage(cls, value: date | None, info: ValidationInfo) -> date | None:
+        value = plausible_date(value) if value is not None else None
+        stage = info.data.get("stage")
+        if stage in _NEEDS_DECIDED and value is None:
+            raise ValueError(f'stage = "{stage}" needs the date of the decision (decided = YYYY-MM-DD)')
+        if stage in _NO_DECIDED and value is not None:
+            raise ValueError(f"a {stage} costing has no decision yet: remove decided, or change the stage")
+        submitted = info.data.get("submitted")
+        if submitted and value and value < submitted:
+            raise ValueError(f"decided ({value.isoformat()}) is before submitted ({submitted.isoformat()})")
+        return value
 
 
 DRAFT = Status(stage="draft")

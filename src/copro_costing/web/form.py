@@ -260,8 +260,7 @@ def to_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
                 values[f.name] = typed(f.kind, text)
         if values or table == "project":  # no [status] table: a draft
             data[table] = values
-    controls["project"] = control_id("project", "vat")  # whole-project checks are about VAT
-    controls["status"] = control_id("status", "stage")  # whole-status checks are about the stage and its dates
+    controls["status"] = control_id("status", "stage")  # a [status] that is not a table: shown by the stage
     for section in SECTIONS:
         entries: list[dict[str, Any]] = []
         for r, row in enumerate(state.rows[section]):

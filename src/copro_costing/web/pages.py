@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from ..errors import InputError
 from ..pricing.catalogue import catalogue
-from ..pricing.spec import parse_spec
+from ..pricing.problems import checked_spec
 from ..ratebook.models import RateBook
 from ..tomlfile import parse_toml
 from .app import book, page, root, settings, templates
@@ -221,7 +221,7 @@ async def open_text(request: Request, content: bytes, name: str, costing_id: str
 
     def check() -> Outcome:
         try:
-            price(parse_spec(data, name, lines), rates)
+            price(checked_spec(data, name, lines, rates), rates)
         except InputError as exc:  # the file's own problems, with its line numbers
             return price_form(state, rates, exc.problems)
         return price_form(state, rates)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..pricing.costing import Costing
-from ..pricing.engine import estimate, every_problem
+from ..pricing.engine import estimate
+from ..pricing.problems import checked_spec, every_problem
 from ..pricing.spec import Spec, parse_spec
 from ..ratebook.models import RateBook
-from ..tomlfile import parse_toml
+from ..tomlfile import LineIndex, parse_toml
 from .form import ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, TABLE_FIELDS, FormState, control_for, to_data
 
 FORM_ORIGIN = "costing form"
@@ -74,7 +75,7 @@ def price_form(state: FormState, book: RateBook, problems: Iterable[Problem] = (
     try:
         if found:
             raise InputError(found)
-        spec = parse_spec(data, FORM_ORIGIN)
+        spec = checked_spec(data, FORM_ORIGIN, None, book)
         return Outcome(state, spec, price(spec, book))
     except InputError as exc:
         return Outcome(state, problems=tuple(locate(exc.problems, controls)))
@@ -84,8 +85,6 @@ def locate(problems: Iterable[Problem], controls: Mapping[str, str]) -> list[Loc
     out = []
     for problem in problems:
         path = problem.field
-        if path == "project" and "vat" not in problem.message.lower():
-            path = "project.priced_on"  # the project has no rate in force on its pricing date
         control = control_for(path, controls) if path else None
         out.append(Located(problem, control, label(control) if control else "The costing"))
     return out
@@ -122,21 +121,22 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError.one(origin, f"not UTF-8 text ({exc.reason})") from None
+    lines: LineIndex | None = None
     if media in TOML_TYPES:
         data, lines = parse_toml(text, origin)
+    else:
         try:
-            return parse_spec(data, origin, lines)
-        except InputError as exc:
-            if book is None:
-                raise
-            raise every_problem(exc, data, origin, lines, book) from None
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InputError([Problem(origin, exc.lineno, "", f"JSON syntax error: {exc.msg}")]) from None
+        if not isinstance(data, dict):
+            raise InputError.one(origin, "expected a JSON object with a \"project\" table, like a costing file")
     try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(origin, exc.lineno, "", f"JSON syntax error: {exc.msg}")]) from None
-    if not isinstance(data, dict):
-        raise InputError.one(origin, "expected a JSON object with a \"project\" table, like a costing file")
-    return parse_spec(data, origin)
+        return parse_spec(data, origin, lines)
+    except InputError as exc:
+        if book is None:
+            raise
+        raise every_problem(exc, data, origin, lines, book) from None
 
 
 def data_from_toml(text: str, origin: str) -> dict:
