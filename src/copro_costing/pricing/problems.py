@@ -146,7 +146,9 @@ def salvage_spec(data: object, origin: str = "<spec>", lines: LineIndex | None =
     """The parts of costing data that are valid, made into a Spec to price (None if nothing can be)."""
     if not isinstance(data, dict):
         return None
-    project, changed = _kept(Project, data.get("project"), {**STAND_INS["project"], "start": today or date.today()})
+    given = data.get("project")  # a [project] misspelt or not a table: every required field stood in for
+    project, changed = _kept(Project, given if isinstance(given, dict) else {},
+                             {**STAND_INS["project"], "start": today or date.today()})
     if project is None:
         return None
     years = Project.model_validate(project).years
