@@ -85,4 +85,8 @@ def test_a_broken_costing_file_exits_2_with_a_located_message_and_writes_nothing
         assert code == 2, f"{text}\n{err}"
         assert "Traceback" not in err and "unexpected error" not in err
         assert LOCATED.search(err), f"{text}\n{err}"
+        printed = LOCATED.findall(err)  # every problem once, in the order of the file's lines
+        assert len(printed) == len(set(printed)), f"{text}\n{err}"
+        numbers = [int(re.search(r"spec\.toml:(\d+): ", line)[1]) for line in printed]
+        assert numbers == sorted(numbers), f"{text}\n{err}"
         assert sorted(p.name for p in Path(folder).iterdir()) == ["spec.toml"]
