@@ -186,7 +186,7 @@ def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[Fu
             'universities); set applicant = "nhs", "charity", "business" or "public-body" in [project] if not'
         )
     key = f"{funder.id}/{applicant}"
-    if key not in book.keys("funder_shares"):
+    if not book.has("funder_shares", key):
         funded = sorted(r.applicant for r in book.rows("funder_shares") if r.funder == funder.id)
         problems.append(spec.problem(("project", "applicant"), (
             f"the rate tables give no share {funder.name} pays a {applicant} applicant "

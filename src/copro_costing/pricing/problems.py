@@ -103,7 +103,7 @@ class Salvage:
         changed = self.entries.get((section, index), frozenset())
         if field_name in FOUND_IN and field_name not in changed:
             value = data[section][index].get(field_name)
-            if isinstance(value, str) and value not in book.keys(FOUND_IN[field_name]):
+            if isinstance(value, str) and not book.has(FOUND_IN[field_name], value):
                 return True  # in no version of the table: wrong whatever the dates
         reads = ENTRY_READS.get(field_name)
         if reads is None:  # the whole entry (figures too large, no default expenses): everything it holds

@@ -81,7 +81,7 @@ class Conversion:
         return self.currency != "GBP"
 
     def __call__(self, gbp: Decimal, *, payment: bool = False) -> Decimal:
-        if not self.converts:
+        if self.currency == "GBP":  # as not .converts, without its call: every line asks
             return gbp
         value = gbp * self.rate
         return round_money_up(value) if payment else round_money(value)

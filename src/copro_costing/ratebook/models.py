@@ -188,6 +188,10 @@ class RateBook:
     def keys(self, table: str) -> list[str]:
         return list(self._keys.get(table, ()))
 
+    def has(self, table: str, key: str) -> bool:
+        """Whether ``table`` has any version of ``key`` (``key in keys(table)``, without copying the keys)."""
+        return (table, key) in self._index
+
     def versions(self, table: str, key: str = "") -> list[Row]:
         return list(self._index.get((table, key), ()))
 
