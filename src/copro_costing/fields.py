@@ -8,6 +8,7 @@ or from Python code in a notebook.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -64,7 +65,7 @@ def _percentage_range(value: Decimal) -> Decimal:
     return value
 
 
-def _currency_check(supported: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _currency_check(supported: tuple[str, ...]) -> Callable[[object], object]:
     """A validator accepting ``supported`` codes, saying whether another value is a real ISO 4217 code or a typo."""
     words = " and ".join(supported) + (" are" if len(supported) > 1 else " is")
 

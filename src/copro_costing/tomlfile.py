@@ -150,12 +150,12 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _deepest(data: object) -> int:
+def _deepest(data: dict[str, Any]) -> int:
     """How deep lists and tables nest in ``data``: one more than its deepest list or table
     (counting stops past MAX_DEPTH). Only containers are visited, so a file's many plain
     values cost next to nothing."""
     deepest = 0
-    stack: list[tuple[object, int]] = [(data, 0)]
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(data, 0)]  # only containers are stacked
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -163,7 +163,7 @@ def _deepest(data: object) -> int:
         children = value.values() if type(value) is dict else value
         depth += 1
         deepest = max(deepest, depth)
-        stack.extend((child, depth) for child in children if type(child) is dict or type(child) is list)  # type: ignore[attr-defined]
+        stack.extend((child, depth) for child in children if type(child) is dict or type(child) is list)
     return deepest
 
 
@@ -178,7 +178,7 @@ def _could_nest_too_deep(text: str) -> bool:
     return text.count("[") + text.count("{") + text.count(".") >= MAX_DEPTH
 
 
-def _depth_problem(data: object, text: str, index: LineIndex, name: str) -> Problem | None:
+def _depth_problem(data: dict[str, Any], text: str, index: LineIndex, name: str) -> Problem | None:
     """The first value nested deeper than MAX_DEPTH in ``data`` (read from ``text``), located; None when there is none."""
     if not _could_nest_too_deep(text) or _deepest(data) <= MAX_DEPTH:  # every costing and rates file
         return None

@@ -289,15 +289,17 @@ def _writing(output: Path | None) -> Iterator[None]:
 def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     """Run two readers and report the problems of both at once."""
     problems: list[Problem] = []
-    results: list[object] = []
-    for read in (first, second):
-        try:
-            results.append(read())
-        except InputError as exc:
-            problems.extend(exc.problems)
+    try:
+        one = first()
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        other = second()
+    except InputError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return results[0], results[1]  # type: ignore[return-value]
+    return one, other
 
 
 def _rates_export(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from ..money import format_money, plain_number
 from ..pricing.costing import Costing, Line, sum_money
 from ..pricing.policy import WAIVED_CHARGES
+from ..ratebook.models import CoproducerRate
 
 Section = tuple[str, list[str]]
 
@@ -169,13 +170,13 @@ def iter_sections(costing: Costing, locale: str = "en_GB") -> Iterator[tuple[str
 def _method(costing: Costing, locale: str) -> list[str]:
     p = costing.spec.project
     out: list[str] = []
-    rows = [row for table, row in costing.rates_used if table == "coproducer_rate"]
+    rows = [row for table, row in costing.rates_used if table == "coproducer_rate" and isinstance(row, CoproducerRate)]
     guidance = costing.funder.guidance
     if rows:
         row = rows[-1]
-        policy = row.policy or "the unit's co-producer payment policy"  # type: ignore[attr-defined]
+        policy = row.policy or "the unit's co-producer payment policy"
         text = (
-            f"Co-producers are always paid, at no less than {format_money(row.hourly_rate, locale)} an hour under "  # type: ignore[attr-defined]
+            f"Co-producers are always paid, at no less than {format_money(row.hourly_rate, locale)} an hour under "
             f"the {policy} (source: {row.source}), with preparation time paid and expenses reimbursed on top"
         )
         text += f"; the costs follow {guidance}." if guidance else "."

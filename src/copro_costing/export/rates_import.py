@@ -64,8 +64,10 @@ class RowChange:
 
     @property
     def label(self) -> str:
-        row = self.new[0] if self.new else self.old[0]  # type: ignore[index]
-        return _label(self.table, row)
+        if self.new is not None:
+            return _label(self.table, self.new[0])
+        assert self.old is not None, "a row change has an old row, a new one or both"
+        return _label(self.table, self.old[0])
 
     def columns(self) -> list[tuple[str, object, object]]:
         """(column, old value, new value) for every column a changed row changes."""
@@ -111,7 +113,8 @@ def history_problems(changes: Sequence[RowChange], workbook: str) -> list[Proble
     problems = []
     for change in changes:
         if change.kind == "changed":
-            _, where = change.new  # type: ignore[misc]
+            assert change.new is not None, "a changed row has its new version"
+            _, where = change.new
             cols = change.columns()
             what = "; ".join(f"{name}: {_shown(a)} → {_shown(b)}" for name, a, b in cols)
             column = next((name for name, _, _ in cols if name in where.letters), None)
@@ -124,7 +127,8 @@ def history_problems(changes: Sequence[RowChange], workbook: str) -> list[Proble
                 f"new effective date for new figures; to correct a mistake on purpose, import with {HISTORY_FLAG}",
             ))
         elif change.kind == "removed":
-            _, located = change.old  # type: ignore[misc]
+            assert change.old is not None, "a removed row has its old version"
+            _, located = change.old
             line = located.line()
             at = f"{Path(located.file).name}" + (f", line {line}" if line else "")
             problems.append(Problem(

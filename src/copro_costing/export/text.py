@@ -138,8 +138,8 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     out += [f"| {y} | {_m(v, locale, cur)} |" for y, v in t.by_year.items()]
     if not costing.funder.direct_commission:
         out += ["", f"## Under {_md_cell(costing.funder.name)} headings", "", "| Heading | Category | Price |", "|---|---|---:|"]
-        out += [f"| {_md_cell(h)} | {costing.funder.heading(h).category if costing.funder.heading(h) else ''} | "  # type: ignore[union-attr]
-                f"{_m(v, locale, cur)} |" for h, v in t.by_heading.items() if v]
+        category = {h.name: h.category for h in costing.funder.headings}
+        out += [f"| {_md_cell(h)} | {category.get(h, '')} | {_m(v, locale, cur)} |" for h, v in t.by_heading.items() if v]
     out += [
         "",
         "## Lines",

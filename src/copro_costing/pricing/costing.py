@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from ..jsontext import dumps_plain
 from ..money import CURRENCY, ZERO, money_str, plain_number
-from ..ratebook.models import CostType, Funder, FunderShare, Row, row_record
+from ..ratebook.models import Applicant, CostType, Funder, FunderShare, Row, UnitTime, row_record
 from .policy import WAIVED_CHARGES, Charge, funder_contribution
 from .spec import Spec
 
@@ -191,8 +191,8 @@ class Costing:
     rates_used: tuple[tuple[str, Row], ...] = ()
     warnings: tuple[str, ...] = field(default=())
     currency: str = CURRENCY
-    applicant: str = "university"
-    unit_time: str = "charge-out"
+    applicant: Applicant = "university"
+    unit_time: UnitTime = "charge-out"
     share: FunderShare | None = None  # what the funder pays of each cost category (None: no funder)
     exchange_rate: Decimal | None = None  # units of the currency per GBP 1, when not GBP
     exchange_rate_source: str = ""

@@ -13,14 +13,30 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Literal, TypeVar, overload
 
 from ..errors import InputError, Problem, RetiredError, did_you_mean
 from ..money import LIMIT, MoneyError, format_money
 from ..ratebook.folder import load_rates
-from ..ratebook.models import SINGULAR, Funder, FunderShare, RateBook, RateLookupError, Row
+from ..ratebook.models import (
+    SINGULAR,
+    Applicant,
+    CoproducerRate,
+    ExchangeRateRow,
+    ExpenseDefault,
+    Funder,
+    FunderShare,
+    RateBook,
+    RateLookupError,
+    Role,
+    Row,
+    Service,
+    UnitTime,
+    Uplift,
+    Vat,
+)
 from .costing import Costing, Stamp
-from .lines import STAND_IN, Context, price_expense, price_involvement, stand_in_funder
+from .lines import STAND_IN, Context, Fetch, Where, price_expense, price_involvement, stand_in_funder
 from .policy import vat_applies
 from .services import price_service
 from .spec import Spec, year_problems
@@ -31,11 +47,14 @@ E = TypeVar("E")  # an entry of a costing's section, priced by that section's pr
 
 class _Pricer:
     """Looks up rates for a year, remembering every row it used (and each answer, as a
-    costing asks for the same row for every line of a year)."""
+    costing asks for the same row for every line of a year); a row that is not there is
+    a problem of ``spec``, recorded in ``problems``."""
 
-    def __init__(self, book: RateBook, priced_on: date) -> None:
+    def __init__(self, book: RateBook, priced_on: date, spec: Spec, problems: list[Problem]) -> None:
         self.book = book
         self.priced_on = priced_on
+        self.spec = spec
+        self.problems = problems
         self.used: dict[tuple[str, str, date], Row] = {}  # by (table, key, effective): the rows' own keys
         self.found: dict[tuple[str, str, date], Row] = {}  # by (table, key, date) asked for
 
@@ -59,6 +78,42 @@ class _Pricer:
         self.used[(table, key, row.effective)] = row  # the key asked for is the row's: versions are indexed by it
         self.found[(table, key, on)] = row
         return row
+
+    # The row class of each table, as :class:`Fetch` says (for the type checker only).
+    @overload
+    def fetch(self, loc: Where, table: Literal["roles"], key: str, on: date) -> Role | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["coproducer_rate"], key: str, on: date) -> CoproducerRate | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["expense_defaults"], key: str, on: date) -> ExpenseDefault | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["vat"], key: str, on: date) -> Vat | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["uplift"], key: str, on: date) -> Uplift | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["funders"], key: str, on: date) -> Funder | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["funder_shares"], key: str, on: date) -> FunderShare | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["services"], key: str, on: date) -> Service | None: ...
+
+    def fetch(self, loc: Where, table: str, key: str, on: date) -> Row | None:
+        """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
+        try:
+            return self.get(table, key, on)
+        except RateLookupError as exc:
+            spec = self.spec
+            given = _value_at(spec, loc)
+            known = [] if isinstance(exc, RetiredError) else self.book.keys(table)
+            hint = did_you_mean(given, known) if isinstance(given, str) else ""
+            if not hint and known:
+                hint = f" (known: {', '.join(known)})"
+            if table == "exchange_rates":
+                hint += "; or give exchange_rate and exchange_rate_source in [project]"
+            self.problems.append(spec.problem(loc, f"{exc}{hint}"))
+            return None
 
 
 _CHECKED: dict[int, tuple[Funder, tuple[str, ...]]] = {}
@@ -84,25 +139,11 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     book = rates if rates is not None else load_rates()
     project = spec.project
     priced_on = project.priced_on or today or date.today()
-    pricer = _Pricer(book, priced_on)
     problems: list[Problem] = year_problems(spec)  # also for specs built in code
     if problems:
         raise InputError(problems)
-
-    def fetch(loc: tuple[str | int, ...], table: str, key: str, on: date) -> Any:
-        """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
-        try:
-            return pricer.get(table, key, on)
-        except RateLookupError as exc:
-            given = _value_at(spec, loc)
-            known = [] if isinstance(exc, RetiredError) else book.keys(table)
-            hint = did_you_mean(given, known) if isinstance(given, str) else ""
-            if not hint and known:
-                hint = f" (known: {', '.join(known)})"
-            if table == "exchange_rates":
-                hint += "; or give exchange_rate and exchange_rate_source in [project]"
-            problems.append(spec.problem(loc, f"{exc}{hint}"))
-            return None
+    pricer = _Pricer(book, priced_on, spec, problems)
+    fetch = pricer.fetch
 
     funder = fetch(("project", "funder"), "funders", project.funder, priced_on)
     fetch(("project", "priced_on"), "coproducer_rate", "standard", priced_on)  # no rate in force: the date to fix
@@ -174,7 +215,10 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     )
 
 
-def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[FunderShare | None, str]:  # type: ignore[no-untyped-def]
+def _share(
+    spec: Spec, funder: Funder, book: RateBook, fetch: Fetch, problems: list[Problem], warnings: list[str],
+    priced_on: date,
+) -> tuple[FunderShare | None, Applicant]:
     """The share the funder pays each cost category for this applicant (None: a direct commission)."""
     project = spec.project
     applicant = project.applicant or "university"
@@ -187,7 +231,8 @@ def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[Fu
         )
     key = f"{funder.id}/{applicant}"
     if not book.has("funder_shares", key):
-        funded = sorted(r.applicant for r in book.rows("funder_shares") if r.funder == funder.id)
+        shares = (r for r in book.rows("funder_shares") if isinstance(r, FunderShare))
+        funded = sorted(r.applicant for r in shares if r.funder == funder.id)
         problems.append(spec.problem(("project", "applicant"), (
             f"the rate tables give no share {funder.name} pays a {applicant} applicant "
             f"(they give: {', '.join(funded) or 'none'}); ask finance for the funder's rule"
@@ -196,7 +241,7 @@ def _share(spec, funder, book, fetch, problems, warnings, priced_on) -> tuple[Fu
     return fetch(("project", "applicant"), "funder_shares", key, priced_on), applicant
 
 
-def _unit_time(spec: Spec, funder: Funder, problems: list[Problem]) -> str:
+def _unit_time(spec: Spec, funder: Funder, problems: list[Problem]) -> UnitTime:
     """How the unit's time is booked: the costing's choice where the funder offers one, else the funder's."""
     chosen = spec.project.unit_time
     if chosen is None:
@@ -209,7 +254,9 @@ def _unit_time(spec: Spec, funder: Funder, problems: list[Problem]) -> str:
     return chosen
 
 
-def _conversion(spec, funder, book, fetch, warnings, priced_on) -> Conversion:  # type: ignore[no-untyped-def]
+def _conversion(
+    spec: Spec, funder: Funder, book: RateBook, fetch: Fetch, warnings: list[str], priced_on: date
+) -> Conversion:
     """The costing's currency and the GBP rate it is converted at (from the costing file, else the tables)."""
     project = spec.project
     if funder.currency != project.currency and not funder.direct_commission and funder.id != STAND_IN:
@@ -236,11 +283,12 @@ def coproducer_floors(
     later years are floored at the rate itself: their uplifted hourly rates are above it.
     """
     convert = convert or Conversion()
-    rows = sorted((row for table, row in used if table == "coproducer_rate" and row.key == "standard"),
+    rows = sorted((row for table, row in used
+                   if table == "coproducer_rate" and isinstance(row, CoproducerRate) and row.key == "standard"),
                   key=lambda row: row.effective)
 
     def in_force(on: date) -> Decimal | None:
-        rates = [row.hourly_rate for row in rows if row.effective <= on]  # type: ignore[attr-defined]
+        rates = [row.hourly_rate for row in rows if row.effective <= on]
         return rates[-1] if rates else None
 
     floors = {}
@@ -280,11 +328,14 @@ def _priced(cx: Context, loc: tuple[str, int], price: Callable[[], None]) -> Non
     cx.problems.append(cx.spec.problem(loc, TOO_LARGE))
 
 
-def _value_at(spec: Spec, loc: tuple[str | int, ...]) -> object:
+def _value_at(spec: Spec, loc: Where) -> object:
     """The value written at ``loc`` in the spec (``("services", 0, "service")``), or None."""
     value: object = spec
     for part in loc:
-        value = value[part] if isinstance(part, int) else getattr(value, part, None)  # type: ignore[index]
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, Sequence) else None
+        else:
+            value = getattr(value, part, None)
         if value is None:
             return None
     return value

@@ -12,13 +12,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal, Protocol, overload
 
 from ..errors import Problem
 from ..money import ZERO, format_money, percent_of, plain_number, round_money, round_payment, too_large
-from ..ratebook.models import CostType, ExpenseDefault, Funder, RateBook, Role, Service
+from ..ratebook.models import (
+    CoproducerRate,
+    CostType,
+    ExchangeRateRow,
+    ExpenseDefault,
+    Funder,
+    FunderShare,
+    RateBook,
+    Role,
+    Service,
+    UnitTime,
+    Uplift,
+    Vat,
+)
 from .costing import Kind, Line
 from .policy import WAIVED_CHARGES, Charge
+from .project import Client
 from .spec import ExpenseEntry, InvolvementEntry, Spec
 from .years import ONE, Conversion, YearPricing
 
@@ -55,7 +69,32 @@ def session_payment(hours: Decimal, hourly_rate: Decimal) -> Decimal:
     return round_payment(hours * hourly_rate)
 
 
-Fetch = Callable[..., Any]
+Where = tuple[str | int, ...]
+"""Where in the costing file a looked-up value was written, e.g. ``("services", 0, "service")``."""
+
+
+class Fetch(Protocol):
+    """Looks up the row of a rate table for a key, pricing on a date: None (and a problem
+    recorded at ``loc``) if there is none. Typed by table: ``fetch(loc, "roles", ...)`` is a Role."""
+
+    @overload
+    def __call__(self, loc: Where, table: Literal["roles"], key: str, on: date) -> Role | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["coproducer_rate"], key: str, on: date) -> CoproducerRate | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["expense_defaults"], key: str, on: date) -> ExpenseDefault | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["vat"], key: str, on: date) -> Vat | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["uplift"], key: str, on: date) -> Uplift | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["funders"], key: str, on: date) -> Funder | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["funder_shares"], key: str, on: date) -> FunderShare | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["services"], key: str, on: date) -> Service | None: ...
 
 
 @dataclass
@@ -67,7 +106,7 @@ class Context:
     funder: Funder
     years: Mapping[int, YearPricing]
     convert: Conversion
-    unit_time: str
+    unit_time: UnitTime
     fetch: Fetch
     problems: list[Problem]
     warnings: list[str] = field(default_factory=list)
@@ -77,7 +116,7 @@ class Context:
     too_large: bool = False  # a line of the entry being priced is too large to be a real costing's
     _headings: dict[str, tuple[str, str]] = field(default_factory=dict)  # by cost type: fixed for a costing
     _vat: dict[str, tuple[str, str]] = field(default_factory=dict)  # by VAT category: fixed for a costing
-    client: str = field(init=False)  # internal or external: the spec's, asked for by every line
+    client: Client = field(init=False)  # internal or external: the spec's, asked for by every line
     day_rate: DayRate = field(init=False)  # the day rate the unit's time is priced at for this client and funder
 
     def __post_init__(self) -> None:
@@ -91,7 +130,7 @@ class Context:
         """(heading, its cost category) for a kind of line; ("", "") for a direct commission."""
         found = self._headings.get(cost_type)
         if found is None:
-            name = self.funder.heading_for_line(cost_type, self.client, self.unit_time)  # type: ignore[arg-type]
+            name = self.funder.heading_for_line(cost_type, self.client, self.unit_time)
             heading = self.funder.heading(name)
             found = self._headings[cost_type] = (name, heading.category if heading is not None else "")
         return found

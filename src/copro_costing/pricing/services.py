@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..money import ZERO, plain_number, round_money
-from ..ratebook.models import Service
+from ..ratebook.models import Role, Service
 from ..tomlfile import field_path
 from .lines import Context, amount_of, join_notes, session_payment, staff_costs
 from .policy import WAIVED_CHARGES, Charge, decision_not_allowed, needs_decision, service_charge
@@ -106,11 +106,12 @@ def _service_rates(i: int, entry: ServiceEntry, pricing: YearPricing, cx: Contex
             f"{policy!r} for internal clients (got {entry.decision!r})"
         )))
         return None
-    roles = {
-        role_id: cx.fetch((*loc, "service"), "roles", role_id, pricing.on)
-        for role_id in service.effort
-    }
-    if None in roles.values():
+    roles: dict[str, Role] = {}
+    for role_id in service.effort:  # every role looked up, so each unknown one is reported
+        role = cx.fetch((*loc, "service"), "roles", role_id, pricing.on)
+        if role is not None:
+            roles[role_id] = role
+    if len(roles) < len(service.effort):
         return None
     basis = cx.day_rate
     if basis == "direct":

@@ -11,11 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 from ..money import format_money, plain_number, round_money
-from ..ratebook.models import CATEGORIES, CoproducerRate, Funder, RateBook
+from ..ratebook.models import CATEGORIES, CoproducerRate, CostType, Funder, FunderShare, RateBook
 from .document import Block, Bullets, Document, Figures, Heading, Para, Table, illustrative_note, to_html, to_markdown
 from .offer import offer_items, price_table
 
-LINE_KINDS = (
+LINE_KINDS: tuple[tuple[CostType, str], ...] = (
     ("service", "The unit's services (its staff time, per unit of each service)"),
     ("involvement", "Co-producers' payments for their time, including preparation"),
     ("involvement_expenses", "Co-producers' expenses: travel, care and childcare, access support"),
@@ -99,8 +99,8 @@ def _headings(funder: Funder) -> list[Block]:
             "as a quote from the unit.")]
     by_heading: dict[str, list[str]] = {h: [] for h in funder.heading_names}
     for kind, words in LINE_KINDS:
-        by_heading.setdefault(funder.heading_for_line(kind, "internal", funder.unit_time), []).append(words)  # type: ignore[arg-type]
-    rows = [(words, funder.heading_for_line(kind, "internal", funder.unit_time)) for kind, words in LINE_KINDS]  # type: ignore[arg-type]
+        by_heading.setdefault(funder.heading_for_line(kind, "internal", funder.unit_time), []).append(words)
+    rows = [(words, funder.heading_for_line(kind, "internal", funder.unit_time)) for kind, words in LINE_KINDS]
     blocks: list[Block] = [
         Heading("Which heading each cost goes under"),
         Table(("Kind of cost", "Heading"), tuple(rows)),
@@ -130,18 +130,19 @@ def _headings(funder: Funder) -> list[Block]:
 
 def _what_it_pays(book: RateBook, funder: Funder, on: date, figures: Figures) -> list[Block]:
     blocks: list[Block] = [Heading(f"What {funder.name} pays")]
-    shares = [row for row in book.rows_in_force(on) if row[0] == "funder_shares" and row[1].funder == funder.id]  # type: ignore[attr-defined]
+    shares = [row for table, row in book.rows_in_force(on)
+              if table == "funder_shares" and isinstance(row, FunderShare) and row.funder == funder.id]
     if funder.direct_commission:
         blocks.append(Para("Nothing: the client pays the whole price."))
     elif not shares:
         blocks.append(Para("The rate tables give no share for this funder: ask finance for its rule."))
     else:
         rows = []
-        for _, share in shares:
-            cells = [figures.mark(f"{plain_number(share.percent(c))}%", share) for c in CATEGORIES]  # type: ignore[attr-defined]
-            rows.append(tuple([share.applicant, *cells]))  # type: ignore[attr-defined]
+        for share in shares:
+            cells = [figures.mark(f"{plain_number(share.percent(c))}%", share) for c in CATEGORIES]
+            rows.append(tuple([share.applicant, *cells]))
         blocks.append(Table(("Applicant", "Directly incurred", "Directly allocated", "Indirect", "Exceptions"), tuple(rows)))
-        blocks.append(Bullets(tuple(f"{share.applicant}: {share.source}" for _, share in shares)))  # type: ignore[attr-defined]
+        blocks.append(Bullets(tuple(f"{share.applicant}: {share.source}" for share in shares)))
         blocks.append(Para('A costing names its applicant with applicant = "university" (the default), "nhs", '
                            '"charity", "business" or "public-body"; an applicant the tables give no share for is an error.'))
     if funder.indirect_percent:

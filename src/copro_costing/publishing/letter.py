@@ -11,9 +11,11 @@ and the co-producer rate they rest on. Every figure is the Costing's; nothing is
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from ..money import format_money, plain_number
 from ..pricing.costing import Costing
+from ..ratebook.models import CoproducerRate, Role
 from ..ratebook.unit import Unit
 from .document import Document, Heading, Para, Table, to_html
 
@@ -25,7 +27,7 @@ def letter_document(costing: Costing, unit: Unit, locale: str = "en_GB") -> Docu
     p, t = costing.spec.project, costing.totals
     internal = p.client == "internal"
 
-    def m(value):  # type: ignore[no-untyped-def]
+    def m(value: Decimal) -> str:
         return format_money(value, locale, costing.currency)
 
     issued = costing.stamp.priced_on
@@ -79,10 +81,10 @@ def letter_document(costing: Costing, unit: Unit, locale: str = "en_GB") -> Docu
     if internal:
         rates = []
         for table, row in costing.rates_used:
-            if table == "roles":
-                rates.append((f"{row.name}: internal day rate", m(row.internal_day_rate), row.effective.isoformat()))  # type: ignore[attr-defined]
-            elif table == "coproducer_rate":
-                rates.append(("Co-producer hourly rate", m(row.hourly_rate), row.effective.isoformat()))  # type: ignore[attr-defined]
+            if table == "roles" and isinstance(row, Role):
+                rates.append((f"{row.name}: internal day rate", m(row.internal_day_rate), row.effective.isoformat()))
+            elif table == "coproducer_rate" and isinstance(row, CoproducerRate):
+                rates.append(("Co-producer hourly rate", m(row.hourly_rate), row.effective.isoformat()))
         blocks += [Heading("How the charge was calculated"),
                    Table(("Rate", "Amount", "In force from"), tuple(rates), numeric=(1,))]
         blocks += [Heading("Payment"), Para(unit.internal_transfer.value)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, Field
 
@@ -208,6 +208,28 @@ class RateBook:
     def _keys(self) -> dict[str, list[str]]:
         return {table: sorted({row.key for row in rows}) for table, rows in self.tables.items()}
 
+    # The row class each table holds (:data:`ROW_TYPES`), for the type checker only.
+    @overload
+    def in_force(self, table: Literal["roles"], key: str, on: date) -> Role: ...
+    @overload
+    def in_force(self, table: Literal["coproducer_rate"], key: str, on: date) -> CoproducerRate: ...
+    @overload
+    def in_force(self, table: Literal["expense_defaults"], key: str, on: date) -> ExpenseDefault: ...
+    @overload
+    def in_force(self, table: Literal["vat"], key: str, on: date) -> Vat: ...
+    @overload
+    def in_force(self, table: Literal["uplift"], key: str, on: date) -> Uplift: ...
+    @overload
+    def in_force(self, table: Literal["funders"], key: str, on: date) -> Funder: ...
+    @overload
+    def in_force(self, table: Literal["funder_shares"], key: str, on: date) -> FunderShare: ...
+    @overload
+    def in_force(self, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow: ...
+    @overload
+    def in_force(self, table: Literal["services"], key: str, on: date) -> Service: ...
+    @overload
+    def in_force(self, table: str, key: str, on: date) -> Row: ...
+
     def in_force(self, table: str, key: str, on: date) -> Row:
         """The latest version of ``table``/``key`` effective on or before ``on``, unless retired by then."""
         versions = self._index.get((table, key), ())
@@ -229,31 +251,31 @@ class RateBook:
         return found
 
     def role(self, key: str, on: date) -> Role:
-        return self.in_force("roles", key, on)  # type: ignore[return-value]
+        return self.in_force("roles", key, on)
 
     def service(self, key: str, on: date) -> Service:
-        return self.in_force("services", key, on)  # type: ignore[return-value]
+        return self.in_force("services", key, on)
 
     def funder(self, key: str, on: date) -> Funder:
-        return self.in_force("funders", key, on)  # type: ignore[return-value]
+        return self.in_force("funders", key, on)
 
     def expense_default(self, key: str, on: date) -> ExpenseDefault:
-        return self.in_force("expense_defaults", key, on)  # type: ignore[return-value]
+        return self.in_force("expense_defaults", key, on)
 
     def coproducer_rate(self, on: date, tier: str = "standard") -> CoproducerRate:
-        return self.in_force("coproducer_rate", tier, on)  # type: ignore[return-value]
+        return self.in_force("coproducer_rate", tier, on)
 
     def funder_share(self, funder: str, applicant: str, on: date) -> FunderShare:
-        return self.in_force("funder_shares", f"{funder}/{applicant}", on)  # type: ignore[return-value]
+        return self.in_force("funder_shares", f"{funder}/{applicant}", on)
 
     def exchange_rate(self, currency: str, on: date) -> ExchangeRateRow:
-        return self.in_force("exchange_rates", currency, on)  # type: ignore[return-value]
+        return self.in_force("exchange_rates", currency, on)
 
     def vat(self, on: date) -> Vat:
-        return self.in_force("vat", "", on)  # type: ignore[return-value]
+        return self.in_force("vat", "", on)
 
     def uplift(self, on: date) -> Uplift:
-        return self.in_force("uplift", "", on)  # type: ignore[return-value]
+        return self.in_force("uplift", "", on)
 
     def rows_in_force(self, on: date) -> Iterator[tuple[str, Row]]:
         """Every item's version in force on ``on``, table by table, in a stable order."""

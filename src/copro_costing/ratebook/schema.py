@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import GenericAlias
 from typing import Any
 
 from pydantic import ConfigDict, create_model
@@ -104,7 +105,8 @@ def schema_name(file: str) -> str:
 def file_schema(file: str) -> dict[str, Any]:
     """The JSON Schema of one rates file: its tables, each an array of that table's rows."""
     tables = FILES[file]
-    fields: dict[str, Any] = {table: (list[ROW_TYPES[table]], ...) for table in tables}  # type: ignore[valid-type]
+    # list[row class], built from the table's class at run time (what ``list[Role]`` evaluates to).
+    fields: dict[str, Any] = {table: (GenericAlias(list, ROW_TYPES[table]), ...) for table in tables}
     model = create_model(
         f"{Path(file).stem.capitalize()}File",
         __config__=ConfigDict(extra="forbid"),

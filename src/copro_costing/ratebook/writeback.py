@@ -15,6 +15,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from ..tomltext import toml_key, toml_value
 from .columns import field_order
 from .folder import FILES
@@ -79,10 +81,10 @@ def _row_lines(table: str, row: Row) -> list[str]:
     return lines
 
 
-def _plain(model: object) -> dict[str, object]:
+def _plain(model: BaseModel) -> dict[str, object]:
     """A nested model as a TOML inline table: its fields in order, empty and default flags left out."""
     out: dict[str, object] = {}
-    for key in type(model).model_fields:  # type: ignore[attr-defined]
+    for key in type(model).model_fields:
         value = getattr(model, key)
         if value is None or (key == "base" and value is True):
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...money import ZERO, format_money, round_payment
+from ...ratebook.models import CoproducerRate
 from .book import Runs, cached_row_height, row_height, set_height, sheet_ref
 from .layout import (
     B_AMOUNT,
@@ -36,11 +37,11 @@ def write_coproducers(ctx: Context) -> None:
     budget = sheet_ref(BUDGET)
     lines = c.lines
     t(ws, 0, 0, "Co-producer payments", s.title)
-    rates = [row for table, row in c.rates_used if table == "coproducer_rate"]
+    rates = [row for table, row in c.rates_used if table == "coproducer_rate" and isinstance(row, CoproducerRate)]
     policy = "What co-producers will be paid, and for what. Co-producers are always paid"
     if rates:
         rate = rates[-1]
-        policy += f", at least {format_money(rate.hourly_rate, ctx.locale)} per hour ({rate.source})"  # type: ignore[attr-defined]
+        policy += f", at least {format_money(rate.hourly_rate, ctx.locale)} per hour ({rate.source})"
     policy += "; preparation time is paid and expenses are reimbursed on top."
     set_height(ws, 1, row_height([(policy, sum(widths) * 0.9)]))
     ws.merge_range(1, 0, 1, len(widths) - 1, "", s.wrap)
