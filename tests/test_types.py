@@ -5,14 +5,19 @@ in pyproject.toml (the pydantic plugin, every function annotated, no unused ``ty
 so the test and ``mypy src/copro_costing`` always agree. Its cache is ``.mypy_cache/`` in the
 project folder (ignored by git), shared with a developer's own runs. A second test runs the
 same settings on a small made-up module, to show the check can fail and the plugin is on.
+A third checks the overloads that type the rate-table lookups against the tables' row classes.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import inspect
 import subprocess
 import sys
+import typing
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -92,3 +97,37 @@ def test_the_check_fails_on_mistakes(mypy: list[str], tmp_path: Path) -> None:
     for number, code in expected.items():
         assert code in reported.get(number, ""), f"line {number}: expected {code}\n{out}"
     assert line_of("FINE") not in reported, out
+
+
+
+def _returns_by_table(module: ModuleType, cls: str, method: str) -> dict[str, object]:
+    """{table name: return type} of each overload of a lookup keyed by a literal table name,
+    read from the module's source (a protocol's overloads have no implementation to ask)."""
+    namespace = vars(module)
+    tree = ast.parse(inspect.getsource(module))
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == cls).body
+    out: dict[str, object] = {}
+    for node in body:
+        if isinstance(node, ast.FunctionDef) and node.name == method and any(
+            isinstance(d, ast.Name) and d.id == "overload" for d in node.decorator_list
+        ):
+            table = next(a.annotation for a in node.args.args if a.arg == "table")
+            assert table is not None and node.returns is not None
+            hint = eval(ast.unparse(table), namespace)
+            if typing.get_origin(hint) is typing.Literal:
+                (name,) = typing.get_args(hint)
+                out[name] = eval(ast.unparse(node.returns), namespace)
+    return out
+
+
+def test_the_typed_lookups_name_the_row_class_each_table_holds() -> None:
+    """The overloads that tell the type checker which row class a table's lookup returns
+    agree with the tables themselves (ROW_TYPES), for every table: a table added or a
+    class changed without its overload fails here, not as a wrong type at a call site."""
+    from copro_costing.pricing import engine, lines
+    from copro_costing.ratebook import models
+
+    assert _returns_by_table(models, "RateBook", "in_force") == models.ROW_TYPES
+    expected = {table: cls | None for table, cls in models.ROW_TYPES.items()}  # None: the problem is recorded
+    assert _returns_by_table(lines, "Fetch", "__call__") == expected
+    assert _returns_by_table(engine, "_Pricer", "fetch") == expected
