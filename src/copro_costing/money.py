@@ -165,7 +165,9 @@ def money_str(value: Decimal) -> str:
     """
     if type(value) is Decimal:
         text = str(value)
-        if text[-3:-2] == "." and "E" not in text and len(text) <= 20:  # two places, no exponent, not huge
+        # Two places and not huge. No exponent either: one is written after the digits and
+        # has no point, so a point third from the end is the last digits'.
+        if text[-3:-2] == "." and len(text) <= 20:
             return text
     return str(round_money(value))
 
@@ -247,7 +249,9 @@ def _shape(locale: str, currency: str) -> _Shape | None:
 
 def plain_number(value: Decimal) -> str:
     """A quantity as people write it: no exponent, no trailing zeros (96, 2.5, 0.25)."""
-    text = format(value, "f")
+    text = str(value)  # what format(value, "f") writes, unless it has an exponent
+    if "E" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"

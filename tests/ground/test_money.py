@@ -158,6 +158,14 @@ def test_plain_number_writes_quantities_as_people_do():
     assert plain_number(Decimal("0.00")) == "0"
 
 
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None)
+       | st.builds(lambda d, e: d.scaleb(e), st.decimals(allow_nan=False, allow_infinity=False), st.integers(-12, 12)))
+def test_plain_number_is_the_fixed_point_text_without_trailing_zeros_whatever_the_form(value):
+    fixed = format(value, "f")
+    expected = (fixed.rstrip("0").rstrip(".") if "." in fixed else fixed) or "0"
+    assert plain_number(value) == expected
+
+
 def test_format_money_uses_babel_for_people():
     assert format_money(Decimal("10080.00")) == "£10,080.00"
     assert format_money(Decimal("0.00")) == "£0.00"
