@@ -137,7 +137,13 @@ _NONCHARACTER = re.compile(
 lone surrogates: no XML document may hold them, so a workbook with one would not open."""
 
 
+_UNSTORABLE = re.compile(_CONTROL.pattern[:-1] + _NONCHARACTER.pattern[1:])
+"""Either kind in one search: every text field of every file is checked."""
+
+
 def _printable(value: str) -> str:
+    if _UNSTORABLE.search(value) is None:
+        return value
     if match := _CONTROL.search(value):
         raise ValueError(
             f"contains an invisible control character (code {ord(match.group()):#04x}): "
