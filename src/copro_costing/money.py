@@ -250,7 +250,7 @@ def _shape(locale: str, currency: str) -> _Shape | None:
 def plain_number(value: Decimal) -> str:
     """A quantity as people write it: no exponent, no trailing zeros (96, 2.5, 0.25)."""
     text = str(value)  # what format(value, "f") writes, unless it has an exponent
-    if "E" in text:
+    if "E" in text or "e" in text:  # "e" where the caller's context writes exponents in small letters
         text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

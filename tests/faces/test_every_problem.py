@@ -215,3 +215,18 @@ def test_a_stage_that_needs_a_date_names_the_date_at_the_status_table(run, write
         "(decided = YYYY-MM-DD)"
     )
     assert "services entry 1: service: unknown service 'no-such'" in err
+
+
+@pytest.mark.parametrize("year", ['"1"', "1e0"])
+def test_a_year_written_as_text_or_with_an_exponent_still_gets_what_the_rate_tables_say(run, write_spec, find_line,
+                                                                                        year):
+    """The spec reads ``year = "1"`` and ``year = 1e0`` as year 1, so the entry's other problems are found too."""
+    text = BID.replace('vat_position = "collaborator"\nvat_reason = "Named co-applicant"\n', "foo = 1\n")
+    text = text.replace("years = [1, 2]", f"year = {year}", 1)
+    path = write_spec(text)
+    code, _, err = run("quote", path)
+    assert code == 2
+    printed = printed_problems(err, path)
+    assert printed[0].startswith(f"{find_line(text, 'foo = 1')}: project.foo: unknown field"), err
+    assert printed[1].startswith(f"{find_line(text, '[[services]]')}: services entry 1: decision: "
+                                 "'advisory-group-meeting' is decided case by case"), err

@@ -225,3 +225,13 @@ def test_format_money_is_exact_whatever_the_decimal_context() -> None:
         context.prec = 6  # as a notebook might set it
         assert format_money(Decimal("1234567.89")) == "£1,234,567.89"
         assert format_money(Decimal("-12.34"), locale="de_DE", currency="EUR") == "-12,34\xa0€"
+
+
+def test_plain_number_writes_no_exponent_whatever_the_callers_decimal_context():
+    """A notebook may set ``capitals = 0`` (exponents in small letters): quantities are still written plainly."""
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.capitals = 0
+        assert plain_number(Decimal("1E+2")) == "100"
+        assert plain_number(Decimal("1E-7")) == "0.0000001"

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import InputError, Problem, RateLookupError
+from ..fields import Year
 from ..ratebook.models import RateBook
 from ..tomlfile import LineIndex
 from .engine import estimate
@@ -216,8 +217,20 @@ def _inside(entry: dict[str, Any], years: int) -> tuple[dict[str, Any], bool]:
     """``entry`` with only its years inside a project of ``years`` years, and whether none was
     (it is then priced in the last year)."""
     given = entry["years"] if entry.get("years") is not None else [entry.get("year")]
-    inside = [y for y in given if isinstance(y, int) and y <= years]
+    valid = (_year(y) for y in given)  # as the spec reads them: "1" and 1e0 are year 1
+    inside = [y for y in valid if y is not None and y <= years]
     if len(inside) == len(given):
         return entry, False
     rest = {k: v for k, v in entry.items() if k not in YEARS}
     return ({**rest, "years": inside}, False) if inside else ({**rest, "year": years}, True)
+
+
+_YEAR = TypeAdapter(Year)
+
+
+def _year(value: object) -> int | None:
+    """``value`` as the project year a costing file's ``year`` reads it as; None if it is not one."""
+    try:
+        return _YEAR.validate_python(value)
+    except ValidationError:
+        return None
