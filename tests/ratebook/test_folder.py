@@ -201,10 +201,7 @@ source = "illustrative: a later version"
     assert newer.fingerprint(date(2027, 8, 1)) != book.fingerprint(date(2027, 8, 1))
 
 
-def test_the_remembered_fingerprint_of_any_day_is_that_of_the_rows_in_force_that_day(rates_copy, append):
-    """Fingerprints are remembered from one change of the tables to the next: each day
-    around every change (a version taking effect, one retired) still gets its own rows'."""
-    append(rates_copy, "services.toml", """
+RETIRED_WORKSHOP = """
 [[services]]
 id = "training-workshop"
 name = "Co-production training workshop"
@@ -218,7 +215,14 @@ effort = { co-production-officer = 1.0 }
 vat = "exempt"
 vat_source = "illustrative"
 source = "illustrative: a retirement"
-""")
+"""
+"""A version of the training workshop in force from 1 March to 30 June 2027, then retired."""
+
+
+def test_the_remembered_fingerprint_of_any_day_is_that_of_the_rows_in_force_that_day(rates_copy, append):
+    """Fingerprints are remembered from one change of the tables to the next: each day
+    around every change (a version taking effect, one retired) still gets its own rows'."""
+    append(rates_copy, "services.toml", RETIRED_WORKSHOP)
     book = load_rates(rates_copy)
     changes = {row.effective for rows in book.tables.values() for row in rows}
     changes |= {row.until + timedelta(days=1) for rows in book.tables.values() for row in rows if row.until}
@@ -228,7 +232,6 @@ source = "illustrative: a retirement"
         assert book.fingerprint(day) == fingerprint(book.rows_in_force(day)), day
 
 
-
 def test_a_retired_item_s_error_keeps_its_retired_version_when_pickled(rates_copy, append):
     """The engine prices with a version retired after the pricing date (``RetiredError.row``):
     a portfolio worker's error reaches the main process with it."""
@@ -236,21 +239,7 @@ def test_a_retired_item_s_error_keeps_its_retired_version_when_pickled(rates_cop
 
     from copro_costing.errors import RetiredError
 
-    append(rates_copy, "services.toml", """
-[[services]]
-id = "training-workshop"
-name = "Co-production training workshop"
-description = "A retired version."
-unit = "workshop"
-effective = 2027-03-01
-until = 2027-06-30
-replaced_by = "initial-consultation"
-internal_policy = "charge"
-effort = { co-production-officer = 1.0 }
-vat = "exempt"
-vat_source = "illustrative"
-source = "illustrative: a retirement"
-""")
+    append(rates_copy, "services.toml", RETIRED_WORKSHOP)
     book = load_rates(rates_copy)
     with pytest.raises(RetiredError) as caught:
         book.in_force("services", "training-workshop", date(2027, 7, 1))

@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, RateLookupError
-from ..fields import Year
 from ..ratebook.models import RateBook
 from ..tomlfile import LineIndex
 from .engine import estimate
 from .lines import STAND_IN
 from .project import Project
-from .spec import ExpenseEntry, InvolvementEntry, ServiceEntry, Spec, parse_spec, year_problems
+from .spec import Entry, ExpenseEntry, InvolvementEntry, ServiceEntry, Spec, parse_spec, year_problems
 from .status import Status
 
-SECTIONS: dict[str, type[BaseModel]] = {"services": ServiceEntry, "involvement": InvolvementEntry, "expenses": ExpenseEntry}
+SECTIONS: dict[str, type[Entry]] = {"services": ServiceEntry, "involvement": InvolvementEntry, "expenses": ExpenseEntry}
 
 STAND_INS: dict[str, dict[str, object]] = {
     # An external client is the one never asked for a decision; the stand-in funder is the
@@ -164,7 +163,7 @@ def salvage_spec(data: object, origin: str = "<spec>", lines: LineIndex | None =
             entry, fields = _kept(model, raw, STAND_INS[section])
             if entry is None:
                 continue
-            inside, moved = _inside(entry, years)
+            inside, moved = _inside(entry, model.model_validate(entry).year_list, years)
             as_written[section].append(entry)
             priced[section].append(inside)
             at.append(i)
@@ -213,24 +212,11 @@ def _kept(model: type[BaseModel], raw: object, stand_ins: dict[str, object]) -> 
     return None, changed
 
 
-def _inside(entry: dict[str, Any], years: int) -> tuple[dict[str, Any], bool]:
-    """``entry`` with only its years inside a project of ``years`` years, and whether none was
-    (it is then priced in the last year)."""
-    given = entry["years"] if entry.get("years") is not None else [entry.get("year")]
-    valid = (_year(y) for y in given)  # as the spec reads them: "1" and 1e0 are year 1
-    inside = [y for y in valid if y is not None and y <= years]
-    if len(inside) == len(given):
+def _inside(entry: dict[str, Any], written: tuple[int, ...], years: int) -> tuple[dict[str, Any], bool]:
+    """``entry`` (whose years, as the spec reads them, are ``written``) with only its years inside a
+    project of ``years`` years, and whether none was (it is then priced in the last year)."""
+    inside = [y for y in written if y <= years]
+    if len(inside) == len(written):
         return entry, False
     rest = {k: v for k, v in entry.items() if k not in YEARS}
     return ({**rest, "years": inside}, False) if inside else ({**rest, "year": years}, True)
-
-
-_YEAR = TypeAdapter(Year)
-
-
-def _year(value: object) -> int | None:
-    """``value`` as the project year a costing file's ``year`` reads it as; None if it is not one."""
-    try:
-        return _YEAR.validate_python(value)
-    except ValidationError:
-        return None
