@@ -32,6 +32,12 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def in_line_order(problems: Iterable[Problem]) -> list[Problem]:
+    """``problems`` sorted by file and line (a problem with no line first in its file); stable, so
+    problems at one line keep the order they were found in. Every list a user sees is in this order."""
+    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+
+
 class RateLookupError(LookupError):
     """No version of a rate-table item is in force on the date asked (exit code 2)."""
 

@@ -194,7 +194,7 @@ def test_priced_on_before_the_coproducer_rate_existed_exits_2(run, examples_dir)
     # £30/h takes effect on 2024-09-25: the day before, there is no rate to pay co-producers at.
     code, _, err = run("quote", examples_dir / "advisory-group.toml", "--priced-on", "2024-09-24")
     assert code == 2
-    assert "no co-producer rate 'standard' is in force on 2024-09-24" in err
+    assert "co-producer rate 'standard' is not in force on 2024-09-24: its first row is in force from 2024-09-25" in err
     assert run("quote", examples_dir / "advisory-group.toml", "--priced-on", "2024-09-25", "-f", "json")[0] == 0
 
 

@@ -399,7 +399,8 @@ def test_every_problem_is_reported_together(problems_of, spec_toml):
 
 def test_pricing_before_the_coproducer_rate_was_in_force(problems_of, spec_toml, quote):
     (problem,) = problems_of(spec_toml(INVOLVEMENT, priced_on="2024-09-24"))
-    assert "no co-producer rate 'standard' is in force on 2024-09-24" in problem
+    assert problem.endswith("project.priced_on: co-producer rate 'standard' is not in force on 2024-09-24: "
+                            "its first row is in force from 2024-09-25")
     assert quote(spec_toml(INVOLVEMENT, priced_on="2024-09-25")).totals.price == Decimal("10080.00")
 
 

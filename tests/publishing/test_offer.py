@@ -145,7 +145,8 @@ def test_guide_command(rates_dir: Path, tmp_path: Path, capsys):
     assert "<h2>VAT</h2>" in page.read_text(encoding="utf-8")
     assert main(["guide", "--funder", "nobody", "--rates", str(rates_dir)]) == 2
     err = capsys.readouterr().err
-    assert "unknown funder 'nobody' (funders: amrc-charity, horizon-europe, nihr, none, other, ukri, wellcome)" in err
+    assert ("unknown funder 'nobody': not in the rate tables (known: amrc-charity, horizon-europe, nihr, none, other, "
+            "ukri, wellcome)") in err
     with pytest.raises(SystemExit) as exc:  # argparse: not a choice
         main(["guide", "--funder", "nihr", "--format", "xlsx", "--rates", str(rates_dir)])
     assert exc.value.code == 2

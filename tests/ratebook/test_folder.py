@@ -159,7 +159,8 @@ def test_the_environment_variable_selects_another_folder(rates_copy, monkeypatch
 def test_a_rate_is_not_in_force_the_day_before_it_takes_effect(book):
     takes_effect = date(2024, 9, 25)
     assert book.coproducer_rate(takes_effect).hourly_rate == Decimal("30.00")
-    with pytest.raises(RateLookupError, match="no co-producer rate 'standard' is in force on 2024-09-24"):
+    not_yet = "co-producer rate 'standard' is not in force on 2024-09-24: its first row is in force from 2024-09-25"
+    with pytest.raises(RateLookupError, match=not_yet):
         book.coproducer_rate(takes_effect - timedelta(days=1))
 
 
@@ -182,7 +183,8 @@ source = "illustrative: next year's placeholder"
 def test_an_unknown_item_is_not_the_same_as_one_not_yet_in_force(book):
     with pytest.raises(RateLookupError, match="unknown service 'mentoring'"):
         book.service("mentoring", ON)
-    with pytest.raises(RateLookupError, match="no service 'training-workshop' is in force on 2025-07-31"):
+    not_yet = "service 'training-workshop' has no rates in force on 2025-07-31: its first row is in force from 2025-08-01"
+    with pytest.raises(RateLookupError, match=not_yet):
         book.service("training-workshop", date(2025, 7, 31))
 
 

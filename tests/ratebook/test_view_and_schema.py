@@ -97,7 +97,9 @@ def test_show_json_is_the_rows_in_force_and_their_fingerprint(rates_dir: Path, c
 
 def test_show_before_anything_is_in_force(rates_dir: Path, capsys):
     assert main(["rates", "show", "--on", "2000-01-01", "--rates", str(rates_dir)]) == 0
-    assert "(nothing in force on this date)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "coproducer_rate (coproducer.toml)\n  (nothing in force on this date: the first row is in force from 2024-09-25)\n" \
+        in out
 
 
 # diff ---------------------------------------------------------------------------------------

@@ -353,8 +353,11 @@ def _document(args: argparse.Namespace) -> int:
         if args.command == "offer":
             doc = offer.offer_document(book, on, args.locale)
         else:
-            if args.funder not in book.keys("funders"):
-                raise UsageError(f"unknown funder {args.funder!r} (funders: {', '.join(book.keys('funders'))})")
+            if not book.has("funders", args.funder):  # one not in force on the date: the guide says why
+                from ..errors import did_you_mean
+
+                hint = did_you_mean(args.funder, book.keys_in_force("funders", on)) or f" (no funder is in force on {on})"
+                raise UsageError(f"unknown funder {args.funder!r}: not in the rate tables{hint}")
             doc = guides.guide_document(book, args.funder, on, args.locale)
         text = document.to_html(doc) if fmt == "html" else document.to_markdown(doc)
         illustrative = doc.illustrative

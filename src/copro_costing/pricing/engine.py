@@ -15,7 +15,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Literal, TypeVar, overload
 
-from ..errors import InputError, Problem, RetiredError, did_you_mean
+from ..errors import InputError, Problem, RetiredError, did_you_mean, in_line_order
 from ..money import LIMIT, MoneyError, format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import (
@@ -104,15 +104,14 @@ class _Pricer:
         try:
             return self.get(table, key, on)
         except RateLookupError as exc:
-            spec = self.spec
-            given = _value_at(spec, loc)
-            known = [] if isinstance(exc, RetiredError) else self.book.keys(table)
-            hint = did_you_mean(given, known) if isinstance(given, str) else ""
-            if not hint and known:
-                hint = f" (known: {', '.join(known)})"
+            hint = ""
+            if key and not self.book.has(table, key):  # in no version of the tables: the ids it may mean
+                known = self.book.keys_in_force(table, self.priced_on)
+                day = self.priced_on.isoformat()
+                hint = did_you_mean(key, known) or f" (no {SINGULAR.get(table, table)} is in force on {day})"
             if table == "exchange_rates":
                 hint += "; or give exchange_rate and exchange_rate_source in [project]"
-            self.problems.append(spec.problem(loc, f"{exc}{hint}"))
+            self.problems.append(self.spec.problem(loc, f"{exc}{hint}"))
             return None
 
 
@@ -141,7 +140,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     priced_on = project.priced_on or today or date.today()
     problems: list[Problem] = year_problems(spec)  # also for specs built in code
     if problems:
-        raise InputError(problems)
+        raise InputError(in_line_order(problems))
     pricer = _Pricer(book, priced_on, spec, problems)
     fetch = pricer.fetch
 
@@ -164,7 +163,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     unit_time = _unit_time(spec, funder, problems)
     convert = _conversion(spec, funder, book, fetch, warnings, priced_on)
     if any(p.field == "project.priced_on" for p in problems):
-        raise InputError(problems)  # nothing can be priced without these
+        raise InputError(in_line_order(problems))  # nothing can be priced without these
 
     vat_percent = vat.percent if vat is not None else Decimal(0)
     uplift_percent = uplift.percent if uplift is not None else Decimal(0)
@@ -186,7 +185,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
     _price_all(cx, "involvement", spec.involvement, price_involvement)
     _price_all(cx, "expenses", spec.expenses, price_expense)
     if problems:
-        raise InputError(sorted(problems, key=lambda p: p.line or 0))
+        raise InputError(in_line_order(problems))
     if cx.unrecovered:
         warnings.append(
             f"{funder.name} pays direct costs only: the unit's time is priced at its direct day rates (salary and "
@@ -326,16 +325,3 @@ def _priced(cx: Context, loc: tuple[str, int], price: Callable[[], None]) -> Non
         pass
     del cx.lines[before:]
     cx.problems.append(cx.spec.problem(loc, TOO_LARGE))
-
-
-def _value_at(spec: Spec, loc: Where) -> object:
-    """The value written at ``loc`` in the spec (``("services", 0, "service")``), or None."""
-    value: object = spec
-    for part in loc:
-        if isinstance(part, int):
-            value = value[part] if isinstance(value, Sequence) else None
-        else:
-            value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, Problem, RateLookupError
+from ..errors import InputError, Problem, RateLookupError, in_line_order
 from ..ratebook.models import RateBook
 from ..tomlfile import LineIndex
 from .engine import estimate
@@ -128,7 +128,7 @@ def every_problem(
         except (InputError, RateLookupError) as more:
             found += getattr(more, "problems", ())
         problems += [p for p in dict.fromkeys(found) if p not in problems and salvage.stands(p, data, book)]
-    return InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+    return InputError(in_line_order(problems))
 
 
 def checked_spec(

@@ -49,6 +49,8 @@ from .funders import HeadingMap as HeadingMap
 from .funders import HeadingOverrides as HeadingOverrides
 from .funders import UnitTime as UnitTime
 from .rows import CurrencyRow, Row
+from .wording import SINGULAR as SINGULAR  # re-exported: each table's item in words
+from .wording import not_in_force
 
 Policy = Literal["charge", "free", "request", "case-by-case"]
 
@@ -112,7 +114,6 @@ class ExchangeRateRow(Row):
         return self.currency
 
 
-
 class CoproducersIncluded(BaseModel):
     """Co-producer time included in one unit of a service (always paid)."""
 
@@ -157,21 +158,6 @@ ROW_TYPES: dict[str, type[Row]] = {
     "services": Service,
 }
 """Every table, by the TOML array name that holds its rows."""
-
-
-SINGULAR = {
-    "roles": "role",
-    "coproducer_rate": "co-producer rate",
-    "expense_defaults": "expense default",
-    "vat": "VAT rate",
-    "uplift": "uplift",
-    "funders": "funder",
-    "funder_shares": "funder share",
-    "exchange_rates": "exchange rate",
-    "services": "service",
-}
-
-
 
 
 @dataclass(frozen=True)
@@ -242,12 +228,21 @@ class RateBook:
             return found
         what = f"{SINGULAR.get(table, table)} {key!r}" if key else SINGULAR.get(table, table)
         if found is None:
-            if not versions:
-                raise RateLookupError(f"unknown {what}: not in the rate tables")
-            raise RateLookupError(f"no {what} is in force on {on.isoformat()}")
+            raise RateLookupError(not_in_force(table, key, on, versions))
         if found.until is not None and found.until < on:
             instead = f"; use {found.replaced_by!r} instead" if found.replaced_by else ""
             raise RetiredError(f"{what} was retired after {found.until.isoformat()}{instead}", found)
+        return found
+
+    def keys_in_force(self, table: str, on: date) -> list[str]:
+        """The keys of ``table`` with a version in force on ``on``: the ids a costing priced then can name."""
+        found = []
+        for key in self._keys.get(table, ()):
+            try:
+                self.in_force(table, key, on)
+            except RateLookupError:
+                continue
+            found.append(key)
         return found
 
     def role(self, key: str, on: date) -> Role:

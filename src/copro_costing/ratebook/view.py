@@ -61,7 +61,9 @@ def show(book: RateBook, on: date) -> str:
         file = book.files.get(table, "")
         lines += ["", f"{table}" + (f" ({file})" if file else "")]
         if not rows:
-            lines.append("  (nothing in force on this date)")
+            first = min((row.effective for row in book.rows(table)), default=None)
+            yet = f": the first row is in force from {first.isoformat()}" if first is not None and first > on else ""
+            lines.append(f"  (nothing in force on this date{yet})")
             continue
         cols = [c for c in table_columns(table, rows, role_ids if table == "services" else ()) if _visible(c.name)]
         body = [[c.name for c in cols]]

@@ -82,12 +82,16 @@ def price_form(state: FormState, book: RateBook, problems: Iterable[Problem] = (
 
 
 def locate(problems: Iterable[Problem], controls: Mapping[str, str]) -> list[Located]:
+    """Each problem with its control, in line order; those with no line (the form as typed has
+    none) in the order of their controls on the page, the one for the whole costing first."""
     out = []
     for problem in problems:
         path = problem.field
         control = control_for(path, controls) if path else None
         out.append(Located(problem, control, label(control) if control else "The costing"))
-    return out
+    on_page = {c: i for i, c in enumerate(dict.fromkeys(controls.values()))}
+    return sorted(out, key=lambda p: (p.problem.file, p.problem.line or 0,
+                                      -1 if p.problem.line is not None else on_page.get(p.control or "", -1)))
 
 
 def label(control: str) -> str:
