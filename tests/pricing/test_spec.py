@@ -376,3 +376,26 @@ def test_an_implausible_start_date_is_a_mistake_not_a_crash(spec_problems, start
     )
     (problem,) = spec_problems(text)
     assert ":5: project.start: must be a date between 1990-01-01 and 2100-12-31" in problem
+
+
+def test_given_the_rate_tables_load_spec_names_what_they_see_with_the_files_own_mistakes(
+    write_spec, spec_toml, book, where, find_line
+):
+    # A misspelt field (the file's own mistake) and a misspelt service (only the tables know).
+    text = spec_toml(SERVICE.format(quantity=1).replace("training-workshop", "training-worshop"),
+                     extra='organisaton = "UCL"')
+    path = write_spec(text)
+    with pytest.raises(InputError) as alone:
+        load_spec(path)
+    assert [p.field for p in alone.value.problems] == ["project.organisaton"]
+    with pytest.raises(InputError) as with_rates:
+        load_spec(path, rates=book)
+    printed = [str(p) for p in with_rates.value.problems]
+    assert [p.field for p in with_rates.value.problems] == ["project.organisaton", "services entry 1: service"]
+    assert printed[1].startswith(where(find_line(text, "training-worshop"), "services entry 1: service"))
+    assert "did you mean 'training-workshop'?" in printed[1]
+
+
+def test_given_the_rate_tables_a_file_without_mistakes_loads_as_it_does_without_them(examples_dir, book):
+    path = examples_dir / "hearing-checks.toml"
+    assert load_spec(path, rates=book) == load_spec(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 
@@ -31,6 +31,9 @@ from ..tomlfile import LineIndex, Loc, field_path, problems_from, read_toml
 from ..tomltext import dump_toml
 from .project import FIRST_DATE, LAST_DATE, Project  # noqa: F401  re-exported: where users found them
 from .status import Status
+
+if TYPE_CHECKING:
+    from ..ratebook.models import RateBook
 
 
 class Entry(BaseModel):
@@ -317,10 +320,19 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | 
     return spec
 
 
-def load_spec(path: Path | str) -> Spec:
-    """Read a costing TOML file into a Spec."""
+def load_spec(path: Path | str, rates: RateBook | None = None) -> Spec:
+    """Read a costing TOML file into a Spec; InputError lists every mistake of the file's own.
+
+    With ``rates``, a file with mistakes also gets, in the same error, what those rate
+    tables say about the entries that are valid (an unknown service, a missing decision),
+    as the command line reports them; ``estimate(spec, rates)`` says it of a file with none.
+    """
     path = Path(path)
     data, lines = read_toml(path, str(path))
+    if rates is not None:
+        from .problems import checked_spec  # it prices salvaged specs, so it imports this module
+
+        return checked_spec(data, str(path), lines, rates)
     return parse_spec(data, str(path), lines)
 
 
