@@ -159,7 +159,8 @@ def test_renamed_sheet(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
     problems = refused(edit_workbook(rates_dir, tmp_path, rename), rates, capsys)
     assert problems == [
         f"{tmp_path / 'rates.xlsx'}:Staff roles: sheet 'Staff roles' is not a rates table; expected 'roles', which is "
-        "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, funders, funder_shares, "
+        "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, vat_recovery, funders, "
+        "funder_shares, 
         "exchange_rates, services)"
     ]
 

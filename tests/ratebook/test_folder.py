@@ -303,7 +303,7 @@ def test_a_toml_syntax_error_names_the_line(rates_copy):
 def test_a_missing_file_is_named_with_what_it_should_hold(rates_copy):
     (rates_copy / "tax.toml").unlink()
     assert problems(rates_copy) == [
-        f"{rates_copy / 'tax.toml'}: required rates file is missing (it holds: vat, uplift)"
+        f"{rates_copy / 'tax.toml'}: required rates file is missing (it holds: vat, uplift, vat_recovery)"
     ]
 
 
@@ -358,7 +358,7 @@ def test_a_funder_sending_lines_to_a_heading_it_does_not_have(rates_copy):
 
 def test_an_unknown_table_in_a_file(rates_copy, append):
     append(rates_copy, "tax.toml", "[[vatt]]\neffective = 2030-01-01\n")
-    assert any("tax.toml" in p and "vatt: unknown table (expected [[vat]] or [[uplift]])" in p
+    assert any("tax.toml" in p and "vatt: unknown table (expected [[vat]] or [[uplift]] or [[vat_recovery]])" in p
                for p in problems(rates_copy))
 
 

@@ -194,6 +194,7 @@ class Costing:
     applicant: Applicant = "university"
     unit_time: UnitTime = "charge-out"
     share: FunderShare | None = None  # what the funder pays of each cost category (None: no funder)
+    recovers_vat: bool = False  # the applicant recovers the VAT it pays (read for funders paying only irrecoverable VAT)
     exchange_rate: Decimal | None = None  # units of the currency per GBP 1, when not GBP
     exchange_rate_source: str = ""
     #: By project year, the co-producer hourly rate in force: the floor no payment goes below.
@@ -235,7 +236,7 @@ class Costing:
             treatment = line.vat_treatment
             by_treatment[treatment] = by_treatment.get(treatment, ZERO) + line_vat
         contribution, indirect = funder_contribution(by_heading, vat_by_heading, self.funder, self.share,
-                                                     self.applicant)
+                                                     self.recovers_vat)
         return Totals(
             value=value,
             waived=waived,

@@ -34,10 +34,11 @@ from ..ratebook.models import (
     UnitTime,
     Uplift,
     Vat,
+    VatRecovery,
 )
 from .costing import Costing, Stamp
 from .lines import STAND_IN, Context, Fetch, Where, price_expense, price_involvement, stand_in_funder
-from .policy import vat_applies
+from .policy import BEFORE_VAT_RECOVERY, vat_applies
 from .services import price_service
 from .spec import Spec, year_problems
 from .years import Conversion, YearPricing, pricing_years
@@ -98,6 +99,8 @@ class _Pricer:
     def fetch(self, loc: Where, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow | None: ...
     @overload
     def fetch(self, loc: Where, table: Literal["services"], key: str, on: date) -> Service | None: ...
+    @overload
+    def fetch(self, loc: Where, table: Literal["vat_recovery"], key: str, on: date) -> VatRecovery | None: ...
 
     def fetch(self, loc: Where, table: str, key: str, on: date) -> Row | None:
         """The row of ``table`` for ``key`` pricing ``on``; None (and a problem at ``loc``) if there is none."""
@@ -160,6 +163,9 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         # here, or the totals by heading would silently miss lines.
         raise InputError(Problem(book.origin or "<rates>", None, f"funders {funder.id}", m) for m in mistakes)
     share, applicant = _share(spec, funder, book, fetch, problems, warnings, priced_on)
+    # Recorded as used only when it can change a figure: VAT on the lines, and a funder paying only irrecoverable VAT.
+    recovers_vat = (share is not None and charge_vat and funder.vat == "irrecoverable"
+                    and _recovers_vat(book, fetch, applicant, warnings, priced_on))
     unit_time = _unit_time(spec, funder, problems)
     convert = _conversion(spec, funder, book, fetch, warnings, priced_on)
     if any(p.field == "project.priced_on" for p in problems):
@@ -208,6 +214,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         applicant=applicant,
         unit_time=unit_time,
         share=share,
+        recovers_vat=recovers_vat,
         exchange_rate=convert.rate if convert.converts else None,
         exchange_rate_source=convert.source,
         coproducer_floors=coproducer_floors(used, years, priced_on, convert),
@@ -238,6 +245,23 @@ def _share(
         )))
         return None, applicant
     return fetch(("project", "applicant"), "funder_shares", key, priced_on), applicant
+
+
+def _recovers_vat(book: RateBook, fetch: Fetch, applicant: Applicant, warnings: list[str], priced_on: date) -> bool:
+    """Whether the applicant recovers the VAT it pays, by the ``[[vat_recovery]]`` row in force.
+
+    A rates folder made before that table existed prices as it did then, and says so.
+    """
+    if book.has("vat_recovery", applicant):
+        row = fetch(("project", "applicant"), "vat_recovery", applicant, priced_on)
+        return row is not None and row.recovers_vat
+    recovers = applicant in BEFORE_VAT_RECOVERY
+    warnings.append(
+        f"illustrative: the rate tables do not say whether a {applicant} applicant recovers the VAT it pays "
+        f"(no [[vat_recovery]] row in tax.toml), so it is taken to {'recover' if recovers else 'not recover'} it, "
+        "as before the rule was in the tables; add a row for each kind of applicant, with its source"
+    )
+    return recovers
 
 
 def _unit_time(spec: Spec, funder: Funder, problems: list[Problem]) -> UnitTime:

@@ -29,6 +29,7 @@ from ..ratebook.models import (
     UnitTime,
     Uplift,
     Vat,
+    VatRecovery,
 )
 from .costing import Kind, Line
 from .policy import WAIVED_CHARGES, Charge
@@ -95,6 +96,8 @@ class Fetch(Protocol):
     def __call__(self, loc: Where, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow | None: ...
     @overload
     def __call__(self, loc: Where, table: Literal["services"], key: str, on: date) -> Service | None: ...
+    @overload
+    def __call__(self, loc: Where, table: Literal["vat_recovery"], key: str, on: date) -> VatRecovery | None: ...
 
 
 @dataclass

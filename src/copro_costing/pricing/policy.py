@@ -77,7 +77,7 @@ def vat_applies(vat_position: str) -> bool:
 
 def funder_contribution(
     price_by_heading: Mapping[str, Decimal], vat_by_heading: Mapping[str, Decimal], funder: Funder,
-    share: FunderShare | None, applicant: str = "university",
+    share: FunderShare | None, recovers_vat: bool = False,
 ) -> tuple[Decimal, Decimal]:
     """(What the funder pays, the flat indirect costs it adds), from its rules in the tables,
     given each of its headings' price (VAT included) and VAT.
@@ -85,11 +85,12 @@ def funder_contribution(
     Each heading's price is paid at the share of its cost category, rounded per heading;
     a flat indirect rate is worked out on the charged amounts (never the VAT) of the
     headings in its base and paid at the indirect share. A direct commission (no funder) pays nothing: the client pays.
-    VAT counts where the funder's rules say it does.
+    VAT counts where the funder's rules say it does (``recovers_vat``: the applicant
+    recovers the VAT it pays, by the rate tables' ``[[vat_recovery]]`` row).
     """
     if share is None or funder.direct_commission:
         return ZERO, ZERO
-    with_vat = counts_vat(funder, applicant)
+    with_vat = counts_vat(funder, recovers_vat)
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
@@ -103,10 +104,13 @@ def funder_contribution(
     return contribution, indirect
 
 
-RECOVERS_VAT = frozenset({"business"})
-"""Applicants that usually recover the VAT they pay, so it is not an irrecoverable cost."""
+BEFORE_VAT_RECOVERY = frozenset({"business"})
+"""Only for a rates folder made before ``[[vat_recovery]]`` existed (so its costings price as
+they did, with a warning): the kinds of applicant the calculator then took to recover VAT.
+The rule itself is data: ``tax.toml``'s ``[[vat_recovery]]`` rows, each with its source."""
 
 
-def counts_vat(funder: Funder, applicant: str) -> bool:
-    """Whether the funder's rules count a line's VAT in what they pay (all of it, or the applicant's irrecoverable VAT)."""
-    return funder.vat == "all" or (funder.vat == "irrecoverable" and applicant not in RECOVERS_VAT)
+def counts_vat(funder: Funder, recovers_vat: bool) -> bool:
+    """Whether the funder's rules count a line's VAT in what they pay: all of it, or only
+    VAT the applicant cannot recover (``recovers_vat``: it can)."""
+    return funder.vat == "all" or (funder.vat == "irrecoverable" and not recovers_vat)

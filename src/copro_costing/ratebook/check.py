@@ -23,6 +23,7 @@ from ..errors import InputError, Problem
 from ..tomlfile import read_toml
 from .folder import (
     FILES,
+    OPTIONAL_TABLES,
     TABLE_FILE,
     duplicate_problems,
     empty_table_message,
@@ -35,7 +36,7 @@ from .models import ROW_TYPES, SINGULAR, RateBook, Row, Service
 FUTURE_YEARS = 2
 """An effective date more than this many years after today is probably a typo."""
 
-MUST_BE_IN_FORCE = ("roles", "services", "funders", "coproducer_rate", "vat", "uplift")
+MUST_BE_IN_FORCE = ("roles", "services", "funders", "coproducer_rate", "vat", "uplift", "vat_recovery")
 """Tables whose every item must have a version in force today (a costing made today needs them)."""
 
 
@@ -54,7 +55,8 @@ TableWhere = Callable[[str, str], Problem]
 
 
 def empty_problems(rows: Rows, where: TableWhere, skip: Collection[str] = ()) -> list[Problem]:
-    """Every table has at least one row (``skip``: tables whose rows could not all be read).
+    """Every table has at least one row (``skip``: tables whose rows could not all be read;
+    an optional table may be left out, as a folder made before it existed does).
 
     An empty table (``uplift = []``) reads without error, but every costing that needs
     it then fails: no version of it is ever in force.
@@ -62,7 +64,7 @@ def empty_problems(rows: Rows, where: TableWhere, skip: Collection[str] = ()) ->
     return [
         where(table, empty_table_message(table))
         for table in ROW_TYPES
-        if table not in skip and not rows.get(table)
+        if table not in skip and table not in OPTIONAL_TABLES and not rows.get(table)
     ]
 
 
@@ -99,7 +101,7 @@ def _earliest(rows: Rows, table: str) -> dict[str, date]:
 
 
 def in_force_problems(rows: Rows, today: date) -> list[Problem]:
-    """Every role, service, funder, co-producer rate, VAT rate and uplift has a version in force today."""
+    """Every role, service, funder, co-producer rate, VAT rate, uplift and VAT recovery rule has a version in force today."""
     problems = []
     for table in MUST_BE_IN_FORCE:
         for key, (row, where) in _first_versions(rows, table).items():

@@ -7,6 +7,7 @@ person can edit them in a spreadsheet without learning a syntax:
   ``effort.<role id>``; an empty cell means the service does not use that role.
 - ``coproducers`` becomes ``coproducers.people``, ``coproducers.hours`` and
   ``coproducers.prep_hours``; all three empty means no co-producer time is included.
+- a yes-or-no field (``recovers_vat``) is the word ``yes`` or ``no`` in a cell.
 - ``headings`` (a funder's budget headings, in order) becomes ``headings.1``,
   ``headings.2`` … (the heading's name), with ``headings.1.category`` and
   ``headings.1.base`` beside each; ``heading_for`` and ``heading_for_external`` become one
@@ -39,6 +40,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "expense_defaults": ("id", "name", "effective", "amount", "unit", "currency", "source"),
     "vat": ("effective", "percent", "source"),
     "uplift": ("effective", "percent", "source"),
+    "vat_recovery": ("applicant", "effective", "recovers_vat", "source"),
     "funders": (
         "id", "name", "effective", "inflation", "day_rate", "unit_time", "indirect_percent", "currency", "vat",
         "headings", "heading_for", "heading_for_external", "notes", "guidance", "source",
@@ -87,12 +89,21 @@ def _choices(annotation: object) -> tuple[str, ...]:
     return ()
 
 
+def _is_bool(annotation: object) -> bool:
+    """A yes-or-no field (``bool``, also ``StrictBool``: bool annotated)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation is bool
+
+
 def _kind(name: str, annotation: object) -> str:
     if name in MONEY_FIELDS:
         return "money"
     if name in PERCENT_FIELDS:
         return "percent"
     if _choices(annotation):
+        return "choice"
+    if _is_bool(annotation):
         return "choice"
     if annotation is date:
         return "date"
@@ -141,7 +152,8 @@ def columns(table: str, roles: Sequence[str] = (), headings: int = 1) -> list[Co
                 out.append(Column(f"{name}.{kind}", "text",
                                   description=f"Which of the headings {whose}{kind.replace('_', ' ')} lines go to."))
         else:
-            out.append(Column(name, _kind(name, info.annotation), _choices(info.annotation), info.description or ""))
+            choices = YES_NO if _is_bool(info.annotation) else _choices(info.annotation)
+            out.append(Column(name, _kind(name, info.annotation), choices, info.description or ""))
     return out
 
 
@@ -180,6 +192,8 @@ def flatten(row: Row) -> dict[str, Any]:
                 for kind in HEADING_KINDS:
                     if getattr(value, kind) is not None:
                         out[f"{name}.{kind}"] = getattr(value, kind)
+        elif isinstance(value, bool):
+            out[name] = "yes" if value else "no"
         else:
             out[name] = value
     return out
@@ -212,6 +226,8 @@ def unflatten(table: str, cells: Mapping[str, Any]) -> dict[str, Any]:
         elif name.split(".", 1)[0] in HEADING_MAPS and "." in name:
             head, kind = name.split(".", 1)
             data.setdefault(head, {})[kind] = value
+        elif name in _bool_fields(table) and isinstance(value, str) and value.strip().lower() in YES_NO:
+            data[name] = value.strip().lower() == "yes"
         else:
             data[name] = value
     if "effort" in field_order(table) and "effort" not in data:
@@ -219,6 +235,11 @@ def unflatten(table: str, cells: Mapping[str, Any]) -> dict[str, Any]:
     if headings:
         data["headings"] = [value for _, value in sorted(headings.items())]
     return data
+
+
+def _bool_fields(table: str) -> frozenset[str]:
+    """The yes-or-no fields of ``table``, which a cell gives as ``yes`` or ``no``."""
+    return frozenset(name for name, info in ROW_TYPES[table].model_fields.items() if _is_bool(info.annotation))
 
 
 def column_for(loc: Sequence[str | int], names: Sequence[str]) -> str | None:

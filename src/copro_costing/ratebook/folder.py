@@ -19,20 +19,27 @@ from pydantic import ValidationError
 from ..errors import InputError, Problem
 from ..tomlfile import LineIndex, field_path, problems_from, read_toml
 from .location import ENV_VAR, bundled_rates_dir, choose_rates  # noqa: F401 (ENV_VAR, bundled_rates_dir: re-exported)
-from .models import ROW_TYPES, Funder, FunderShare, RateBook, Row, Service
+from .models import APPLICANTS, ROW_TYPES, Funder, FunderShare, RateBook, Row, Service
 
 FILES: dict[str, tuple[str, ...]] = {
     "roles.toml": ("roles",),
     "coproducer.toml": ("coproducer_rate",),
     "expenses.toml": ("expense_defaults",),
-    "tax.toml": ("vat", "uplift"),
+    "tax.toml": ("vat", "uplift", "vat_recovery"),
     "currency.toml": ("exchange_rates",),
     "funders.toml": ("funders", "funder_shares"),
     "services.toml": ("services",),
 }
 """Which file holds which tables. Every file is required."""
 
+OPTIONAL_TABLES = frozenset({"vat_recovery"})
+"""Tables a folder made before they existed may lack: such a folder still prices as it did
+(a costing that needs the missing rule says so in a warning). Given, a table is checked in full."""
+
 TABLE_FILE = {table: file for file, tables in FILES.items() for table in tables}
+
+KEY_FIELD = {"funder_shares": "funder", "vat_recovery": "applicant"}
+"""The field naming a row's item where it is not ``id`` (for rows that failed validation)."""
 
 
 def empty_table_message(table: str) -> str:
@@ -135,6 +142,8 @@ def _read_tables(
     for table in tables:
         entries = data.get(table)
         if entries is None:
+            if table in OPTIONAL_TABLES:
+                continue
             problems.append(Problem(name, None, table, f"no [[{table}]] rows in this file"))
             continue
         if entries == []:
@@ -150,7 +159,7 @@ def _read_tables(
                 row = model.model_validate(entry)
             except ValidationError as exc:
                 problems.extend(problems_from(exc, name, index, prefix=(table, i), model=model))
-                key = entry.get("funder" if table == "funder_shares" else "id")
+                key = entry.get(KEY_FIELD.get(table, "id"))
                 if invalid is not None and isinstance(key, str):
                     invalid[table].add(key.strip())
                 continue
@@ -216,7 +225,25 @@ def reference_problems(
             problems.append(where.problem("funder", (
                 f"unknown funder {row.funder!r} (funders are: {', '.join(sorted(funder_ids)) or 'none'})"
             )))
-    return problems
+    return problems + vat_recovery_problems(rows, also_known)
+
+
+def vat_recovery_problems(
+    rows: dict[str, list[tuple[Row, Located]]], also_known: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """A ``[[vat_recovery]]`` table, once given, names every kind of applicant: a costing
+    is never priced on a guess of whether its applicant recovers VAT."""
+    entries = rows.get("vat_recovery", [])
+    if not entries:
+        return []
+    given = {row.key for row, _ in entries} | (also_known or {}).get("vat_recovery", set())
+    missing = [kind for kind in APPLICANTS if kind not in given]
+    if not missing:
+        return []
+    return [entries[0][1].problem("applicant", (
+        f"no [[vat_recovery]] row says whether a {' or '.join(missing)} applicant recovers the VAT it pays: "
+        f"add a row for each kind of applicant ({', '.join(APPLICANTS)}), with its source"
+    ))]
 
 
 _LOADED: dict[tuple[object, ...], RateBook] = {}

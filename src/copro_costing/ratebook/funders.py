@@ -2,7 +2,9 @@
 
 Each funder is one row of ``funders.toml`` (effective-dated and sourced like every row);
 the share it pays of each cost category, per kind of applicant, is a row of its own
-(``[[funder_shares]]``), so each figure carries its own source.
+(``[[funder_shares]]``), so each figure carries its own source. Whether each kind of
+applicant recovers the VAT it pays is a row of its own too (``[[vat_recovery]]``, in
+``tax.toml``): the funders that pay only irrecoverable VAT read it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from ..fields import MODEL_CONFIG, BudgetCurrency, FreeText, Ident, Percent, Text
 from .rows import Row
@@ -165,3 +167,18 @@ class FunderShare(Row):
 
     def percent(self, category: str) -> Decimal:
         return Decimal(getattr(self, category.replace("-", "_")))
+
+
+class VatRecovery(Row):
+    """Whether one kind of applicant recovers the VAT it pays (as input tax), so that VAT
+    is not an irrecoverable cost: read for funders that pay only irrecoverable VAT."""
+
+    applicant: Applicant
+    recovers_vat: StrictBool = Field(
+        description="Whether this kind of applicant usually recovers the VAT it pays (true, or yes in a "
+        "workbook: a funder paying only irrecoverable VAT pays none of it; false, or no: that VAT counts)."
+    )
+
+    @property
+    def key(self) -> str:
+        return self.applicant

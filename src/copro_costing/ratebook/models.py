@@ -48,6 +48,7 @@ from .funders import Heading as Heading
 from .funders import HeadingMap as HeadingMap
 from .funders import HeadingOverrides as HeadingOverrides
 from .funders import UnitTime as UnitTime
+from .funders import VatRecovery
 from .rows import CurrencyRow, Row
 from .wording import SINGULAR as SINGULAR  # re-exported: each table's item in words
 from .wording import not_in_force
@@ -152,6 +153,7 @@ ROW_TYPES: dict[str, type[Row]] = {
     "expense_defaults": ExpenseDefault,
     "vat": Vat,
     "uplift": Uplift,
+    "vat_recovery": VatRecovery,
     "funders": Funder,
     "funder_shares": FunderShare,
     "exchange_rates": ExchangeRateRow,
@@ -213,6 +215,8 @@ class RateBook:
     def in_force(self, table: Literal["exchange_rates"], key: str, on: date) -> ExchangeRateRow: ...
     @overload
     def in_force(self, table: Literal["services"], key: str, on: date) -> Service: ...
+    @overload
+    def in_force(self, table: Literal["vat_recovery"], key: str, on: date) -> VatRecovery: ...
     @overload
     def in_force(self, table: str, key: str, on: date) -> Row: ...
 

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ConfigDict, create_model
 
 from .columns import MONEY_FIELDS, PERCENT_FIELDS
-from .folder import FILES
+from .folder import FILES, OPTIONAL_TABLES
 from .models import ROW_TYPES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -106,7 +106,9 @@ def file_schema(file: str) -> dict[str, Any]:
     """The JSON Schema of one rates file: its tables, each an array of that table's rows."""
     tables = FILES[file]
     # list[row class], built from the table's class at run time (what ``list[Role]`` evaluates to).
-    fields: dict[str, Any] = {table: (GenericAlias(list, ROW_TYPES[table]), ...) for table in tables}
+    # An optional table (one an older folder may lack) is not required.
+    fields: dict[str, Any] = {table: (GenericAlias(list, ROW_TYPES[table]), [] if table in OPTIONAL_TABLES else ...)
+                              for table in tables}
     model = create_model(
         f"{Path(file).stem.capitalize()}File",
         __config__=ConfigDict(extra="forbid"),

@@ -12,6 +12,7 @@ SINGULAR = {
     "expense_defaults": "expense default",
     "vat": "VAT rate",
     "uplift": "uplift",
+    "vat_recovery": "VAT recovery rule for applicant",
     "funders": "funder",
     "funder_shares": "funder share",
     "exchange_rates": "exchange rate",
@@ -22,8 +23,8 @@ SINGULAR = {
 
 TABLE_WORDS = {"vat": "the VAT table", "uplift": "the uplift table"}
 """The tables of one item (no key), as a sentence names them."""
-RATES = frozenset({"coproducer_rate", "exchange_rates"})
-"""Tables whose items are themselves rates: such an item "is not in force" (a funder "has no rates in force")."""
+RATES = frozenset({"coproducer_rate", "exchange_rates", "vat_recovery"})
+"""Tables whose items are themselves rates (or one rule): such an item "is not in force" (a funder "has no rates in force")."""
 
 
 def not_in_force(table: str, key: str, on: date, versions: tuple[Row, ...]) -> str:

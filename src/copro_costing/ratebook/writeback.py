@@ -29,8 +29,9 @@ DEFAULT_HEADERS: dict[str, str] = {
     "coproducer.toml": "# The hourly rate paid to co-producers (patients, carers, community members).\n"
     "# Co-producers are always paid: no costing may price their time below the rate in force.",
     "expenses.toml": "# Standard expenses. A costing's [[expenses]] entry can name one with `default = \"id\"`.",
-    "tax.toml": "# VAT charged to external clients, and the annual uplift used for funders whose\n"
-    "# applications include inflation. Percentages are written as percent: 20 means 20%.",
+    "tax.toml": "# VAT charged to external clients, the annual uplift used for funders whose\n"
+    "# applications include inflation, and which kinds of applicant recover the VAT they pay.\n"
+    "# Percentages are written as percent: 20 means 20%.",
     "funders.toml": "# Funders and how co-production is costed into their applications.",
     "currency.toml": "# Budgeting exchange rates: how many units of another currency GBP 1 buys.",
     "services.toml": "# The unit's offer: one [[services]] row is one version of a service.",

@@ -97,8 +97,8 @@ def write_funder_view(ctx: Context) -> None:
 
 
 def vat_counts(costing: Costing) -> bool:
-    """Whether the funder's rules count the VAT on the lines (as the engine's funder_contribution does)."""
-    from ...pricing.policy import RECOVERS_VAT
+    """Whether the funder's rules count the VAT on the lines (as the engine's funder_contribution does),
+    with the applicant's VAT recovery as the costing read it from the rate tables."""
+    from ...pricing.policy import counts_vat
 
-    vat = costing.funder.vat
-    return vat == "all" or (vat == "irrecoverable" and costing.applicant not in RECOVERS_VAT)
+    return counts_vat(costing.funder, costing.recovers_vat)

@@ -16,7 +16,7 @@ COLUMNS = (("Table", 14), ("Item", 20), ("What", 38), ("Amount", 11), ("Unit", 8
 TABLE_WORDS = {
     "roles": "Staff roles", "coproducer_rate": "Co-producer rate", "expense_defaults": "Expense defaults",
     "vat": "VAT", "uplift": "Annual uplift", "funders": "Funders", "services": "Services",
-    "funder_shares": "Funder shares", "exchange_rates": "Exchange rates",
+    "funder_shares": "Funder shares", "exchange_rates": "Exchange rates", "vat_recovery": "VAT recovery",
 }
 
 
@@ -61,6 +61,9 @@ def figures(table: str, row: Any) -> list[tuple[str, Decimal | None, str, str]]:
         return [("VAT rate", fraction(row.percent), "", "percent")]
     if table == "uplift":
         return [("Annual uplift", fraction(row.percent), "", "percent")]
+    if table == "vat_recovery":
+        recovers = "recover" if row.recovers_vat else "do not recover"
+        return [(f"{row.applicant.capitalize()} applicants {recovers} the VAT they pay", None, "", "")]
     if table == "funders":
         return [
             (f"{row.name}: flat indirect rate added", fraction(row.indirect_percent), "", "percent"),
