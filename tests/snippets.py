@@ -17,3 +17,35 @@ def append_rows(folder, file: str, text: str) -> None:
     """Append TOML rows to ``folder/file`` (a copied rates folder a test may edit)."""
     path = folder / file
     path.write_text(path.read_text(encoding="utf-8") + "\n" + text.strip("\n") + "\n", encoding="utf-8")
+
+
+HORIZON_CHARITY_SHARE = """
+[[funder_shares]]
+funder = "horizon-europe"
+applicant = "charity"
+effective = 2024-01-01
+directly_incurred = 100
+directly_allocated = 100
+indirect = 100
+exception = 100
+source = "Test share: a charity funded at 100%"
+"""
+"""A Horizon Europe share for charities (the bundled tables give universities' only)."""
+
+CHARITY_RECOVERS_VAT = """
+[[vat_recovery]]
+applicant = "charity"
+effective = 2026-06-01
+recovers_vat = true
+source = "Finance: this charity is VAT-registered and recovers the VAT it pays, June 2026"
+"""
+"""A new version of the charity row: from 1 June 2026 a charity applicant recovers VAT."""
+
+HORIZON_EXPENSE = """
+[[expenses]]
+item = "Recorder"
+cost = 100.00
+year = 1
+heading = "Purchase costs - Equipment"
+"""
+"""One standard-rated expense under a Horizon Europe heading in the base of the flat 25%."""

@@ -160,8 +160,7 @@ def test_renamed_sheet(rates: Path, rates_dir: Path, tmp_path: Path, capsys):
     assert problems == [
         f"{tmp_path / 'rates.xlsx'}:Staff roles: sheet 'Staff roles' is not a rates table; expected 'roles', which is "
         "missing: was it renamed? (tables: roles, coproducer_rate, expense_defaults, vat, uplift, vat_recovery, funders, "
-        "funder_shares, 
-        "exchange_rates, services)"
+        "funder_shares, exchange_rates, services)"
     ]
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import shutil
+import tomllib
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +26,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from copro_costing import Costing, estimate, load_spec, parse_spec
+from copro_costing import Costing, estimate, load_rates, load_spec, parse_spec
 from copro_costing.export.workbook import BUDGET, COPRODUCERS, FUNDER, SPARE_ROWS, SUMMARY, TOTAL_NAMES
 from copro_costing.export.workbook.budget import kind_word
+from snippets import CHARITY_RECOVERS_VAT, HORIZON_CHARITY_SHARE, HORIZON_EXPENSE, append_rows
 from spreadsheet import (
     all_cells,
     insert_row,
@@ -114,7 +117,7 @@ def _budget_row(costing: Costing, description: str, year: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory, soffice, examples_dir, book) -> dict[str, Case]:
+def cases(tmp_path_factory, soffice, examples_dir, book, rates_dir) -> dict[str, Case]:
     folder = tmp_path_factory.mktemp("workbooks")
     cases: dict[str, Case] = {}
 
@@ -127,6 +130,15 @@ def cases(tmp_path_factory, soffice, examples_dir, book) -> dict[str, Case]:
     for n, (data, costing) in enumerate(_generate(book)):
         add(f"generated-{n:02d}", costing, spec_json(data))
     add("empty", estimate(parse_spec({"project": _project(client="external", funder="horizon-europe")}), book))
+    # A charity's Horizon Europe bid with VAT on its lines, priced with tables where a charity
+    # does not recover VAT and with tables where (from 1 June 2026) it does.
+    charity = tmp_path_factory.mktemp("charity") / "rates"
+    shutil.copytree(rates_dir, charity)
+    append_rows(charity, "funders.toml", HORIZON_CHARITY_SHARE)
+    spec = load_spec_text(HORIZON_EXPENSE, applicant="charity")
+    add("charity-pays-vat", estimate(spec, load_rates(charity)))
+    append_rows(charity, "tax.toml", CHARITY_RECOVERS_VAT)
+    add("charity-recovers-vat", estimate(spec, load_rates(charity)))
     hostile = estimate(load_spec(examples_dir / "hearing-checks.toml"), book)
     hostile_lines = tuple(
         dataclasses.replace(line, description=text, note=text)
@@ -176,6 +188,13 @@ def cases(tmp_path_factory, soffice, examples_dir, book) -> dict[str, Case]:
 
 
 HOSTILE = ("=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2", "@SUM(A1)", "=cmd|' /C calc'!A0", "#REF!")
+
+
+def load_spec_text(body: str, applicant: str):
+    """A Horizon Europe costing for an external UK client (VAT on its lines) priced on 2026-07-01."""
+    project = ('[project]\ntitle = "Charity bid"\nclient = "external"\nfunder = "horizon-europe"\n'
+               f'start = 2026-07-01\nmonths = 12\npriced_on = 2026-07-01\ncurrency = "EUR"\napplicant = "{applicant}"\n')
+    return parse_spec(tomllib.loads(project + body, parse_float=Decimal))
 
 
 def _project(**changes: Any) -> dict[str, Any]:
@@ -295,6 +314,17 @@ def test_hostile_text_stays_literal_text_after_recalculation(cases):
         assert budget.cell(2 + i, 2).value == line.description
         assert budget.cell(2 + i, 13).value == line.note
         assert budget.cell(2 + i, 2).data_type == "s"
+
+
+def test_the_workbook_pays_a_charity_its_vat_only_where_the_tables_say_it_cannot_recover_it(cases):
+    pays, recovers = cases["charity-pays-vat"], cases["charity-recovers-vat"]
+    _check(pays)
+    _check(recovers)  # FunderContribution, as LibreOffice works it out, is the engine's
+    (line,) = recovers.costing.lines
+    assert line.vat > 0
+    contributions = [money(name_cell(*case.workbooks(), "FunderContribution").value) for case in (pays, recovers)]
+    assert contributions == [pays.costing.totals.funder_contribution, recovers.costing.totals.funder_contribution]
+    assert contributions[0] - contributions[1] == line.vat
 
 
 def _totals(case: Case) -> dict[str, Decimal]:

@@ -241,7 +241,7 @@ def vat_recovery_problems(
     if not missing:
         return []
     return [entries[0][1].problem("applicant", (
-        f"no [[vat_recovery]] row says whether a {' or '.join(missing)} applicant recovers the VAT it pays: "
+        f"no [[vat_recovery]] row says whether these applicants recover the VAT they pay: {', '.join(missing)}; "
         f"add a row for each kind of applicant ({', '.join(APPLICANTS)}), with its source"
     ))]
 

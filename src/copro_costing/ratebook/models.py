@@ -43,12 +43,11 @@ from .funders import CATEGORIES as CATEGORIES
 from .funders import Applicant as Applicant
 from .funders import CostCategory as CostCategory
 from .funders import CostType as CostType
-from .funders import Funder, FunderShare
+from .funders import Funder, FunderShare, VatRecovery
 from .funders import Heading as Heading
 from .funders import HeadingMap as HeadingMap
 from .funders import HeadingOverrides as HeadingOverrides
 from .funders import UnitTime as UnitTime
-from .funders import VatRecovery
 from .rows import CurrencyRow, Row
 from .wording import SINGULAR as SINGULAR  # re-exported: each table's item in words
 from .wording import not_in_force
