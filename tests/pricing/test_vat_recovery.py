@@ -194,3 +194,14 @@ def test_the_tax_file_header_explains_vat_recovery_and_every_shipped_row_keeps_t
     assert all(row.illustrative for row in rows.values())  # no source says which applicants recover VAT
     assert all("FFG eligible costs" in row.source for row in rows.values())  # the rule they serve does have one
 
+
+
+def test_the_workbooks_rates_sheet_shows_the_rule_and_its_source(quote, spec_toml, tmp_path):
+    from openpyxl import load_workbook
+
+    costing = quote(horizon(spec_toml, "university"))
+    (row,) = used(costing, "vat_recovery")
+    sheet = load_workbook(costing.to_excel(tmp_path / "bid.xlsx"))["Rates"]
+    (shown,) = [r for r in sheet.iter_rows(values_only=True) if r[0] == "VAT recovery"]
+    assert shown[1:3] == ("university", "University applicants do not recover the VAT they pay")
+    assert (shown[6], shown[7]) == (row.source, "yes")  # its source, and illustrative
