@@ -8,6 +8,7 @@ Figures from the bundled tables: a £100.00 expense is EUR 115.00 at 1.15 per GB
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -115,6 +116,21 @@ def test_a_folder_made_before_the_table_prices_as_before_and_says_so(quote, spec
     (warning,) = [w for w in costing.warnings if "[[vat_recovery]]" in w]
     assert warning.startswith("illustrative:") and "university applicant" in warning and "not recover" in warning
     assert main(["rates", "check", str(rates_copy), "--today", "2026-01-15"]) == 0  # still a valid folder
+
+
+def test_the_rule_assumed_for_a_folder_without_the_table_makes_the_costing_illustrative(quote, spec_toml, rates_copy):
+    # Every row confirmed, so that the assumed rule is the only thing without a source.
+    for path in rates_copy.glob("*.toml"):
+        path.write_text(path.read_text(encoding="utf-8").replace('source = "illustrative', 'source = "Confirmed'),
+                        encoding="utf-8")
+    assert not quote(horizon(spec_toml, "university"), rates=load_rates(rates_copy)).illustrative
+    path = rates_copy / "tax.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\n[[vat_recovery]]")] + "\n", encoding="utf-8")
+    costing = quote(horizon(spec_toml, "university"), rates=load_rates(rates_copy))
+    assert costing.illustrative
+    assert json.loads(costing.to_json())["rates"]["illustrative"] is True
+    assert costing.assumed == tuple(w for w in costing.warnings if "[[vat_recovery]]" in w)
 
 
 # --- bad values: every problem, with its file and line ---------------------------------------------

@@ -36,6 +36,7 @@ from ..errors import Problem
 from ..money import LIMIT, places
 from ..ratebook.check import check_rows
 from ..ratebook.columns import Column, column_for, columns, unflatten
+from ..ratebook.folder import KEY_FIELD
 from ..ratebook.models import ROW_TYPES, Row
 from ..tomlfile import problems_from
 from .rates_layout import ABOUT_SHEET, FLOAT_DIGITS
@@ -304,8 +305,9 @@ def _read_sheets(name: str, sheetnames: list[str], sheets: dict[str, Cells]) -> 
                     if column in cell_problem_columns:
                         continue
                     problems.append(Problem(f"{name}:{where.cell(column)}", None, column or problem.field, problem.message))
-                if isinstance(data.get("id"), str):
-                    invalid[table].add(data["id"].strip())
+                key = data.get(KEY_FIELD.get(table, "id"))
+                if isinstance(key, str):
+                    invalid[table].add(key.strip())
                 unread.add(table)
                 continue
             if cell_problem_columns:

@@ -199,6 +199,9 @@ class Costing:
     exchange_rate_source: str = ""
     #: By project year, the co-producer hourly rate in force: the floor no payment goes below.
     coproducer_floors: dict[int, Decimal] = field(default_factory=dict)
+    #: Rules the calculator assumed because the rate tables do not give them (an old rates
+    #: folder): each has no source, so the costing is illustrative.
+    assumed: tuple[str, ...] = ()
 
     @property
     def years(self) -> int:
@@ -206,8 +209,8 @@ class Costing:
 
     @property
     def illustrative(self) -> bool:
-        """True when any rate this costing used is an illustrative placeholder."""
-        return any(row.illustrative for _, row in self.rates_used)
+        """True when any rate this costing used is an illustrative placeholder, or a rule was assumed."""
+        return bool(self.assumed) or any(row.illustrative for _, row in self.rates_used)
 
     @cached_property
     def totals(self) -> Totals:
@@ -236,7 +239,7 @@ class Costing:
             treatment = line.vat_treatment
             by_treatment[treatment] = by_treatment.get(treatment, ZERO) + line_vat
         contribution, indirect = funder_contribution(by_heading, vat_by_heading, self.funder, self.share,
-                                                     self.recovers_vat)
+                                                     recovers_vat=self.recovers_vat)
         return Totals(
             value=value,
             waived=waived,

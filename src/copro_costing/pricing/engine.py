@@ -164,8 +164,10 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         raise InputError(Problem(book.origin or "<rates>", None, f"funders {funder.id}", m) for m in mistakes)
     share, applicant = _share(spec, funder, book, fetch, problems, warnings, priced_on)
     # Recorded as used only when it can change a figure: VAT on the lines, and a funder paying only irrecoverable VAT.
+    assumed: list[str] = []  # rules the tables do not give, so assumed (and the costing illustrative)
     recovers_vat = (share is not None and charge_vat and funder.vat == "irrecoverable"
-                    and _recovers_vat(book, fetch, applicant, warnings, priced_on))
+                    and _recovers_vat(book, fetch, applicant, assumed, priced_on))
+    warnings += assumed
     unit_time = _unit_time(spec, funder, problems)
     convert = _conversion(spec, funder, book, fetch, warnings, priced_on)
     if any(p.field == "project.priced_on" for p in problems):
@@ -218,6 +220,7 @@ def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = 
         exchange_rate=convert.rate if convert.converts else None,
         exchange_rate_source=convert.source,
         coproducer_floors=coproducer_floors(used, years, priced_on, convert),
+        assumed=tuple(assumed),
     )
 
 
@@ -247,16 +250,17 @@ def _share(
     return fetch(("project", "applicant"), "funder_shares", key, priced_on), applicant
 
 
-def _recovers_vat(book: RateBook, fetch: Fetch, applicant: Applicant, warnings: list[str], priced_on: date) -> bool:
+def _recovers_vat(book: RateBook, fetch: Fetch, applicant: Applicant, assumed: list[str], priced_on: date) -> bool:
     """Whether the applicant recovers the VAT it pays, by the ``[[vat_recovery]]`` row in force.
 
-    A rates folder made before that table existed prices as it did then, and says so.
+    A rates folder made before that table existed prices as it did then, and says so in
+    ``assumed``: the rule then has no source, so the costing is illustrative.
     """
     if book.has("vat_recovery", applicant):
         row = fetch(("project", "applicant"), "vat_recovery", applicant, priced_on)
         return row is not None and row.recovers_vat
     recovers = applicant in BEFORE_VAT_RECOVERY
-    warnings.append(
+    assumed.append(
         f"illustrative: the rate tables do not say whether a {applicant} applicant recovers the VAT it pays "
         f"(no [[vat_recovery]] row in tax.toml), so it is taken to {'recover' if recovers else 'not recover'} it, "
         "as before the rule was in the tables; add a row for each kind of applicant, with its source"

@@ -77,7 +77,7 @@ def vat_applies(vat_position: str) -> bool:
 
 def funder_contribution(
     price_by_heading: Mapping[str, Decimal], vat_by_heading: Mapping[str, Decimal], funder: Funder,
-    share: FunderShare | None, recovers_vat: bool = False,
+    share: FunderShare | None, *, recovers_vat: bool = False,
 ) -> tuple[Decimal, Decimal]:
     """(What the funder pays, the flat indirect costs it adds), from its rules in the tables,
     given each of its headings' price (VAT included) and VAT.
@@ -90,7 +90,7 @@ def funder_contribution(
     """
     if share is None or funder.direct_commission:
         return ZERO, ZERO
-    with_vat = counts_vat(funder, recovers_vat)
+    with_vat = counts_vat(funder, recovers_vat=recovers_vat)
     contribution = ZERO
     base = ZERO
     for heading in funder.headings:
@@ -110,7 +110,7 @@ they did, with a warning): the kinds of applicant the calculator then took to re
 The rule itself is data: ``tax.toml``'s ``[[vat_recovery]]`` rows, each with its source."""
 
 
-def counts_vat(funder: Funder, recovers_vat: bool) -> bool:
+def counts_vat(funder: Funder, *, recovers_vat: bool) -> bool:
     """Whether the funder's rules count a line's VAT in what they pay: all of it, or only
     VAT the applicant cannot recover (``recovers_vat``: it can)."""
     return funder.vat == "all" or (funder.vat == "irrecoverable" and not recovers_vat)

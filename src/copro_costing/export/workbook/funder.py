@@ -101,4 +101,4 @@ def vat_counts(costing: Costing) -> bool:
     with the applicant's VAT recovery as the costing read it from the rate tables."""
     from ...pricing.policy import counts_vat
 
-    return counts_vat(costing.funder, costing.recovers_vat)
+    return counts_vat(costing.funder, recovers_vat=costing.recovers_vat)
