@@ -68,11 +68,17 @@ class InputError(Exception):
 
 def did_you_mean(given: str, known: Iterable[str]) -> str:
     """``; did you mean 'x'? (known: a, b, c)`` for an unknown id or field; empty when nothing is known."""
-    import difflib
-
     names = sorted(dict.fromkeys(known))
     if not names:
         return ""
-    close = difflib.get_close_matches(given, names, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = close_match(given, names)
+    hint = f"; did you mean {close!r}?" if close else ""
     return f"{hint} (known: {', '.join(names)})"
+
+
+def close_match(given: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` that ``given`` most likely misspells, if any is close."""
+    import difflib
+
+    close = difflib.get_close_matches(given, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -3,7 +3,8 @@
 An item the tables have, none of whose rows is in force yet on the date, is named with
 the date its first row takes effect (it is not offered as a did-you-mean of itself); an
 item retired by then says so. An id the tables do not have at all still gets a
-did-you-mean, among the ids in force on the date. And every list of problems, whoever
+did-you-mean, among the ids in force on the date, or else the id it likely means with the date
+that one takes effect. And every list of problems, whoever
 found each one (the costing file's checks or the rate tables'), is in line order: on the
 command line, in the letter, the web API, the web form and the portfolio report.
 """
@@ -210,31 +211,45 @@ def test_a_service_retired_before_the_pricing_date_says_so(run, rates_copy, writ
 # --- an id the tables do not have: a did-you-mean among the ids in force on the date ------------------
 
 
-def test_an_unknown_id_is_offered_only_ids_in_force_on_the_date(run, write_spec, spec_toml, find_line):
-    # hotel-london takes effect on 2026-12-01: on 2026-04-01 it is not offered, a misspelling of it gets the
-    # four expense defaults in force; room-hyre still gets room-hire.
+def test_an_unknown_id_is_offered_ids_in_force_and_one_taking_effect_later_with_its_date(
+    run, write_spec, spec_toml, find_line
+):
+    # hotel-london takes effect on 2026-12-01: on 2026-04-01 a misspelling of it is offered it with that
+    # date, beside the four expense defaults in force; room-hyre gets room-hire, in force, as before.
     text = spec_toml('[[expenses]]\nitem = "Hotel"\ndefault = "hotel-londn"\nyear = 1\n'
                      '[[expenses]]\nitem = "Room"\ndefault = "room-hyre"\nyear = 1\n')
     path = write_spec(text)
     code, _, err = run("quote", path)
     assert code == 2
-    in_force = "(known: bsl-interpreter, coproducer-expenses, refreshments, room-hire)"
+    in_force = "bsl-interpreter, coproducer-expenses, refreshments, room-hire"
     assert printed_problems(err, path) == [
         f"{find_line(text, 'hotel-londn')}: expenses entry 1: default: unknown expense default 'hotel-londn': "
-        f"not in the rate tables {in_force}",
+        f"not in the rate tables; did you mean 'hotel-london'? (in force from 2026-12-01; in force on 2026-04-01: "
+        f"{in_force})",
         f"{find_line(text, 'room-hyre')}: expenses entry 2: default: unknown expense default 'room-hyre': "
-        f"not in the rate tables; did you mean 'room-hire'? {in_force}",
+        f"not in the rate tables; did you mean 'room-hire'? (known: {in_force})",
     ]
 
 
-def test_an_unknown_funder_when_no_funder_is_in_force_says_so(run, write_spec, spec_toml, find_line):
+def test_a_misspelt_funder_when_none_is_in_force_is_offered_the_one_it_means_with_its_date(
+    run, write_spec, spec_toml, find_line
+):
     text = spec_toml(funder="nihrr", priced_on="1991-01-01")
     path = write_spec(text)
     code, _, err = run("quote", path)
     assert code == 2
-    assert (f"{find_line(text, 'funder =')}: project.funder: unknown funder 'nihrr': not in the rate tables "
-            "(no funder is in force on 1991-01-01)") in printed_problems(err, path)
+    assert (f"{find_line(text, 'funder =')}: project.funder: unknown funder 'nihrr': not in the rate tables; "
+            "did you mean 'nihr'? (in force from 2024-07-01; in force on 1991-01-01: none)") in printed_problems(err, path)
     assert "(known: )" not in err
+
+
+def test_an_unknown_funder_like_none_in_the_tables_when_none_is_in_force_says_so(run, write_spec, spec_toml, find_line):
+    text = spec_toml(funder="zzz-trust", priced_on="1991-01-01")
+    path = write_spec(text)
+    code, _, err = run("quote", path)
+    assert code == 2
+    assert (f"{find_line(text, 'funder =')}: project.funder: unknown funder 'zzz-trust': not in the rate tables "
+            "(no funder is in force on 1991-01-01)") in printed_problems(err, path)
 
 
 # --- the web ---------------------------------------------------------------------------------------

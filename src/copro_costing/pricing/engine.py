@@ -15,7 +15,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Literal, TypeVar, overload
 
-from ..errors import InputError, Problem, RetiredError, did_you_mean, in_line_order
+from ..errors import InputError, Problem, RetiredError, close_match, did_you_mean, in_line_order
 from ..money import LIMIT, MoneyError, format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import (
@@ -112,6 +112,11 @@ class _Pricer:
                 known = self.book.keys_in_force(table, self.priced_on)
                 day = self.priced_on.isoformat()
                 hint = did_you_mean(key, known) or f" (no {SINGULAR.get(table, table)} is in force on {day})"
+                later = None if close_match(key, known) else close_match(key, self.book.keys(table))
+                if later is not None:  # the id it likely means has rates from a later date only
+                    first = self.book.versions(table, later)[0].effective.isoformat()
+                    hint = (f"; did you mean {later!r}? (in force from {first}; in force on {day}: "
+                            f"{', '.join(sorted(known)) or 'none'})")
             if table == "exchange_rates":
                 hint += "; or give exchange_rate and exchange_rate_source in [project]"
             self.problems.append(self.spec.problem(loc, f"{exc}{hint}"))
