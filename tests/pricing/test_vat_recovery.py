@@ -161,6 +161,17 @@ def test_bad_vat_recovery_rows_are_each_reported_with_file_and_line(rates_copy: 
     assert "recover the VAT they pay: nhs;" in err
 
 
+def test_a_misspelt_kind_is_one_problem_not_also_a_missing_row(rates_copy: Path, capsys):
+    path = rates_copy / "tax.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('applicant = "university"', 'applicant = "universty"'),
+                    encoding="utf-8")
+    assert main(["rates", "check", str(rates_copy), "--today", "2026-01-15"]) == 2
+    err = capsys.readouterr().err
+    assert "(got 'universty')" in err
+    assert "no [[vat_recovery]] row says" not in err
+    assert err.rstrip().endswith("1 problem")
+
+
 def test_a_kind_of_applicant_left_out_of_the_table_is_a_problem(rates_copy: Path, capsys):
     path = rates_copy / "tax.toml"
     text = path.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, close_match
 from ..tomlfile import LineIndex, field_path, problems_from, read_toml
 from .location import ENV_VAR, bundled_rates_dir, choose_rates  # noqa: F401 (ENV_VAR, bundled_rates_dir: re-exported)
 from .models import APPLICANTS, ROW_TYPES, Funder, FunderShare, RateBook, Row, Service
@@ -238,8 +238,10 @@ def vat_recovery_problems(
     entries = rows.get("vat_recovery", [])
     if not entries:
         return []
-    given = {row.key for row, _ in entries} | (also_known or {}).get("vat_recovery", set())
-    missing = [kind for kind in APPLICANTS if kind not in given]
+    unread = (also_known or {}).get("vat_recovery", set())  # rows that failed validation, reported already
+    given = {row.key for row, _ in entries} | unread
+    # A kind a misspelt row most likely meant ("universty") is that row's problem, not a second one.
+    missing = [kind for kind in APPLICANTS if kind not in given and close_match(kind, unread) is None]
     if not missing:
         return []
     return [entries[0][1].problem("applicant", (
