@@ -196,9 +196,14 @@ def test_a_workbook_cell_that_is_not_yes_or_no_is_refused_with_its_cell(rates_di
     column = "ABCDEFGHIJ"[header.index("recovers_vat")]
     assert [ws[f"{column}{r}"].value for r in range(2, ws.max_row + 1)] == ["no", "no", "no", "yes", "no"]
     ws[f"{column}3"] = "maybe"
+    ws[f"{column}4"] = 1
+    ws[f"{column}5"] = "Yes"  # the word, whatever its case
     wb.save(xlsx)
     assert main(["rates", "import", str(xlsx), str(rates_copy), "--today", "2026-01-15"]) == 2
-    assert f"{xlsx}:vat_recovery!{column}3: recovers_vat: expected true or false" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{xlsx}:vat_recovery!{column}3: recovers_vat: expected yes or no (got 'maybe')" in err
+    assert f"{xlsx}:vat_recovery!{column}4: recovers_vat: expected yes or no (got '1')" in err
+    assert f"!{column}5:" not in err and err.count(f"{xlsx}:") == 2  # each bad cell once, nothing else
 
 
 # --- the docs say what the tables hold ---------------------------------------------------------------

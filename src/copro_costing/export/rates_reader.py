@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from ..errors import Problem
 from ..money import LIMIT, places
 from ..ratebook.check import check_rows
-from ..ratebook.columns import Column, column_for, columns, unflatten
+from ..ratebook.columns import YES_NO, Column, column_for, columns, unflatten
 from ..ratebook.folder import KEY_FIELD
 from ..ratebook.models import ROW_TYPES, Row
 from ..tomlfile import problems_from
@@ -139,6 +139,11 @@ def _cell_value(cell: Any, col: Column) -> tuple[object, str | None]:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return None, f"expected a date as YYYY-MM-DD (got the number {value}); format the cell as a date"
         return value, None
+    if col.choices == YES_NO and not isinstance(value, bool):  # a yes-or-no field, in the words its cells offer
+        if isinstance(value, str) and value.strip().lower() in YES_NO:
+            return value.strip(), None
+        shown = format(cell_decimal(value), "f") if _is_number(value) else value
+        return None, f"expected yes or no (got {shown!r})"
     if col.kind in ("text", "choice"):
         if isinstance(value, float):
             return format(cell_decimal(value), "f"), None
