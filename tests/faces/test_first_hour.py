@@ -99,7 +99,7 @@ def test_every_command_says_which_rates_folder_it_used(run, command, rates_dir):
 def test_quote_says_which_rates_folder_it_used(run, examples_dir, rates_copy):
     code, _, err = run("quote", examples_dir / "hearing-checks.toml", "--rates", rates_copy)
     assert code == 0
-    assert f"using rates from {rates_copy} (given with --rates)" in err
+    assert f"using rates from {rates_copy} (given on the command line)" in err
 
 
 def test_the_environment_variable_points_every_command_at_one_folder(run, monkeypatch, rates_copy, append):

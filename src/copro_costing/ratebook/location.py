@@ -89,7 +89,7 @@ def _configured() -> Path | None:
 def choose_rates(folder: Path | str | None = None) -> RatesChoice:
     """The rates folder to use, and why (see the module notes for the order)."""
     if folder is not None:
-        return RatesChoice(Path(folder), "given with --rates")
+        return RatesChoice(Path(folder), "given on the command line")
     if env := os.environ.get(ENV_VAR):
         return RatesChoice(Path(env), f"set by {ENV_VAR}")
     if configured := _configured():
