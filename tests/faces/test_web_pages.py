@@ -265,6 +265,27 @@ def test_the_offer_and_the_guides_are_the_published_documents(client, book):
     assert client.get("/offer.xlsx").content[:2] == b"PK"
 
 
+@pytest.mark.parametrize("path", ["/offer", "/offer.md", "/offer.xlsx", "/guides", "/guides/nihr", "/guides/nihr.md"])
+def test_a_date_that_is_not_one_is_refused_not_replaced_by_today(client, path):
+    page = client.get(path, params={"on": "2026-13-01"})
+    assert page.status_code == 422
+    assert "on: expected a date as YYYY-MM-DD (got &#39;2026-13-01&#39;)" in page.text
+    assert "Traceback" not in page.text
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    ("/offer", "co-producer rate &#39;standard&#39; is not in force on 1991-01-01: its first row is in force from"),
+    ("/offer.md", "co-producer rate &#39;standard&#39; is not in force on 1991-01-01"),
+    ("/offer.xlsx", "co-producer rate &#39;standard&#39; is not in force on 1991-01-01"),
+    ("/guides/nihr", "funder &#39;nihr&#39; has no rates in force on 1991-01-01: its first row is in force from"),
+    ("/guides/nihr.md", "funder &#39;nihr&#39; has no rates in force on 1991-01-01"),
+])
+def test_a_date_before_the_rate_tables_begin_says_from_when_as_the_command_line_does(client, path, said):
+    page = client.get(path, params={"on": "1991-01-01"})
+    assert page.status_code == 404  # never a fault (500): nothing is in force to show
+    assert said in page.text and "<h1>Not found</h1>" in page.text
+
+
 def test_without_a_store_there_is_no_saving(rates_dir):
     client = TestClient(create_app(rates_dir))
     assert "Save this costing" not in client.get("/").text

@@ -21,10 +21,19 @@ router = APIRouter(include_in_schema=False)
 
 
 def _day(request: Request) -> date:
-    try:
-        return date.fromisoformat(request.query_params.get("on", ""))
-    except ValueError:
+    """The ``on`` date asked for (default today); a date that is not one is refused, not replaced."""
+    text = request.query_params.get("on", "").strip()
+    if not text:
         return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(422, f"on: expected a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def _not_in_force(exc: LookupError) -> HTTPException:
+    """Nothing to show on that date, in the command line's words (its first row's date, or a retirement)."""
+    return HTTPException(404, f"Nothing to show on that date: {exc.args[0] if exc.args else exc}.")
 
 
 def _attachment(content: bytes, media: str, name: str) -> Response:
@@ -36,8 +45,8 @@ async def offer_page(request: Request) -> Response:
     on = _day(request)
     try:
         doc = offer.offer_document(book(request), on, settings(request).locale)
-    except LookupError:
-        raise HTTPException(404, f"The rate tables have no offer in force on {on.isoformat()}.") from None
+    except LookupError as exc:
+        raise _not_in_force(exc) from None
     return page(request, "document.html", {"doc": doc, "on": on, "downloads": [
         ("Markdown", f"{root(request)}/offer.md?on={on.isoformat()}"),
         ("Excel workbook", f"{root(request)}/offer.xlsx?on={on.isoformat()}"),
@@ -46,7 +55,10 @@ async def offer_page(request: Request) -> Response:
 
 @router.get("/offer.md")
 async def offer_markdown(request: Request) -> Response:
-    text = offer.offer_markdown(book(request), _day(request), settings(request).locale)
+    try:
+        text = offer.offer_markdown(book(request), _day(request), settings(request).locale)
+    except LookupError as exc:
+        raise _not_in_force(exc) from None
     return _attachment(text.encode(), "text/markdown; charset=utf-8", "offer.md")
 
 
@@ -54,7 +66,10 @@ async def offer_markdown(request: Request) -> Response:
 async def offer_workbook(request: Request) -> Response:
     from ..export.offer_xlsx import write_offer_xlsx
 
-    the_offer = offer.build_offer(book(request), _day(request))
+    try:
+        the_offer = offer.build_offer(book(request), _day(request))
+    except LookupError as exc:
+        raise _not_in_force(exc) from None
 
     def write() -> bytes:
         with tempfile.TemporaryDirectory() as folder:
@@ -83,8 +98,8 @@ def _guide(request: Request, funder: str) -> document.Document:
         raise HTTPException(404, "There is no guide for that funder.")
     try:
         return guides.guide_document(rates, funder, _day(request), settings(request).locale)
-    except LookupError:
-        raise HTTPException(404, "That funder has no rules in force on that date.") from None
+    except LookupError as exc:
+        raise _not_in_force(exc) from None
 
 
 @router.get("/guides/{funder}.md")
