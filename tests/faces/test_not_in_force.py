@@ -231,6 +231,24 @@ def test_an_unknown_id_is_offered_ids_in_force_and_one_taking_effect_later_with_
     ]
 
 
+def test_a_misspelling_of_an_id_retired_before_the_date_is_not_offered_it_as_one_to_come(
+    run, rates_copy, write_spec, spec_toml, find_line
+):
+    retired_only = RETIRED_WORKSHOP.replace('id = "training-workshop"', 'id = "photo-voice-day"').replace(
+        "effective = 2027-03-01\nuntil = 2027-06-30\nreplaced_by = \"initial-consultation\"",
+        "effective = 2025-08-01\nuntil = 2026-06-30")
+    append_rows(rates_copy, "services.toml", retired_only)
+    text = spec_toml('[[services]]\nservice = "photo-voice-dy"\nquantity = 1\nyear = 1\n',
+                     client="external", priced_on="2026-09-01", start="2026-09-01", months=12)
+    path = write_spec(text)
+    code, _, err = run("quote", path, "--rates", rates_copy)
+    assert code == 2
+    (problem,) = printed_problems(err, path)
+    assert problem.startswith(f"{find_line(text, 'photo-voice-dy')}: services entry 1: service: unknown service "
+                              "'photo-voice-dy': not in the rate tables (known: ")
+    assert "photo-voice-day" not in problem and "in force from" not in problem
+
+
 def test_a_misspelt_funder_when_none_is_in_force_is_offered_the_one_it_means_with_its_date(
     run, write_spec, spec_toml, find_line
 ):

@@ -286,6 +286,18 @@ def test_a_date_before_the_rate_tables_begin_says_from_when_as_the_command_line_
     assert said in page.text and "<h1>Not found</h1>" in page.text
 
 
+def test_the_guides_for_a_date_keep_it_in_their_links_and_say_when_there_are_none(client):
+    listed = client.get("/guides", params={"on": "2025-01-01"}).text
+    assert 'href="/guides/nihr?on=2025-01-01"' in listed
+    assert 'href="/guides/nihr.md?on=2025-01-01"' in client.get("/guides/nihr", params={"on": "2025-01-01"}).text
+    assert "No funder has rules in force on 1991-01-01" in client.get("/guides", params={"on": "1991-01-01"}).text
+
+
+def test_a_long_date_that_is_not_one_is_shown_cut_short(client):
+    page = client.get("/offer", params={"on": "9" * 5000})
+    assert page.status_code == 422 and "9" * 41 not in page.text and "9" * 40 + "…" in page.text
+
+
 def test_without_a_store_there_is_no_saving(rates_dir):
     client = TestClient(create_app(rates_dir))
     assert "Save this costing" not in client.get("/").text

@@ -131,6 +131,8 @@ def test_the_rule_assumed_for_a_folder_without_the_table_makes_the_costing_illus
     assert costing.illustrative
     assert json.loads(costing.to_json())["rates"]["illustrative"] is True
     assert costing.assumed == tuple(w for w in costing.warnings if "[[vat_recovery]]" in w)
+    (rule,) = costing.assumed
+    assert f"Assumed: {rule}" in costing.to_text() and f"> Assumed: {rule}" in costing.to_markdown()
 
 
 # --- bad values: every problem, with its file and line ---------------------------------------------
@@ -172,6 +174,16 @@ def test_a_misspelt_kind_is_one_problem_not_also_a_missing_row(rates_copy: Path,
     assert err.rstrip().endswith("1 problem")
 
 
+def test_an_empty_table_says_it_may_be_left_out_instead(rates_copy: Path, capsys):
+    path = rates_copy / "tax.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text[: text.index("\n[[vat_recovery]]")] + "\n"
+    path.write_text(text.replace("\n[[vat]]", "vat_recovery = []\n\n[[vat]]", 1), encoding="utf-8")
+    assert main(["rates", "check", str(rates_copy), "--today", "2026-01-15"]) == 2
+    assert ("vat_recovery has no rows: give its rows, or leave the table out (costings then price as they did "
+            "before this table existed, marked illustrative)") in capsys.readouterr().err
+
+
 def test_a_kind_of_applicant_left_out_of_the_table_is_a_problem(rates_copy: Path, capsys):
     path = rates_copy / "tax.toml"
     text = path.read_text(encoding="utf-8")
@@ -204,6 +216,29 @@ def test_a_workbook_cell_that_is_not_yes_or_no_is_refused_with_its_cell(rates_di
     assert f"{xlsx}:vat_recovery!{column}3: recovers_vat: expected yes or no (got 'maybe')" in err
     assert f"{xlsx}:vat_recovery!{column}4: recovers_vat: expected yes or no (got '1')" in err
     assert f"!{column}5:" not in err and err.count(f"{xlsx}:") == 2  # each bad cell once, nothing else
+
+
+def test_yes_or_no_cells_anywhere_in_the_rates_workbook_say_so_once_each(rates_dir: Path, rates_copy: Path, tmp_path,
+                                                                          capsys):
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "rates.xlsx"
+    assert main(["rates", "export", str(xlsx), "--rates", str(rates_dir)]) == 0
+    wb = load_workbook(xlsx)
+    recovery, funders = wb["vat_recovery"], wb["funders"]
+    recovery_col = "ABCDEFGHIJ"[[c.value for c in recovery[1]].index("recovers_vat")]
+    recovery[f"{recovery_col}2"] = datetime(2026, 1, 1)  # a date where yes or no belongs
+    base = [c.value for c in funders[1]].index("headings.1.base") + 1
+    funders.cell(row=2, column=base).value = "maybe"  # a funder's heading: in the base of its indirect rate?
+    wb.save(xlsx)
+    assert main(["rates", "import", str(xlsx), str(rates_copy), "--today", "2026-01-15"]) == 2
+    err = capsys.readouterr().err
+    assert f"vat_recovery!{recovery_col}2: recovers_vat: expected yes or no (got '2026-01-01')" in err
+    assert "headings.1.base: expected yes or no (got 'maybe')" in err
+    # the funder whose cell is wrong is reported at that cell only, not also as unknown where its shares name it
+    assert err.count(f"{xlsx}:") == 2
 
 
 # --- the docs say what the tables hold ---------------------------------------------------------------

@@ -122,6 +122,12 @@ def _cell_value(cell: Any, col: Column) -> tuple[object, str | None]:
             f"this cell has a percentage format, so Excel holds {format(cell_decimal(value), 'f')} where it shows "
             f"a percentage: type 20 for 20%, not a percentage format (format the cell as a number)"
         )
+    if col.choices == YES_NO and not isinstance(value, bool):  # a yes-or-no field, in the words its cells offer
+        if isinstance(value, str) and value.strip().lower() in YES_NO:
+            return value.strip(), None
+        shown = (format(cell_decimal(value), "f") if _is_number(value)
+                 else value.date().isoformat() if isinstance(value, datetime) else value)
+        return None, f"expected yes or no (got {shown!r})"
     if isinstance(value, datetime) and col.kind != "date":
         value = value.date() if value.time() == datetime.min.time() else value
         return (value.isoformat() if col.kind in ("text", "choice") else value), None
@@ -139,11 +145,6 @@ def _cell_value(cell: Any, col: Column) -> tuple[object, str | None]:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return None, f"expected a date as YYYY-MM-DD (got the number {value}); format the cell as a date"
         return value, None
-    if col.choices == YES_NO and not isinstance(value, bool):  # a yes-or-no field, in the words its cells offer
-        if isinstance(value, str) and value.strip().lower() in YES_NO:
-            return value.strip(), None
-        shown = format(cell_decimal(value), "f") if _is_number(value) else value
-        return None, f"expected yes or no (got {shown!r})"
     if col.kind in ("text", "choice"):
         if isinstance(value, float):
             return format(cell_decimal(value), "f"), None
@@ -213,7 +214,9 @@ def _check_header(
         elif table == "services" and _EFFORT.match(head):
             found.append((c, Column(head, "number", dynamic=True)))
         elif table == "funders" and (match := _HEADING.match(head)):
-            found.append((c, Column(head, "choice" if match.group(2) else "text", dynamic=True)))
+            kind = match.group(2)  # headings.N (text), .category (a choice) or .base (yes or no)
+            found.append((c, Column(head, "choice" if kind else "text", YES_NO if kind == "base" else (),
+                                    dynamic=True)))
         else:
             unknown.append((c, head))
     missing = [n for n in static if n not in seen]
@@ -315,7 +318,10 @@ def _read_sheets(name: str, sheetnames: list[str], sheets: dict[str, Cells]) -> 
                     invalid[table].add(key.strip())
                 unread.add(table)
                 continue
-            if cell_problem_columns:
+            if cell_problem_columns:  # reported at its cells: known, so what names it is not also a problem
+                key = data.get(KEY_FIELD.get(table, "id"))
+                if isinstance(key, str):
+                    invalid[table].add(key.strip())
                 unread.add(table)
                 continue
             rows[table].append((row, where))

@@ -100,6 +100,7 @@ def to_text(costing: Costing, locale: str = "en_GB") -> str:
     if costing.illustrative:
         out.append("")
         out.append("WARNING: contains illustrative rates: confirm with finance before submitting.")
+        out += [f"Assumed: {rule}" for rule in costing.assumed]  # rules the rate tables do not give
     return "\n".join(out) + "\n"
 
 
@@ -115,6 +116,7 @@ def to_markdown(costing: Costing, locale: str = "en_GB") -> str:
     out = [f"# Co-production costing: {_md_cell(p.title)}", ""]
     if costing.illustrative:
         out += ["> **Contains illustrative rates: confirm with finance before submitting.**", ""]
+        out += [f"> Assumed: {_md_cell(rule)}" for rule in costing.assumed] + ([""] if costing.assumed else [])
     out += [
         f"- **Client:** {p.client}" + (f" ({_md_cell(p.organisation)})" if p.organisation else ""),
         f"- **Funder:** {_md_cell(costing.funder.name)}",

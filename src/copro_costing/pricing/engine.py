@@ -112,11 +112,12 @@ class _Pricer:
                 known = self.book.keys_in_force(table, self.priced_on)
                 day = self.priced_on.isoformat()
                 hint = did_you_mean(key, known) or f" (no {SINGULAR.get(table, table)} is in force on {day})"
-                later = None if close_match(key, known) else close_match(key, self.book.keys(table))
-                if later is not None:  # the id it likely means has rates from a later date only
-                    first = self.book.versions(table, later)[0].effective.isoformat()
-                    hint = (f"; did you mean {later!r}? (in force from {first}; in force on {day}: "
-                            f"{', '.join(sorted(known)) or 'none'})")
+                starts = {k: self.book.versions(table, k)[0].effective for k in self.book.keys(table)}
+                later = [k for k, first in starts.items() if first > self.priced_on]  # not retired ones: to come
+                meant = None if close_match(key, known) else close_match(key, later)
+                if meant is not None:  # the id it likely means has rates from a later date only
+                    hint = (f"; did you mean {meant!r}? (in force from {starts[meant].isoformat()}; in force on "
+                            f"{day}: {', '.join(sorted(known)) or 'none'})")
             if table == "exchange_rates":
                 hint += "; or give exchange_rate and exchange_rate_source in [project]"
             self.problems.append(self.spec.problem(loc, f"{exc}{hint}"))

@@ -44,7 +44,8 @@ KEY_FIELD = {"funder_shares": "funder", "vat_recovery": "applicant"}
 
 def empty_table_message(table: str) -> str:
     if table in OPTIONAL_TABLES:
-        return f"{table} has no rows: give its rows, or leave the table out (a folder without it prices as before)"
+        return (f"{table} has no rows: give its rows, or leave the table out (costings then price as they did "
+                "before this table existed, marked illustrative)")
     return f"{table} has no rows: every table needs at least one, or a costing that needs it cannot be priced"
 
 

@@ -28,7 +28,8 @@ def _day(request: Request) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(422, f"on: expected a date as YYYY-MM-DD (got {text!r})") from None
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise HTTPException(422, f"on: expected a date as YYYY-MM-DD (got {shown!r})") from None
 
 
 def _not_in_force(exc: LookupError) -> HTTPException:
@@ -89,7 +90,9 @@ async def guide_list(request: Request) -> Response:
             funders.append((key, rates.funder(key, on).name))
         except LookupError:
             continue
-    return page(request, "guides.html", {"funders": funders, "section": "guides"})
+    asked = "on" in request.query_params  # a date asked for is kept in the links; today's is the default
+    return page(request, "guides.html", {"funders": funders, "section": "guides", "on": on.isoformat(),
+                                         "query": f"?on={on.isoformat()}" if asked else ""})
 
 
 def _guide(request: Request, funder: str) -> document.Document:
@@ -110,6 +113,7 @@ async def guide_markdown(request: Request, funder: str) -> Response:
 
 @router.get("/guides/{funder}")
 async def guide_page(request: Request, funder: str) -> Response:
-    doc = _guide(request, funder)
-    return page(request, "document.html", {"doc": doc, "on": _day(request), "section": "guides",
-                                           "downloads": [("Markdown", f"{root(request)}/guides/{funder}.md")]})
+    doc, on = _guide(request, funder), _day(request)
+    return page(request, "document.html", {"doc": doc, "on": on, "section": "guides", "downloads": [
+        ("Markdown", f"{root(request)}/guides/{funder}.md?on={on.isoformat()}"),
+    ]})

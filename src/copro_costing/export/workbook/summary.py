@@ -150,7 +150,9 @@ def write_summary(ctx: Context) -> None:
     wide(put("SHA-256 of the rates in force"), 1, c.stamp.sha256)
     t(ws, put("copro-costing version"), 1, __version__)
     wide(put("Illustrative rates used"), 1,
-         "yes: see the Rates sheet; confirm with finance before submitting" if c.illustrative else "no")
+         ("yes: see the Rates sheet" + ("; a rule the rate tables do not give was assumed (see Warnings)"
+                                        if c.assumed else "") + "; confirm with finance before submitting")
+         if c.illustrative else "no")
     if c.warnings:
         put()
         put("Warnings", s.section)
