@@ -23,14 +23,14 @@ HORIZON_CHARITY_SHARE = """
 [[funder_shares]]
 funder = "horizon-europe"
 applicant = "charity"
-effective = 2024-01-01
+effective = 2025-01-01
 directly_incurred = 100
 directly_allocated = 100
 indirect = 100
 exception = 100
 source = "Test share: a charity funded at 100%"
 """
-"""A Horizon Europe share for charities (the bundled tables give universities' only)."""
+"""A newer version of the bundled Horizon Europe share for charities, with a confirmed source."""
 
 CHARITY_RECOVERS_VAT = """
 [[vat_recovery]]

@@ -34,7 +34,7 @@ def horizon(spec_toml, applicant: str, body: str = HORIZON_EXPENSE, **changes: s
 
 @pytest.fixture
 def charity_shared(rates_copy: Path) -> Path:
-    """The bundled tables, with a Horizon Europe share for charities."""
+    """The bundled tables, with a newer, confirmed version of the Horizon Europe share for charities."""
     append_rows(rates_copy, "funders.toml", HORIZON_CHARITY_SHARE)
     return rates_copy
 
@@ -272,3 +272,15 @@ def test_the_workbooks_rates_sheet_shows_the_rule_and_its_source(quote, spec_tom
     (shown,) = [r for r in sheet.iter_rows(values_only=True) if r[0] == "VAT recovery"]
     assert shown[1:3] == ("university", "University applicants do not recover the VAT they pay")
     assert (shown[6], shown[7]) == (row.source, "yes")  # its source, and illustrative
+
+
+@pytest.mark.parametrize("applicant", ["nhs", "charity", "public-body", "business"])
+def test_every_kind_of_applicant_can_cost_a_horizon_europe_bid_on_the_bundled_tables(quote, spec_toml, applicant):
+    costing = quote(horizon(spec_toml, applicant))
+    share = [row for table, row in costing.rates_used if table == "funder_shares"]
+    assert [row.applicant for row in share] == [applicant]
+    assert costing.illustrative and share[0].illustrative  # the unit's reading of the funding rates, to confirm
+    # Only the business recovers VAT, so only its contribution leaves the VAT out.
+    assert costing.totals.funder_contribution == (
+        costing.totals.price - costing.totals.vat if applicant == "business" else costing.totals.price
+    ) + costing.totals.indirect
