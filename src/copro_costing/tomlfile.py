@@ -41,6 +41,15 @@ def _split_key(text: str) -> list[str]:
     return [part.strip().strip('"') for part in text.split(".")]
 
 
+def toml_lines(text: str) -> list[str]:
+    """The lines of TOML text as the parser counts them: ended by LF or CRLF only, since a
+    string may hold U+0085 or U+2028, which :meth:`str.splitlines` would also split at."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 _NORMAL, _BASIC, _LITERAL, _ML_BASIC, _ML_LITERAL = range(5)
 
 
@@ -96,7 +105,7 @@ class LineIndex:
         counts: dict[tuple[str, ...], int] = {}
         current: Loc = ()
         state = _NORMAL
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in enumerate(toml_lines(text), start=1):
             starts_inside_string = state != _NORMAL
             state = _scan(raw, state)
             if starts_inside_string:
@@ -178,7 +187,7 @@ def _could_nest_too_deep(text: str) -> bool:
     return text.count("[") + text.count("{") + text.count(".") >= MAX_DEPTH
 
 
-def _depth_problem(data: dict[str, Any], text: str, index: LineIndex, name: str) -> Problem | None:
+def depth_problem(data: dict[str, Any], text: str, index: LineIndex, name: str) -> Problem | None:
     """The first value nested deeper than MAX_DEPTH in ``data`` (read from ``text``), located; None when there is none."""
     if not _could_nest_too_deep(text) or _deepest(data) <= MAX_DEPTH:  # every costing and rates file
         return None
@@ -194,10 +203,10 @@ def _depth_problem(data: dict[str, Any], text: str, index: LineIndex, name: str)
     return None
 
 
-def _deep_line(text: str) -> int | None:
+def deep_line(text: str) -> int | None:
     """The line where brackets first open more than MAX_DEPTH deep (strings not counted)."""
     depth, state = 0, _NORMAL
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(toml_lines(text), start=1):
         for ch in raw if state == _NORMAL else "":
             if ch in "[{":
                 depth += 1
@@ -220,13 +229,13 @@ def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
             line = int(m.group(1))
             message = message[: m.start()].strip()
         elif m := re.search(r"\(at end of document\)", message):
-            line = max(1, len(text.splitlines()))
+            line = max(1, len(toml_lines(text)))
             message = message[: m.start()].strip() + " at the end of the file"
         raise InputError([Problem(name, line, "", f"TOML syntax error: {message}")]) from None
     except RecursionError:
-        raise InputError([Problem(name, _deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
+        raise InputError([Problem(name, deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
     index = LineIndex(text)
-    if problem := _depth_problem(data, text, index, name):
+    if problem := depth_problem(data, text, index, name):
         raise InputError([problem])
     return data, index
 

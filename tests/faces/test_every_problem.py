@@ -97,12 +97,13 @@ def test_the_web_api_answers_the_same_problems_for_the_file_and_for_its_json(run
     ]
     assert [f"{p['line']}: {p['field']}: {p['message']}" for p in problems] == printed_problems(err, path)
 
-    as_json = json.dumps(tomllib.loads(BID), default=str)  # the same costing as JSON: no lines to name
+    as_json = json.dumps(tomllib.loads(BID), default=str, indent=2)  # the same costing as JSON, lines of its own
     answer = api.post("/api/quote", content=as_json, headers={"content-type": "application/json"})
     assert answer.status_code == 422
-    assert [(p["field"], p["message"]) for p in answer.json()["problems"]] == [
-        (p["field"], p["message"]) for p in problems
-    ]
+    in_json = answer.json()["problems"]
+    assert [(p["field"], p["message"]) for p in in_json] == [(p["field"], p["message"]) for p in problems]
+    lines = [p["line"] for p in in_json]
+    assert None not in lines and lines == sorted(lines)  # each at its own line of the JSON, in document order
 
 
 def test_the_portfolio_report_lists_the_same_problems_for_the_file(run, tmp_path, write_spec):

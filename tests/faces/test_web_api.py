@@ -98,6 +98,48 @@ def test_a_json_syntax_error_names_its_line(client):
     assert problem["line"] == 2 and problem["message"].startswith("JSON syntax error")
 
 
+JSON_BID = """{
+  "project": {
+    "title": "Council co-evaluation",
+    "client": "external",
+    "funder": "nihrr",
+    "start": "2027-01-01",
+    "months": 24,
+    "priced_on": "2026-11-01"
+  },
+  "services": [
+    {"service": "co-evaluation-day", "quantity": 10, "years": [1, 2]},
+    {"service": "training-worshop",
+     "quantity": -1,
+     "year": 1}
+  ],
+  "involvement": [
+    {"activity": "Panel", "people": 6, "sessions": 4, "hours": 2, "year": 3, "tier": "gold"}
+  ]
+}"""
+
+
+def test_problems_in_a_json_body_name_their_lines_in_document_order(client, find_line):
+    answer = client.post("/api/quote", content=JSON_BID, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert [(p["line"], p["field"]) for p in answer.json()["problems"]] == [
+        (find_line(JSON_BID, '"nihrr"'), "project.funder"),
+        (find_line(JSON_BID, '"training-worshop"'), "services entry 2: service"),
+        (find_line(JSON_BID, '"quantity": -1'), "services entry 2: quantity"),
+        (find_line(JSON_BID, '"tier": "gold"'), "involvement entry 1: year"),
+        (find_line(JSON_BID, '"tier": "gold"'), "involvement entry 1: tier"),
+    ]
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_json_nested_deeper_than_any_costing_is_a_problem_not_a_fault(client, depth):
+    body = '{"project": ' + "[" * depth + "]" * depth + "}"
+    answer = client.post("/api/quote", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    (problem,) = answer.json()["problems"]
+    assert problem["line"] == 1 and problem["message"] == "values are nested more than 32 deep"
+
+
 def test_a_toml_syntax_error_names_its_line(client):
     answer = client.post("/api/quote", content="[project]\ntitle = \n", headers=TOML)
     assert answer.status_code == 422

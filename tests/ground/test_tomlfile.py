@@ -175,3 +175,16 @@ def test_a_file_cannot_nest_deeper_than_its_brackets_braces_and_dots_allow(data)
 def test_values_nested_past_the_limit_are_found_however_they_are_written(text):
     with pytest.raises(InputError, match="nested more than 32 deep"):
         parse_toml(text, "deep.toml")
+
+
+def test_a_string_holding_a_unicode_line_separator_does_not_shift_later_lines():
+    # U+2028 and U+0085 may sit inside a TOML string; only LF (or CRLF) ends a line.
+    from copro_costing.pricing.spec import parse_spec
+
+    for newline in ("\n", "\r\n"):
+        text = newline.join(['[project]', 'title = "a\u2028b\x85c"', 'client = "internall"', ""])
+        data, index = parse_toml(text, "x.toml")
+        with pytest.raises(InputError) as caught:
+            parse_spec(data, "x.toml", index)
+        (client,) = [p for p in caught.value.problems if p.field == "project.client"]
+        assert client.line == 3

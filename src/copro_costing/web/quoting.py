@@ -8,16 +8,15 @@ what ``copro-costing quote -o costing.xlsx`` writes for the same costing file.
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..jsonfile import parse_json
 from ..pricing.costing import Costing
 from ..pricing.engine import estimate
 from ..pricing.problems import checked_spec, every_problem
@@ -125,16 +124,11 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError.one(origin, f"not UTF-8 text ({exc.reason})") from None
-    lines: LineIndex | None = None
+    lines: LineIndex
     if media in TOML_TYPES:
         data, lines = parse_toml(text, origin)
     else:
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InputError([Problem(origin, exc.lineno, "", f"JSON syntax error: {exc.msg}")]) from None
-        if not isinstance(data, dict):
-            raise InputError.one(origin, "expected a JSON object with a \"project\" table, like a costing file")
+        data, lines = parse_json(text, origin)
     try:
         return parse_spec(data, origin, lines)
     except InputError as exc:
