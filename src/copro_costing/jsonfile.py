@@ -16,14 +16,19 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import InputError, Problem
-from .tomlfile import MAX_DEPTH, LineIndex, Loc, deep_line, depth_problem
+from .tomlfile import MAX_DEPTH, LineIndex, Loc, deep_line, depth_problem, field_path, long_number_problem, normalise
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+', re.DOTALL)
 """A JSON string (escapes included), a structural character, a line end, or a bare value."""
 
 
 class JsonLineIndex(LineIndex):
-    """Maps field paths of a JSON document to the 1-based line where each was written."""
+    """Maps field paths of a JSON document to the 1-based line where each was written
+    (and, in ``repeated``, each key written a second time in one object, at its own line)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.repeated: list[tuple[Loc, int]] = []
 
     def _scan_text(self) -> None:
         text, self._text = self._text or "", None
@@ -55,7 +60,12 @@ class JsonLineIndex(LineIndex):
             if frame is not None and frame[0] == "object" and frame[2] is None:  # a key
                 key = _key(token)
                 frame[2] = key
-                self._lines.setdefault((*frame[1], key), line)
+                where = (*frame[1], key)
+                if where in self._lines and frame[3] is not None and key in frame[3]:
+                    self.repeated.append((where, line))
+                self._lines.setdefault(where, line)
+                if frame[3] is not None:
+                    frame[3].add(key)
                 expecting_value = False
                 continue
             if not expecting_value:
@@ -64,9 +74,9 @@ class JsonLineIndex(LineIndex):
             if frame is not None and frame[0] == "list":
                 self._lines.setdefault(path, line)
             if token == "{":
-                stack.append(["object", path, None])
+                stack.append(["object", path, None, set()])  # the keys this object has had
             elif token == "[":
-                stack.append(["list", path, 0])
+                stack.append(["list", path, 0, None])
             expecting_value = token in "{["
 
 
@@ -78,14 +88,45 @@ def _key(token: str) -> str:
     return value if isinstance(value, str) else token
 
 
+class _Repeated(Exception):
+    """A key written twice in one object (the standard parser would keep the last silently)."""
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        raise _Repeated
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def parse_json(text: str, name: str) -> tuple[dict[str, Any], JsonLineIndex]:
-    """Parse a JSON costing (an object, like a costing file) with exact decimals; raise InputError naming the line."""
+    """Parse a JSON costing (an object, like a costing file) with exact decimals; raise InputError naming the line.
+
+    A key written twice in one object is refused, as TOML refuses it: the standard parser
+    would silently keep the last. A byte-order mark and old Mac line ends are read as in TOML.
+    """
+    text = normalise(text)
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, object_pairs_hook=_refuse_repeats, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(name, exc.lineno, "", f"JSON syntax error: {exc.msg}")]) from None
     except RecursionError:  # nested far deeper than any costing: the parser's stack ran out
         raise InputError([Problem(name, deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
+    except _Repeated:
+        index = JsonLineIndex(text)
+        index.line(())  # scans the text
+        raise InputError([Problem(name, line, field_path(loc), "written twice: give each key once in its object")
+                          for loc, line in index.repeated]) from None
+    except ValueError as exc:
+        if "is not a number JSON allows" in str(exc):
+            found = re.search(r"(?<![\w\"])-?(NaN|Infinity)\b", text)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise InputError([Problem(name, line, "", f"JSON syntax error: {exc}")]) from None
+        raise InputError([long_number_problem(text, name)]) from None
     if not isinstance(data, dict):
         raise InputError.one(name, "expected a JSON object with a \"project\" table, like a costing file")
     index = JsonLineIndex(text)

@@ -151,7 +151,7 @@ def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
     return parse_toml(text, name)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     """A byte-order mark is dropped; a file with old Mac line ends (CR only) gets LF ones."""
     text = text.removeprefix("\ufeff")
     if "\r" in text and "\n" not in text:
@@ -218,8 +218,15 @@ def deep_line(text: str) -> int | None:
     return None
 
 
+def long_number_problem(text: str, name: str) -> Problem:
+    """A number with more digits than Python reads (4300), at its line: no costing or rate needs one."""
+    found = re.search(r"\d{4301,}", text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    return Problem(name, line, "", "a number is far too long (over 4300 digits): type the figure itself")
+
+
 def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
-    text = _normalise(text)
+    text = normalise(text)
     try:
         data = tomli.loads(text, parse_float=Decimal)
     except tomli.TOMLDecodeError as exc:
@@ -234,6 +241,8 @@ def parse_toml(text: str, name: str) -> tuple[dict[str, Any], LineIndex]:
         raise InputError([Problem(name, line, "", f"TOML syntax error: {message}")]) from None
     except RecursionError:
         raise InputError([Problem(name, deep_line(text), "", f"values are nested more than {MAX_DEPTH} deep")]) from None
+    except ValueError:  # not a syntax error: a whole number too long for Python to read (over 4300 digits)
+        raise InputError([long_number_problem(text, name)]) from None
     index = LineIndex(text)
     if problem := depth_problem(data, text, index, name):
         raise InputError([problem])

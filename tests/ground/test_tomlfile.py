@@ -188,3 +188,10 @@ def test_a_string_holding_a_unicode_line_separator_does_not_shift_later_lines():
             parse_spec(data, "x.toml", index)
         (client,) = [p for p in caught.value.problems if p.field == "project.client"]
         assert client.line == 3
+
+
+def test_a_number_too_long_for_python_is_a_problem_at_its_line_not_a_fault():
+    with pytest.raises(InputError) as caught:
+        parse_toml("[project]\nmonths = " + "1" * 5000 + "\n", "x.toml")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.message) == (2, "a number is far too long (over 4300 digits): type the figure itself")
