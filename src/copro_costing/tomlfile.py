@@ -135,9 +135,18 @@ class LineIndex:
         return None
 
 
+def not_utf8(start: bytes, exc: UnicodeDecodeError) -> str:
+    """Why text that begins ``start`` could not be read as UTF-8, naming UTF-16 (which editors on Windows write)."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "saved as UTF-16 text: save it as UTF-8 (in most editors: Save as, Encoding: UTF-8)"
+    return f"not UTF-8 text ({exc.reason})"
+
+
 def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], LineIndex]:
     """Parse a TOML file with exact decimals; raise InputError naming file and line."""
     name = display or str(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # reading a pipe would wait for ever
+        raise InputError.one(name, "expected a file, found a pipe or device")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -145,7 +154,7 @@ def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
     except IsADirectoryError:
         raise InputError.one(name, "expected a file, found a folder") from None
     except UnicodeDecodeError as exc:
-        raise InputError.one(name, f"not UTF-8 text ({exc.reason})") from None
+        raise InputError.one(name, not_utf8(path.read_bytes()[:4], exc)) from None
     except OSError as exc:
         raise InputError.one(name, f"cannot read ({exc.strerror})") from None
     return parse_toml(text, name)

@@ -361,3 +361,26 @@ def test_serve_listens_only_on_this_machine_unless_told(monkeypatch, tmp_path):
     assert calls["host"] == "127.0.0.1" and calls["port"] == 8000
     assert store.is_dir()
     assert cli.main(["serve", "--store", str(tmp_path / "no" / "such")]) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_named_pipe_given_as_the_costing_file_is_refused_not_waited_on(run, tmp_path):
+    fifo = tmp_path / "bid.toml"
+    os.mkfifo(fifo)
+    code, out, err = run("quote", fifo)
+    assert code == 2 and out == ""
+    assert f"{fifo}: expected a file, found a pipe or device" in err
+
+
+def test_a_costing_file_saved_as_utf16_says_so(run, write_spec, spec_toml):
+    path = write_spec("")
+    path.write_bytes(spec_toml().encode("utf-16"))
+    code, _, err = run("quote", path)
+    assert code == 2 and f"{path}: saved as UTF-16 text: save it as UTF-8" in err
+
+
+def test_an_output_whose_extension_names_another_format_is_refused(run, examples_dir, tmp_path):
+    out = tmp_path / "costing.xlsx"
+    code, _, err = run("quote", examples_dir / "hearing-checks.toml", "-o", out, "--format", "csv")
+    assert code == 2 and not out.exists()
+    assert "the extension .xlsx is for xlsx but --format is csv" in err

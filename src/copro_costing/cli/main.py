@@ -167,8 +167,15 @@ def _book(folder: Path | None) -> RateBook:
 def _output_format(
     args: argparse.Namespace, formats: Sequence[str], extensions: dict[str, str], default: str
 ) -> str:
-    """--format if given, else the format named by -o's extension, else ``default``."""
+    """--format if given, else the format named by -o's extension, else ``default``;
+    an extension naming another format than --format is refused, not written over."""
     if args.format:
+        named = extensions.get(args.output.suffix.lower()) if args.output is not None else None
+        if named is not None and named != args.format:
+            raise UsageError(
+                f"{args.output}: the extension {args.output.suffix} is for {named} but --format is {args.format}: "
+                "leave out --format, or give -o a name that ends as that format does"
+            )
         return str(args.format)
     if args.output is not None:
         fmt = extensions.get(args.output.suffix.lower())

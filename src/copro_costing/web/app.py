@@ -29,7 +29,7 @@ from ..money import DEFAULT_LOCALE, format_money
 from ..ratebook.folder import load_rates
 from ..ratebook.models import RateBook
 from .security import BodyLimit, SecurityHeaders, new_secret
-from .store import Store
+from .store import Store, StoreUnavailable
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("copro_costing.web")
@@ -140,6 +140,13 @@ def create_app(rates: Path | str | None = None, store: Path | str | None = None,
             return JSONResponse({"detail": "the rate tables have problems; the unit has been told"}, status_code=503)
         return page(request, "error.html", {"status": 503, "detail": "The rate tables have problems, so nothing "
                     "can be priced until the unit fixes them (`copro-costing rates check` lists them)."}, 503)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        log.error("the store of saved costings cannot be used: %s", exc)
+        return page(request, "error.html", {"status": 503, "detail": "The saved costings cannot be reached just now, "
+                    "so nothing was saved or opened by this request; the unit has been told. What you typed is still "
+                    "in the form: go back to keep it, or download the costing file."}, 503)
 
     @app.exception_handler(Exception)
     async def fault(request: Request, exc: Exception) -> Response:

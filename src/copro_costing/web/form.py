@@ -186,7 +186,7 @@ def from_form(values: Mapping[str, Any]) -> FormState:
         for f in fields:
             getattr(state, table)[f.name] = _text(values.get(f"{table}.{f.name}"))
     for section in SECTIONS:
-        indexes = sorted({int(m[1]) for name in values if (m := re.match(rf"^{section}\.(\d+)\.", name))})
+        indexes = sorted({int(m[1]) for name in values if (m := re.match(rf"^{section}\.([0-9]{{1,4}})\.", name))})
         for i in indexes[:MAX_ROWS]:
             row = blank_row(section)
             for f in ROW_FIELDS[section]:
@@ -198,7 +198,7 @@ def from_form(values: Mapping[str, Any]) -> FormState:
             else:
                 checked = values.get(f"{section}.{i}.years") or []
                 row["years"] = {int(v) for v in ([checked] if isinstance(checked, str) else checked)
-                                if str(v).isdigit() and 1 <= int(v) <= MAX_YEARS}
+                                if re.fullmatch(r"[0-9]{1,2}", str(v)) and 1 <= int(v) <= MAX_YEARS}
             state.rows[section].append(row)
     return state
 
@@ -222,7 +222,10 @@ _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 def typed(kind: Kind, text: str) -> object:
     """The value a costing file would hold for ``text``: a number, a date, or (if it is neither) the text."""
     if kind == "int" and _INT.match(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python reads: the field's own check says what it expects
+            return text
     if kind in ("int", "decimal") and _DECIMAL.match(text):
         try:
             return Decimal(text)

@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..pricing.catalogue import catalogue
 from ..pricing.problems import checked_spec
 from ..ratebook.models import RateBook
-from ..tomlfile import parse_toml
+from ..tomlfile import not_utf8, parse_toml
 from .app import book, page, root, settings, templates
 from .form import (
     ADD_LABELS,
@@ -46,6 +46,11 @@ from .store import NotFound, Store, Version
 
 router = APIRouter(include_in_schema=False)
 FORM_ID = "costing-form"
+
+
+MAX_FIELDS = 20_000
+"""Controls a submitted form may hold: the form at its largest (MAX_ROWS rows in each section,
+ten project years) is under half of this; the body limit (1 MB) bounds it again."""
 
 
 def form_values(form: FormData) -> dict[str, Any]:
@@ -140,13 +145,13 @@ async def blank_form(request: Request) -> Response:
 @router.post("/")
 async def submit(request: Request) -> Response:
     """Every button of the form: recalculate, add or remove a row, download, save."""
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     state = from_form(form_values(form))
     action = str(form.get("action") or "recalculate")
     if match := re.fullmatch(r"add-(services|involvement|expenses)", action):
         if len(state.rows[match[1]]) < MAX_ROWS:
             state.rows[match[1]].append(blank_row(match[1]))
-    elif match := re.fullmatch(r"remove-(services|involvement|expenses)-(\d+)", action):
+    elif match := re.fullmatch(r"remove-(services|involvement|expenses)-([0-9]{1,4})", action):
         rows = state.rows[match[1]]
         if int(match[2]) < len(rows):
             del rows[int(match[2])]
@@ -181,7 +186,7 @@ def save(request: Request, form: FormData, outcome: Outcome) -> Response:
 @router.post("/preview")
 async def preview(request: Request) -> Response:
     """What the script shows as the user types: the totals and the problems, rendered by the server."""
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     state = from_form(form_values(form))
     rates = book(request)
     outcome = price_form(state, rates)  # like /api/quote: a millisecond or two, in the event loop
@@ -199,7 +204,7 @@ async def preview(request: Request) -> Response:
 @router.post("/upload")
 async def upload(request: Request) -> Response:
     """Fill the form from a costing file, to go on editing it; its problems are shown by their fields."""
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     sent = form.get("costing_file")
     if not isinstance(sent, UploadFile) or not sent.filename:
         return form_page(request, Outcome(blank_state()), 422, "Choose a costing file (.toml) to open.")
@@ -213,10 +218,15 @@ async def open_text(request: Request, content: bytes, name: str, costing_id: str
         text = content.decode("utf-8")
         data, lines = parse_toml(text, name)
     except UnicodeDecodeError as exc:
-        problem = InputError.one(name, f"not UTF-8 text ({exc.reason})").problems
+        problem = InputError.one(name, not_utf8(content[:4], exc)).problems
         return form_page(request, Outcome(blank_state(), problems=tuple(_summary_only(problem))), 422)
     except InputError as exc:
         return form_page(request, Outcome(blank_state(), problems=tuple(_summary_only(exc.problems))), 422)
+    if too_many := [f"{len(data[s])} {s} entries" for s in SECTIONS
+                    if isinstance(data.get(s), list) and len(data[s]) > MAX_ROWS]:
+        problem = InputError.one(name, f"the form holds at most {MAX_ROWS} entries of each kind and this file has "
+                                 f"{' and '.join(too_many)}: price it with copro-costing quote").problems
+        return form_page(request, Outcome(blank_state(), problems=tuple(_summary_only(problem))), 422)
     state = from_data(data, costing_id)
 
     def check() -> Outcome:

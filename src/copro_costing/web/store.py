@@ -27,6 +27,10 @@ FILE = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)--v(?P<number>\d{3,})\.toml
 MAX_ID = 60
 
 
+class StoreUnavailable(Exception):
+    """The folder of saved costings cannot be read or written (moved, deleted, not permitted)."""
+
+
 class NotFound(LookupError):
     """No saved costing (or version) by that name."""
 
@@ -76,7 +80,7 @@ def latest_versions(folder: Path | str) -> list[Path]:
     """The newest saved version of each costing in ``folder``, by costing id."""
     newest: dict[str, tuple[int, Path]] = {}
     for path in Path(folder).iterdir():
-        if match := FILE.match(path.name):
+        if (match := FILE.match(path.name)) and path.is_file():
             number = int(match["number"])
             if number > newest.get(match["id"], (0, path))[0]:
                 newest[match["id"]] = (number, path)
@@ -121,6 +125,8 @@ class Store:
             except FileExistsError:  # someone else saved this costing at the same moment
                 number += 1
                 continue
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot write {path}: {exc.strerror or exc}") from None
             return self._version(costing_id, number, path)
 
     def costings(self) -> list[SavedCosting]:
@@ -146,11 +152,19 @@ class Store:
         raise NotFound(f"{costing_id} version {number}")
 
     def _scan(self, costing_id: str | None = None) -> list[Version]:
+        """Every saved version (of ``costing_id``): regular files named as versions, nothing else."""
+        try:
+            paths = list(self.folder.iterdir())
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot read {self.folder}: {exc.strerror or exc}") from None
         out = []
-        for path in self.folder.iterdir():
+        for path in paths:
             match = FILE.match(path.name)
-            if match and (costing_id is None or match["id"] == costing_id):
-                out.append(self._version(match["id"], int(match["number"]), path))
+            if match and (costing_id is None or match["id"] == costing_id) and path.is_file():
+                try:
+                    out.append(self._version(match["id"], int(match["number"]), path))
+                except FileNotFoundError:  # removed since the folder was read
+                    continue
         return out
 
     def _version(self, costing_id: str, number: int, path: Path) -> Version:
