@@ -384,3 +384,10 @@ def test_an_output_whose_extension_names_another_format_is_refused(run, examples
     code, _, err = run("quote", examples_dir / "hearing-checks.toml", "-o", out, "--format", "csv")
     assert code == 2 and not out.exists()
     assert "the extension .xlsx is for xlsx but --format is csv" in err
+
+
+def test_a_date_that_is_written_right_but_is_no_day_says_so(run, examples_dir, capsys):
+    with pytest.raises(SystemExit) as stopped:  # a command-line mistake: argparse's usage line, exit 2
+        run("portfolio", examples_dir / "portfolio", "--from", "2026-02-30")
+    assert stopped.value.code == 2
+    assert "argument --from: not a day of the calendar (got '2026-02-30')" in capsys.readouterr().err

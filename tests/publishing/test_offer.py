@@ -308,3 +308,10 @@ def test_the_guides_vat_section_follows_the_vat_rules(book):
     assert 'vat_position = "collaborator"' in section and 'vat_position = "overseas-business"' in section
     assert "follow that service's VAT category" in section
     assert "is not on its own a reason for no VAT" in section
+
+
+def test_the_guide_for_a_direct_commission_is_titled_as_one(book):
+    from copro_costing.publishing.guides import guide_document
+
+    doc = guide_document(book, "none", date(2026, 11, 1))
+    assert doc.title == "Costing co-production for a direct commission (no funder: the client pays)"

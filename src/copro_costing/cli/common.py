@@ -4,6 +4,7 @@ file so that every problem in it is reported in one run."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,8 @@ def date_arg(text: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise argparse.ArgumentTypeError(f"not a day of the calendar (got {text!r})") from None
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
     if message := date_rule_message(day):
         raise argparse.ArgumentTypeError(message)

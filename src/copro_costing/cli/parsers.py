@@ -40,7 +40,7 @@ def _rates_parser(commands: argparse._SubParsersAction, rates_help: str) -> None
     show.add_argument("--rates", type=Path, metavar="DIR", help=rates_help)
 
     diff = sub.add_parser("diff", help="what changed between the rates in force on two dates",
-                          description="Compare the rates in force on two dates: item, field, old, new, change in %%.")
+                          description="Compare the rates in force on two dates: item, field, old, new, change in per cent.")
     diff.add_argument("--from", dest="from_date", type=_date, required=True, metavar="DATE")
     diff.add_argument("--to", dest="to_date", type=_date, metavar="DATE", help="default today")
     diff.add_argument("folder", type=Path, nargs="?", metavar="DIR", help=folder_help)

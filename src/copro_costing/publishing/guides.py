@@ -68,7 +68,9 @@ def guide_document(book: RateBook, funder_id: str, on: date, locale: str = "en_G
     ]
     if figures.illustrative:
         blocks.insert(warn_at, illustrative_note("figures"))
-    return Document(f"Costing co-production into a {funder.name} application", tuple(blocks), figures.illustrative)
+    title = ("Costing co-production for a direct commission (no funder: the client pays)" if funder.direct_commission
+             else f"Costing co-production into a {funder.name} application")
+    return Document(title, tuple(blocks), figures.illustrative)
 
 
 INVOLVE_CHECKLIST = (
