@@ -141,7 +141,14 @@ _UNSTORABLE = re.compile(_CONTROL.pattern[:-1] + _NONCHARACTER.pattern[1:])
 """Either kind in one search: every text field of every file is checked."""
 
 
+MAX_TEXT = 10_000
+"""Longest text a field may hold: far more than any note or title, and well within a
+spreadsheet cell (32,767 UTF-16 units, which Excel and openpyxl would cut it to)."""
+
+
 def _printable(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"is too long: at most {MAX_TEXT:,} characters (got {len(value):,})")
     if _UNSTORABLE.search(value) is None:
         return value
     if match := _CONTROL.search(value):

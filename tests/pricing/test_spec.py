@@ -399,3 +399,15 @@ def test_given_the_rate_tables_load_spec_names_what_they_see_with_the_files_own_
 def test_given_the_rate_tables_a_file_without_mistakes_loads_as_it_does_without_them(examples_dir, book):
     path = examples_dir / "hearing-checks.toml"
     assert load_spec(path, rates=book) == load_spec(path)
+
+
+def test_a_text_too_long_for_a_spreadsheet_cell_is_refused_at_its_line(write_spec, spec_toml, where, find_line):
+    from copro_costing.fields import MAX_TEXT
+
+    text = spec_toml(extra=f'organisation = "{"x" * (MAX_TEXT + 1)}"')
+    with pytest.raises(InputError) as caught:
+        load_spec(write_spec(text))
+    (problem,) = caught.value.problems
+    assert str(problem) == (where(find_line(text, "organisation ="), "project.organisation")
+                            + f"is too long: at most {MAX_TEXT:,} characters (got {MAX_TEXT + 1:,})")
+    assert MAX_TEXT * 2 <= 32_767  # even all in characters of two UTF-16 units, it fits a spreadsheet cell
