@@ -628,3 +628,13 @@ def test_toml_to_xlsx_to_toml_is_lossless(book: RateBook):
         assert again.fingerprint(day) == book.fingerprint(day)
 
 
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_named_pipe_given_as_the_workbook_is_refused_not_waited_on(rates: Path, tmp_path: Path, capsys):
+    import os
+
+    fifo = tmp_path / "rates.xlsx"
+    os.mkfifo(fifo)
+    assert main(["rates", "import", str(fifo), str(rates)]) == 2
+    assert f"{fifo}: expected a file, found a pipe or device" in capsys.readouterr().err

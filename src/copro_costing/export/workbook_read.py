@@ -39,6 +39,8 @@ class UnreadableWorkbook(Exception):
 
 
 def _scan_parts(path: Path) -> None:
+    if path.exists() and not path.is_file() and not path.is_dir():  # reading a pipe would wait for ever
+        raise UnreadableWorkbook("expected a file, found a pipe or device")
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
