@@ -143,7 +143,7 @@ _UNSTORABLE = re.compile(_CONTROL.pattern[:-1] + _NONCHARACTER.pattern[1:])
 
 MAX_TEXT = 10_000
 """Longest text a field may hold: far more than any note or title, and well within a
-spreadsheet cell (32,767 UTF-16 units, which Excel and openpyxl would cut it to)."""
+spreadsheet cell (32,767 UTF-16 units, beyond which a spreadsheet cuts it short)."""
 
 
 def _printable(value: str) -> str:
