@@ -391,3 +391,25 @@ def test_a_date_that_is_written_right_but_is_no_day_says_so(run, examples_dir, c
         run("portfolio", examples_dir / "portfolio", "--from", "2026-02-30")
     assert stopped.value.code == 2
     assert "argument --from: not a day of the calendar (got '2026-02-30')" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    (["--host", "garbage!!"], "--host: cannot listen on 'garbage!!'"),
+    (["--root-path", "calc"], "--root-path: must start with / (got 'calc'), for example /costing"),
+])
+def test_serve_refuses_an_address_it_cannot_serve_before_it_starts(run, options, said):
+    pytest.importorskip("uvicorn")
+    code, out, err = run("serve", *options)
+    assert code == 2 and said in err and "serving the calculator" not in out
+
+
+def test_serve_on_a_port_in_use_says_so(run):
+    pytest.importorskip("uvicorn")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run("serve", "--port", port)
+    assert code == 2 and f"--port: cannot listen on 127.0.0.1:{port}:" in err

@@ -196,6 +196,8 @@ def _quote(args: argparse.Namespace) -> int:
     fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o costing.xlsx")
+    if fmt == "xlsx" and args.output.suffix.lower() not in ("", ".xlsx"):
+        raise UsageError(f"{args.output}: a workbook is written as .xlsx: give -o a name ending .xlsx")
     if args.output is not None:
         _check_output(args.output)
     book, spec = _both(lambda: _book(args.rates), lambda: read_spec(args.spec, args.rates))

@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
         args.store.mkdir()
     if not 0 < args.port < 65536:
         raise InputError([Problem("--port", None, "", f"must be a port number from 1 to 65535 (got {args.port})")])
+    root = args.root_path.strip()
+    if root and not root.startswith("/"):
+        raise InputError([Problem("--root-path", None, "", f"must start with / (got {root!r}), for example /costing")])
+    args.root_path = root.rstrip("/")
+    _check_address(args.host, args.port)
     from ..ratebook.folder import load_rates
 
     load_rates(args.rates)  # every problem in the rate tables now, not on the first request
@@ -77,3 +82,22 @@ def run(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level="info", server_header=False)
     return 0
+
+
+def _check_address(host: str, port: int) -> None:
+    """That ``host`` names this machine and ``port`` is free, said as a problem with the option, before serving."""
+    import socket
+
+    from ..errors import InputError, Problem
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise InputError([Problem("--host", None, "", f"cannot listen on {host!r}: {reason}")]) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: a port just freed is free
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError([Problem("--port", None, "", f"cannot listen on {host}:{port}: {exc.strerror}")]) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,24 @@ from .record import Record
 from .report import Report, rate_str
 
 
+def _day(name: str, value: date | str | None) -> date | None:
+    """A date argument, given as a date or as its ISO text (``"2026-08-01"``)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{name}: expected a date as YYYY-MM-DD (got {value!r})") from None
+    raise TypeError(f"{name}: expected a date, such as date(2026, 8, 1) or \"2026-08-01\" (got {type(value).__name__})")
+
+
 def portfolio(
     paths: Iterable[Path | str] | Path | str,
     *,
-    rates: RateBook | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    rates: RateBook | Path | str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
     keep_going: bool = False,
     today: date | None = None,
     jobs: int | None = 1,
@@ -45,11 +57,15 @@ def portfolio(
     that asks for them keeps its own work under ``if __name__ == "__main__":`` (a notebook
     needs nothing).
     """
-    from ..ratebook.folder import load_rates
+    from ..ratebook.folder import as_book
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    book = rates if rates is not None else load_rates()
+    date_from, date_to = _day("date_from", date_from), _day("date_to", date_to)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs: expected a whole number of processes, 1 or more, or None for one per processor "
+                         f"(got {jobs!r})")
+    book = as_book(rates)
     reading = read_records(paths, book, date_from=date_from, date_to=date_to, today=today, jobs=jobs)
     if reading.left_out and not keep_going:
         raise InputError(reading.problems)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..money import ZERO, format_money
 from .costing import Costing
+from .spec import Spec
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,6 +96,10 @@ def compare(*costings: Costing, labels: Sequence[str] | None = None) -> Comparis
     """Compare costings side by side; labels default to client and funder of each."""
     if len(costings) < 2:
         raise ValueError("compare needs at least two costings")
+    for n, c in enumerate(costings, start=1):
+        if not isinstance(c, Costing):
+            hint = ": estimate() it first" if isinstance(c, Spec) else ""
+            raise TypeError(f"compare: argument {n} is a {type(c).__name__}, not a Costing{hint}")
     if len({c.currency for c in costings}) > 1:
         raise ValueError("compare costings in one currency: give each the same currency (and exchange rate)")
     if labels is None:

@@ -340,9 +340,11 @@ class Costing:
         return text
 
     def to_excel(self, path: Path | str, locale: str = "en_GB") -> Path:
-        """Write the costing workbook (live formulas) atomically; returns the path."""
+        """Write the costing workbook (live formulas) atomically; returns the path (named ``.xlsx``, or with no extension)."""
         from ..export.xlsx import write_workbook
 
+        if Path(path).suffix.lower() not in ("", ".xlsx"):  # another format's name: not a workbook named .csv
+            raise ValueError(f"{path}: a costing workbook is written as .xlsx (got {Path(path).suffix})")
         return write_workbook(self, Path(path), locale=locale)
 
     # Jupyter. pandas and matplotlib come with the optional "notebook" extra.

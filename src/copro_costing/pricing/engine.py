@@ -13,11 +13,12 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from operator import itemgetter
+from pathlib import Path
 from typing import Literal, TypeVar, overload
 
 from ..errors import InputError, Problem, RetiredError, close_match, did_you_mean, in_line_order
 from ..money import LIMIT, MoneyError, format_money
-from ..ratebook.folder import load_rates
+from ..ratebook.folder import as_book
 from ..ratebook.models import (
     SINGULAR,
     Applicant,
@@ -138,13 +139,15 @@ def _heading_mistakes(funder: Funder) -> tuple[str, ...]:
     return found[1]
 
 
-def estimate(spec: Spec, rates: RateBook | None = None, *, today: date | None = None) -> Costing:
-    """Price ``spec`` with ``rates`` (default: the bundled or configured rate tables).
+def estimate(spec: Spec, rates: RateBook | Path | str | None = None, *, today: date | None = None) -> Costing:
+    """Price ``spec`` with ``rates`` (a RateBook or a rates folder; default: the bundled or configured tables).
 
     The pricing date is ``spec.project.priced_on``, else ``today`` (default: the current
     date). Raises InputError listing every problem found.
     """
-    book = rates if rates is not None else load_rates()
+    if not isinstance(spec, Spec):
+        raise TypeError(f"estimate: expected a Spec (read a costing file with load_spec(path)), got {type(spec).__name__}")
+    book = rates if isinstance(rates, RateBook) else as_book(rates)
     project = spec.project
     priced_on = project.priced_on or today or date.today()
     problems: list[Problem] = year_problems(spec)  # also for specs built in code

@@ -320,7 +320,7 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>", lines: LineIndex | 
     return spec
 
 
-def load_spec(path: Path | str, rates: RateBook | None = None) -> Spec:
+def load_spec(path: Path | str, rates: RateBook | Path | str | None = None) -> Spec:
     """Read a costing TOML file into a Spec; InputError lists every mistake of the file's own.
 
     With ``rates``, a file with mistakes also gets, in the same error, what those rate
@@ -330,9 +330,10 @@ def load_spec(path: Path | str, rates: RateBook | None = None) -> Spec:
     path = Path(path)
     data, lines = read_toml(path, str(path))
     if rates is not None:
+        from ..ratebook.folder import as_book
         from .problems import checked_spec  # it prices salvaged specs, so it imports this module
 
-        return checked_spec(data, str(path), lines, rates)
+        return checked_spec(data, str(path), lines, as_book(rates))
     return parse_spec(data, str(path), lines)
 
 

@@ -251,6 +251,17 @@ def vat_recovery_problems(
     ))]
 
 
+
+def as_book(rates: RateBook | Path | str | None, what: str = "rates") -> RateBook:
+    """The rate book a library call was given: a RateBook, a rates folder's path (read
+    with :func:`load_rates`), or None for the bundled or configured tables."""
+    if rates is None or isinstance(rates, (str, Path)):
+        return load_rates(rates)
+    if isinstance(rates, RateBook):
+        return rates
+    raise TypeError(f"{what}: expected a RateBook from load_rates(DIR) or a rates folder's path "
+                    f"(got {type(rates).__name__})")
+
 _LOADED: dict[tuple[object, ...], RateBook] = {}
 
 
