@@ -28,7 +28,8 @@ def test_estimate_given_a_path_instead_of_a_spec_says_to_load_it(examples_dir):
 
 
 def test_rates_of_another_kind_are_named(examples_dir):
-    with pytest.raises(TypeError, match=r"rates: expected a RateBook from load_rates\(DIR\) or a rates folder's path \(got int\)"):
+    said = r"rates: expected a RateBook from load_rates\(DIR\) or a rates folder's path \(got int\)"
+    with pytest.raises(TypeError, match=said):
         estimate(load_spec(examples_dir / "hearing-checks.toml"), 42)
 
 
