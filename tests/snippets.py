@@ -49,3 +49,20 @@ year = 1
 heading = "Purchase costs - Equipment"
 """
 """One standard-rated expense under a Horizon Europe heading in the base of the flat 25%."""
+
+RETIRED_WORKSHOP = """
+[[services]]
+id = "training-workshop"
+name = "Co-production training workshop"
+description = "A retired version, to give the tables an end date."
+unit = "workshop"
+effective = 2027-03-01
+until = 2027-06-30
+replaced_by = "initial-consultation"
+internal_policy = "charge"
+effort = { co-production-officer = 1.0 }
+vat = "exempt"
+vat_source = "illustrative"
+source = "illustrative: a retirement"
+"""
+"""A version of the training workshop in force from 1 March to 30 June 2027, then retired."""

@@ -55,6 +55,15 @@ def resolve_target(path: Path | str) -> Path:
     return path
 
 
+def special_file(path: Path | str) -> bool:
+    """Whether ``path`` is a device, a pipe or a socket: not a file or folder to read (a pipe would wait for ever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing or unreadable: reading it says which
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def target_problem(path: Path | str) -> str | None:
     """Why ``path`` cannot be written, in words for a person; None when it can."""
     target = resolve_target(path)

@@ -24,6 +24,7 @@ from typing import Any
 import tomli
 from pydantic import BaseModel, ValidationError
 
+from .atomic import special_file
 from .errors import InputError, Problem, did_you_mean
 
 Loc = tuple[str | int, ...]
@@ -145,7 +146,7 @@ def not_utf8(start: bytes, exc: UnicodeDecodeError) -> str:
 def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], LineIndex]:
     """Parse a TOML file with exact decimals; raise InputError naming file and line."""
     name = display or str(path)
-    if path.exists() and not path.is_file() and not path.is_dir():  # reading a pipe would wait for ever
+    if special_file(path):
         raise InputError.one(name, "expected a file, found a pipe or device")
     try:
         text = path.read_text(encoding="utf-8")

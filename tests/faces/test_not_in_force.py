@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from snippets import INVOLVEMENT, append_rows
+from snippets import INVOLVEMENT, RETIRED_WORKSHOP, append_rows
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
@@ -155,23 +155,6 @@ effective = 2027-08-01
 hourly_rate = 40.00
 source = "illustrative: a tier paid from next year"
 """
-
-RETIRED_WORKSHOP = """
-[[services]]
-id = "training-workshop"
-name = "Co-production training workshop"
-description = "A retired version, to give the tables an end date."
-unit = "workshop"
-effective = 2027-03-01
-until = 2027-06-30
-replaced_by = "initial-consultation"
-internal_policy = "charge"
-effort = { co-production-officer = 1.0 }
-vat = "exempt"
-vat_source = "illustrative"
-source = "illustrative: a retirement"
-"""
-
 
 @pytest.fixture
 def later_rates(rates_copy: Path) -> Path:

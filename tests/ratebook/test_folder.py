@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from copro_costing import InputError, load_rates
 from copro_costing.ratebook.folder import ENV_VAR, bundled_rates_dir, default_rates_dir
 from copro_costing.ratebook.models import RateLookupError, fingerprint
+from snippets import RETIRED_WORKSHOP
 
 SERVICE_POLICIES = {
     "initial-consultation": "free",
@@ -203,22 +204,6 @@ source = "illustrative: a later version"
     assert newer.fingerprint(date(2027, 8, 1)) != book.fingerprint(date(2027, 8, 1))
 
 
-RETIRED_WORKSHOP = """
-[[services]]
-id = "training-workshop"
-name = "Co-production training workshop"
-description = "A retired version, to give the tables an end date."
-unit = "workshop"
-effective = 2027-03-01
-until = 2027-06-30
-replaced_by = "initial-consultation"
-internal_policy = "charge"
-effort = { co-production-officer = 1.0 }
-vat = "exempt"
-vat_source = "illustrative"
-source = "illustrative: a retirement"
-"""
-"""A version of the training workshop in force from 1 March to 30 June 2027, then retired."""
 
 
 def test_the_remembered_fingerprint_of_any_day_is_that_of_the_rows_in_force_that_day(rates_copy, append):

@@ -313,12 +313,8 @@ def _read_sheets(name: str, sheetnames: list[str], sheets: dict[str, Cells]) -> 
                     if column in cell_problem_columns:
                         continue
                     problems.append(Problem(f"{name}:{where.cell(column)}", None, column or problem.field, problem.message))
-                key = data.get(KEY_FIELD.get(table, "id"))
-                if isinstance(key, str):
-                    invalid[table].add(key.strip())
-                unread.add(table)
-                continue
-            if cell_problem_columns:  # reported at its cells: known, so what names it is not also a problem
+                row = None
+            if row is None or cell_problem_columns:  # reported already: what names the row is not also a problem
                 key = data.get(KEY_FIELD.get(table, "id"))
                 if isinstance(key, str):
                     invalid[table].add(key.strip())

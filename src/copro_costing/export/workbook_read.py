@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..atomic import special_file
+
 MAX_PART = 64 * 1024 * 1024
 """Largest XML part accepted (uncompressed bytes); a rates workbook's parts are kilobytes."""
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -39,7 +41,7 @@ class UnreadableWorkbook(Exception):
 
 
 def _scan_parts(path: Path) -> None:
-    if path.exists() and not path.is_file() and not path.is_dir():  # reading a pipe would wait for ever
+    if special_file(path):
         raise UnreadableWorkbook("expected a file, found a pipe or device")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -147,7 +147,7 @@ def estimate(spec: Spec, rates: RateBook | Path | str | None = None, *, today: d
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"estimate: expected a Spec (read a costing file with load_spec(path)), got {type(spec).__name__}")
-    book = rates if isinstance(rates, RateBook) else as_book(rates)
+    book = as_book(rates)
     project = spec.project
     priced_on = project.priced_on or today or date.today()
     problems: list[Problem] = year_problems(spec)  # also for specs built in code

@@ -22,7 +22,7 @@ from ..pricing.engine import estimate
 from ..pricing.problems import checked_spec, every_problem
 from ..pricing.spec import Spec, parse_spec
 from ..ratebook.models import RateBook
-from ..tomlfile import LineIndex, parse_toml
+from ..tomlfile import LineIndex, not_utf8, parse_toml
 from .form import ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, TABLE_FIELDS, FormState, control_for, to_data
 
 FORM_ORIGIN = "costing form"
@@ -123,7 +123,7 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError.one(origin, f"not UTF-8 text ({exc.reason})") from None
+        raise InputError.one(origin, not_utf8(body[:4], exc)) from None
     lines: LineIndex
     if media in TOML_TYPES:
         data, lines = parse_toml(text, origin)
