@@ -2,4 +2,5 @@
 
 from .cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a pricing process (spawned) imports it again
+    raise SystemExit(main())

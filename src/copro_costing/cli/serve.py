@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+MAX_PRICING_PROCESSES = 16
 NEEDS = ("fastapi", "jinja2", "uvicorn", "multipart")
 
 
@@ -33,6 +34,9 @@ def add_parser(commands: argparse._SubParsersAction, rates_help: str) -> None:
                        help="the path prefix a reverse proxy serves it under, e.g. /costing")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                        help="proxies trusted to set X-Forwarded-For and -Proto (default 127.0.0.1)")
+    serve.add_argument("--pricing-processes", type=int, default=None, metavar="N",
+                       help="processes that price API quotes while others wait (default: 1 where there are "
+                       "two processors or more, else 0: every quote priced by the server itself)")
     serve.set_defaults(run=run)
 
 
@@ -51,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         args.store.mkdir()
     if not 0 < args.port < 65536:
         raise InputError([Problem("--port", None, "", f"must be a port number from 1 to 65535 (got {args.port})")])
+    if args.pricing_processes is not None and not 0 <= args.pricing_processes <= MAX_PRICING_PROCESSES:
+        raise InputError([Problem("--pricing-processes", None, "", f"must be a whole number from 0 to "
+                                  f"{MAX_PRICING_PROCESSES} (got {args.pricing_processes})")])
     root = args.root_path.strip()
     if root and not root.startswith("/"):
         raise InputError([Problem("--root-path", None, "", f"must start with / (got {root!r}), for example /costing")])
@@ -66,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from ..web.app import create_app
+    from ..web.pricer import default_processes
 
-    app = create_app(args.rates, args.store)
+    processes = default_processes() if args.pricing_processes is None else args.pricing_processes
+    app = create_app(args.rates, args.store, pricing_processes=processes)
     import gc
 
     # Everything built so far (the app, its schemas, the rate tables) lives as long as the

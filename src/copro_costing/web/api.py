@@ -17,11 +17,10 @@ from ..errors import InputError, Problem, RateLookupError
 from ..money import money_str
 from ..pricing.catalogue import catalogue
 from ..pricing.policy import POLICY_WORDS
-from .app import book
-from .quoting import JSON_TYPES, TOML_TYPES, UnsupportedMedia, price, spec_from_body
+from .app import RatesBroken, book, settings
+from .quoting import JSON_TYPES, REQUEST_ORIGIN, TOML_TYPES
 
 router = APIRouter(prefix="/api", tags=["api"])
-REQUEST_ORIGIN = "request"
 
 PROBLEMS_SCHEMA = {
     "type": "object",
@@ -58,18 +57,17 @@ def problems_response(problems: tuple[Problem, ...] | list[Problem], status: int
 )
 async def quote(request: Request) -> Response:
     body = await request.body()
-    rates = book(request)
-    try:
-        spec = spec_from_body(body, request.headers.get("content-type", ""), REQUEST_ORIGIN, rates)
-        # Priced in the event loop: a quote is a millisecond or two of pure Python, which a
-        # thread would not run any sooner (the GIL) but would make wait longer to be scheduled.
-        text = price(spec, rates).to_json()
-    except UnsupportedMedia:
+    # In the event loop, or in a pricing process while other quotes wait (not a thread: a
+    # quote is pure Python, which the GIL would not let a thread run any sooner).
+    answer = await settings(request).pricer.quote(body, request.headers.get("content-type", ""), book(request))
+    if answer.kind == "json":
+        return Response(answer.text, media_type="application/json")
+    if answer.kind == "media":
         kinds = ", ".join(TOML_TYPES[:1] + JSON_TYPES)
         return JSONResponse({"detail": f"send the costing file as {kinds}"}, status_code=415)
-    except InputError as exc:
-        return problems_response(exc.problems)
-    return Response(text, media_type="application/json")
+    if answer.kind == "rates":
+        raise RatesBroken(InputError(list(answer.problems)))
+    return problems_response(answer.problems)
 
 
 @router.get("/services", summary="The service catalogue, priced per unit")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import InputError
 from ..money import DEFAULT_LOCALE, format_money
-from ..ratebook.folder import load_rates
 from ..ratebook.models import RateBook
+from .pricer import QuotePricer
+from .quoting import WatchedRates
 from .security import BodyLimit, SecurityHeaders, new_secret
 from .store import Store, StoreUnavailable
 
@@ -36,32 +38,23 @@ log = logging.getLogger("copro_costing.web")
 SECRET_VARIABLE = "COPRO_COSTING_SECRET"
 
 
-RATES_CHECKED_EVERY = 1.0
-"""Seconds between looks at the rate files' dates: an update is served within a second."""
-
-
 @dataclass(frozen=True)
 class Settings:
-    """What one running calculator serves: which rate tables, which store, and its CSRF secret."""
+    """What one running calculator serves: which rate tables, which store, its CSRF secret, and its quote pricer."""
 
     rates: Path | None
     store: Store | None
     secret: bytes
     locale: str = DEFAULT_LOCALE
-    _checked: list[Any] = field(default_factory=lambda: [None, -RATES_CHECKED_EVERY], repr=False, compare=False)
+    pricer: QuotePricer = field(default_factory=lambda: QuotePricer(None), compare=False)
+    _watched: WatchedRates = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_watched", WatchedRates(self.rates))
 
     def book(self) -> RateBook:
-        """The rate tables, read again only when their files change (so an update needs no restart).
-
-        The files' dates are looked at no more than once a second, not on every request;
-        tables with problems are never kept, so each request reports them until fixed.
-        """
-        held, when = self._checked
-        now = time.monotonic()
-        if held is None or now - when >= RATES_CHECKED_EVERY:
-            held = load_rates(self.rates)
-            self._checked[:] = [held, now]
-        return held
+        """The rate tables, read again only when their files change (so an update needs no restart)."""
+        return self._watched.book()
 
 
 class RatesBroken(Exception):
@@ -87,24 +80,39 @@ def templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-def create_app(rates: Path | str | None = None, store: Path | str | None = None, *, secret: bytes | None = None) -> FastAPI:
+def create_app(
+    rates: Path | str | None = None, store: Path | str | None = None, *, secret: bytes | None = None,
+    pricing_processes: int = 0,
+) -> FastAPI:
     """The calculator over the rates folder ``rates`` (default: configured or bundled), saving to ``store`` if given.
 
     ``secret`` signs the CSRF tokens; by default ``$COPRO_COSTING_SECRET``, else random
     (then forms open when the server restarts must be submitted again, which they say).
+    ``pricing_processes`` started with the server price API quotes while others wait
+    (:mod:`.pricer`); with none, every quote is priced in the event loop.
     """
     from . import api, documents, pages
 
     key = secret or os.environ.get(SECRET_VARIABLE, "").encode() or new_secret()
+    folder = Path(rates) if rates is not None else None
+    pricer = QuotePricer(folder, pricing_processes)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await pricer.start()
+        try:
+            yield
+        finally:
+            await pricer.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="copro-costing calculator", version=__version__,
         description="Price a costing file exactly as `copro-costing quote --format json` does.",
         docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",  # the docs pages would load from a CDN
     )
     app.state.settings = Settings(
-        rates=Path(rates) if rates is not None else None,
-        store=Store(store) if store is not None else None,
-        secret=key,
+        rates=folder, store=Store(store) if store is not None else None, secret=key, pricer=pricer,
     )
     env = Jinja2Templates(directory=str(HERE / "templates"))
     env.env.autoescape = True  # every user text is escaped

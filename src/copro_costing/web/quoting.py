@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from ..errors import InputError, Problem
 from ..jsonfile import parse_json
@@ -21,17 +23,43 @@ from ..pricing.costing import Costing
 from ..pricing.engine import estimate
 from ..pricing.problems import checked_spec, every_problem
 from ..pricing.spec import Spec, parse_spec
+from ..ratebook.folder import load_rates
 from ..ratebook.models import RateBook
 from ..tomlfile import LineIndex, not_utf8, parse_toml
 from .form import ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, TABLE_FIELDS, FormState, control_for, to_data
 
 FORM_ORIGIN = "costing form"
+REQUEST_ORIGIN = "request"
+"""What a problem in an API request's body names as its file."""
 TOML_TYPES = ("application/toml", "text/toml", "application/x-toml")
 JSON_TYPES = ("application/json",)
 
 
+RATES_CHECKED_EVERY = 1.0
+"""Seconds between looks at the rate files' dates: an update is served within a second."""
+
+
 class UnsupportedMedia(ValueError):
     """A request body that is neither TOML nor JSON."""
+
+
+class WatchedRates:
+    """The rate tables of a folder (None: configured or bundled), read again only when their files change.
+
+    The files' dates are looked at no more than once a second, not on every request;
+    tables with problems are never kept, so each request reports them until fixed.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._held: RateBook | None = None
+        self._when = -RATES_CHECKED_EVERY
+
+    def book(self) -> RateBook:
+        now = time.monotonic()
+        if self._held is None or now - self._when >= RATES_CHECKED_EVERY:
+            self._held, self._when = load_rates(self.folder), now
+        return self._held
 
 
 @dataclass(frozen=True)
@@ -135,6 +163,36 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
         if book is None:
             raise
         raise every_problem(exc, data, origin, lines, book) from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a quote request gets: the costing's JSON, every problem with the body, or that it is
+    neither TOML nor JSON; ``rates`` says the rate tables themselves have problems."""
+
+    kind: Literal["json", "problems", "media", "rates"]
+    text: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+def answer(body: bytes, content_type: str, book: RateBook) -> Answer:
+    """The answer to a quote request: exactly ``quote --format json`` for the costing file ``body``."""
+    try:
+        spec = spec_from_body(body, content_type, REQUEST_ORIGIN, book)
+        return Answer("json", price(spec, book).to_json())
+    except UnsupportedMedia:
+        return Answer("media")
+    except InputError as exc:
+        return Answer("problems", problems=tuple(exc.problems))
+
+
+def answer_watched(rates: WatchedRates, body: bytes, content_type: str) -> Answer:
+    """:func:`answer` with the tables as they are now; ``rates`` if they have problems."""
+    try:
+        book = rates.book()
+    except InputError as exc:
+        return Answer("rates", problems=tuple(exc.problems))
+    return answer(body, content_type, book)
 
 
 def data_from_toml(text: str, origin: str) -> dict:

@@ -1,0 +1,212 @@
+"""Quotes handed to a pricing process while others wait: the same answers as the server's own pricing."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from copro_costing import cli, load_rates
+from copro_costing.web.pricer import QuotePricer
+from copro_costing.web.pricing_process import PricingFault
+from copro_costing.web.quoting import Answer, answer
+
+TOML = "application/toml"
+BROKEN = b'[project]\ntitle = "A bid"\nclient = "everyone"\n'
+
+
+def until(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+async def until_ready(pricer: QuotePricer, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not pricer.ready():
+        assert time.monotonic() < deadline, "no pricing process became ready"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def bodies(examples_dir: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(examples_dir.glob("*.toml"))] + [BROKEN]
+
+
+async def together(pricer: QuotePricer, bodies: list[bytes], book) -> list[Answer]:
+    return list(await asyncio.gather(*(pricer.quote(body, TOML, book) for body in bodies)))
+
+
+def with_pricer(rates: Path, processes: int, scenario: Callable[[QuotePricer], Awaitable[None]]) -> None:
+    """Run ``scenario`` against a started pricer in one event loop, closing it after."""
+    async def run() -> None:
+        pricer = QuotePricer(rates, processes)
+        await pricer.start()
+        try:
+            await scenario(pricer)
+        finally:
+            await pricer.close()
+
+    asyncio.run(run())
+
+
+def test_quotes_asked_for_together_are_priced_by_the_pricing_process_to_the_same_answers(rates_dir, bodies):
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        got = await together(pricer, bodies, book)
+        assert got == [answer(body, TOML, book) for body in bodies]
+        assert pricer.handed_over == len(bodies)
+        assert [a.kind for a in got].count("json") == len(bodies) - 1
+        assert "project.client" in {p.field for p in got[-1].problems}
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_a_quote_asked_for_alone_is_priced_in_the_server(rates_dir, bodies):
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        for body in bodies:
+            assert await pricer.quote(body, TOML, book) == answer(body, TOML, book)
+        assert pricer.handed_over == 0
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_with_no_pricing_process_every_quote_is_priced_in_the_server(rates_dir, bodies):
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        assert not pricer.ready() and pricer.pids == []
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        assert pricer.handed_over == 0
+
+    with_pricer(rates_dir, 0, scenario)
+
+
+def test_a_pricing_process_that_dies_is_replaced_and_no_quote_is_lost(rates_dir, bodies):
+    book = load_rates(rates_dir)
+    expected = [answer(body, TOML, book) for body in bodies]
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        [first] = pricer.pids
+        os.kill(first, signal.SIGKILL)
+        assert await together(pricer, bodies, book) == expected  # priced in the server meanwhile
+        await until_ready(pricer)
+        assert pricer.pids != [first]
+        handed = pricer.handed_over
+        assert await together(pricer, bodies, book) == expected
+        assert pricer.handed_over == handed + len(bodies)
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_rate_tables_broken_after_the_start_are_reported_by_the_pricing_process_too(rates_copy, bodies):
+    book = load_rates(rates_copy)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        tax = rates_copy / "tax.toml"
+        tax.write_text(tax.read_text(encoding="utf-8").replace("percent = 20", 'percent = "twenty"', 1), "utf-8")
+        await asyncio.sleep(1.1)  # the process looks at the files' dates once a second, as the server does
+        got = await together(pricer, bodies[:2], book)
+        assert [a.kind for a in got] == ["rates", "rates"]
+        assert any(p.file.endswith("tax.toml") for p in got[0].problems)
+
+    with_pricer(rates_copy, 1, scenario)
+
+
+def test_a_fault_in_the_pricing_process_reaches_the_server_with_its_traceback(rates_dir):
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        [process] = pricer.running
+        with pytest.raises(PricingFault, match="AttributeError"):
+            await process.ask(b"", None)  # type: ignore[arg-type]  # no content type: a fault, not a mistake
+        assert process.ready  # and it goes on answering
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+# The server as it runs ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(port: int, body: bytes) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("POST", "/api/quote", body=body, headers={"content-type": TOML})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "service-manager"])
+def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(examples_dir, capsys, stop):
+    files = sorted(examples_dir.glob("*.toml"))
+    printed = {}
+    for path in files:
+        assert cli.main(["quote", str(path), "--format", "json"]) == 0
+        printed[path] = capsys.readouterr().out
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "copro_costing", "serve", "--port", str(port), "--pricing-processes", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    logged: list[str] = []
+    reading = threading.Thread(target=lambda: logged.extend(server.stdout), daemon=True)
+    reading.start()
+    try:
+        until(lambda: any("is ready" in line for line in logged), "serve's pricing process did not become ready")
+        got: dict[int, tuple[Path, tuple[int, str]]] = {}
+
+        def ask(i: int) -> None:
+            path = files[i % len(files)]
+            got[i] = (path, post(port, path.read_bytes()))
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(got) == 40
+        for path, (status, body) in got.values():
+            assert status == 200 and body == printed[path]
+    finally:
+        os.killpg(server.pid, stop)  # as Ctrl+C, or systemd stopping the service: every process at once
+        server.wait(30)
+        reading.join(10)
+    said = "".join(logged)
+    assert server.returncode in (0, -stop), said  # uvicorn ends by its signal, which systemd counts as clean
+    assert "Traceback" not in said and "starting another" not in said, said
+    answered = [line for line in logged if "the pricing processes answered" in line]
+    assert answered and int(answered[0].split("answered ")[1].split()[0]) > 0, said
+
+
+def test_serve_refuses_a_number_of_pricing_processes_it_cannot_start(run):
+    pytest.importorskip("uvicorn")
+    code, out, err = run("serve", "--pricing-processes", "-1")
+    assert code == 2 and "--pricing-processes: must be a whole number from 0 to 16 (got -1)" in err
+    assert "serving the calculator" not in out
