@@ -3,6 +3,7 @@
     python benchmarks/bench_web.py            # 2,000 requests per case
     python benchmarks/bench_web.py --quick    # 400 requests per case
     python benchmarks/bench_web.py --pricing-processes 0   # serve pricing every quote itself
+    python benchmarks/bench_web.py --compare  # serve as it starts, and with no pricing process, in the same rounds
 
 Starts ``copro-costing serve`` on a free port of this machine (a separate process, as in
 use), then sends a 20-line costing file to ``POST /api/quote`` from 1 and from 20
@@ -11,8 +12,9 @@ requests to ``GET /api/health`` (a fixed answer: the server's own overhead), in 
 rounds taken in turns (quote then health, then health then quote, ...), because the speed
 of a shared machine drifts by more than the figures compared. Prints p50 and p99 latency
 of each over all rounds, and the median of the rounds' ratios of quote to health; then the
-server's CPU time per request of each (Linux; its pricing process included), and what a quote's own work (reading,
-pricing, writing the JSON) costs in this process. Goals: p99 <= 100 ms at 20 clients,
+server's CPU time per request of each (Linux; its pricing process included), and what a
+quote's own work (reading, pricing, writing the JSON) costs in this process. With
+``--compare`` a second server, with no pricing process, is timed in the same rounds. Goals: p99 <= 100 ms at 20 clients,
 ratio <= 3x.
 
 A benchmark, not a test: figures depend on the machine. Nothing here is timed in CI.
@@ -200,12 +202,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--pricing-processes", type=int, metavar="N", help="passed to serve (default: serve's own)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also serve with no pricing process, timed in the same rounds")
     args = parser.parse_args()
     total = 400 if args.quick else 2000
-    port = free_port()
-    server = start_server(port, args.pricing_processes)
+    setups = {"serve": args.pricing_processes}
+    if args.compare:
+        setups["serve --pricing-processes 0"] = 0
+    servers = {name: (port := free_port(), start_server(port, processes)) for name, processes in setups.items()}
     try:
         body = COSTING.encode()
+        port = servers["serve"][0]
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("POST", "/api/quote", body=body, headers={"content-type": "application/toml"})
         answer = json.loads(conn.getresponse().read())
@@ -214,46 +221,58 @@ def main() -> None:
         assert lines == 20, lines
         print(f"POST /api/quote with a costing of {lines} lines (price {answer['totals']['price']} {answer['currency']}); "
               f"{total} requests per case after 100 to warm up.")
-        run(port, "POST", "/api/quote", body, 1, 100)
-        run(port, "GET", "/api/health", None, 1, 100)
-        print(f"{'clients':>7}  {'quote p50':>10}  {'quote p99':>10}  {'health p50':>10}  {'health p99':>10}  "
-              f"{'ratio p50':>9}  {'ratio p99':>9}")
-        cpu: dict[tuple[int, str], float] = {(c, n): 0.0 for c in (1, 20) for n in ("quote", "health")}
-        pricing: dict[tuple[int, str], float] = dict.fromkeys(cpu, 0.0)
+        for port, _ in servers.values():
+            run(port, "POST", "/api/quote", body, 1, 100)
+            run(port, "GET", "/api/health", None, 1, 100)
+        cases = [(name, kind) for name in servers for kind in ("quote", "health")]
+        cpu: dict[tuple[str, int, str], float] = {(n, c, k): 0.0 for n, k in cases for c in (1, 20)}
+        pricing: dict[tuple[str, int, str], float] = dict.fromkeys(cpu, 0.0)
+        rows: dict[tuple[str, int], str] = {}
         for clients in (1, 20):
-            quote: list[float] = []
-            health: list[float] = []
-            ratios: list[tuple[float, float]] = []
-            for turn in range(ROUNDS):  # in turns, so a change in the machine's speed falls on both
-                cases = [("quote", "POST", "/api/quote", body), ("health", "GET", "/api/health", None)]
+            latencies: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+            ratios: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
+            for turn in range(ROUNDS):  # in turns, so a change in the machine's speed falls on every case
                 got = {}
-                for name, method, path, data in cases if turn % 2 == 0 else cases[::-1]:
+                for name, kind in cases if turn % 2 == 0 else cases[::-1]:
+                    port, server = servers[name]
+                    method, path, data = ("POST", "/api/quote", body) if kind == "quote" else ("GET", "/api/health", None)
                     own, started = server_cpu(server.pid)
-                    got[name] = run(port, method, path, data, clients, total // ROUNDS)
+                    got[(name, kind)] = run(port, method, path, data, clients, total // ROUNDS)
                     own_after, started_after = server_cpu(server.pid)
-                    cpu[(clients, name)] += own_after - own + started_after - started
-                    pricing[(clients, name)] += started_after - started
-                quote += got["quote"]
-                health += got["health"]
-                ratios.append((percentile(got["quote"], 50) / percentile(got["health"], 50),
-                               percentile(got["quote"], 99) / percentile(got["health"], 99)))
-            q50, q99, h50, h99 = (percentile(quote, 50), percentile(quote, 99), percentile(health, 50),
-                                  percentile(health, 99))
-            r50, r99 = statistics.median(r for r, _ in ratios), statistics.median(r for _, r in ratios)
-            print(f"{clients:>7}  {q50:>8.2f}ms  {q99:>8.2f}ms  {h50:>8.2f}ms  {h99:>8.2f}ms  "
-                  f"{r50:>8.2f}x  {r99:>8.2f}x")
-        if os.path.exists(f"/proc/{server.pid}/stat"):
-            per = {key: seconds / (ROUNDS * (total // ROUNDS)) * 1000 for key, seconds in cpu.items()}
-            by_pricing = {key: seconds / (ROUNDS * (total // ROUNDS)) * 1000 for key, seconds in pricing.items()}
-            print("server CPU time per request (Linux), its pricing process included: " + "; ".join(
-                f"{c} client{'s' if c > 1 else ''}: quote {per[(c, 'quote')]:.2f} ms "
-                f"({by_pricing[(c, 'quote')]:.2f} ms of it in the pricing process), health {per[(c, 'health')]:.2f} ms"
-                for c in (1, 20)))
+                    cpu[(name, clients, kind)] += own_after - own + started_after - started
+                    pricing[(name, clients, kind)] += started_after - started
+                for case, values in got.items():
+                    latencies[case] += values
+                for name in servers:
+                    quote, health = got[(name, "quote")], got[(name, "health")]
+                    ratios[name].append((percentile(quote, 50) / percentile(health, 50),
+                                         percentile(quote, 99) / percentile(health, 99)))
+            for name in servers:
+                quote, health = latencies[(name, "quote")], latencies[(name, "health")]
+                r50 = statistics.median(r for r, _ in ratios[name])
+                r99 = statistics.median(r for _, r in ratios[name])
+                rows[(name, clients)] = (
+                    f"{clients:>7}  {percentile(quote, 50):>8.2f}ms  {percentile(quote, 99):>8.2f}ms  "
+                    f"{percentile(health, 50):>8.2f}ms  {percentile(health, 99):>8.2f}ms  {r50:>8.2f}x  {r99:>8.2f}x")
+        per_request = ROUNDS * (total // ROUNDS) / 1000
+        for name, (_, server) in servers.items():
+            if len(servers) > 1:
+                print(f"{name}:")
+            print(f"{'clients':>7}  {'quote p50':>10}  {'quote p99':>10}  {'health p50':>10}  {'health p99':>10}  "
+                  f"{'ratio p50':>9}  {'ratio p99':>9}")
+            for clients in (1, 20):
+                print(rows[(name, clients)])
+            if os.path.exists(f"/proc/{server.pid}/stat"):
+                print("server CPU time per request (Linux), its pricing process included: " + "; ".join(
+                    f"{c} client{'s' if c > 1 else ''}: quote {cpu[(name, c, 'quote')] / per_request:.2f} ms "
+                    f"({pricing[(name, c, 'quote')] / per_request:.2f} ms of it in the pricing process), "
+                    f"health {cpu[(name, c, 'health')] / per_request:.2f} ms" for c in (1, 20)))
         print(in_process(body))
         print(f"Goals: p99 <= {P99_GOAL_MS:.0f} ms at 20 clients; ratio <= {RATIO_GOAL:.0f}x.")
     finally:
-        server.terminate()
-        server.wait(10)
+        for _, server in servers.values():
+            server.terminate()
+            server.wait(10)
 
 
 if __name__ == "__main__":

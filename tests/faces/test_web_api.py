@@ -278,3 +278,25 @@ def test_an_update_to_the_rate_tables_is_served_within_a_second_without_a_restar
     clock[0] += 0.5
     after = client.post("/api/quote", content=body, headers=headers).json()["rates"]["sha256"]
     assert after != before
+
+
+def test_a_client_that_goes_away_mid_body_is_no_fault(rates_dir, caplog):
+    import asyncio
+
+    app = create_app(rates_dir)
+    sent: list[dict] = []
+    parts = iter([{"type": "http.request", "body": b"[project]\n", "more_body": True}, {"type": "http.disconnect"}])
+
+    async def receive() -> dict:
+        return next(parts)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/quote", "raw_path": b"/api/quote", "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/toml")], "client": ("127.0.0.1", 1), "server": ("x", 80)}
+    with caplog.at_level("INFO", logger="copro_costing.web"):
+        asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert "went away" in caplog.text and "unexpected error" not in caplog.text

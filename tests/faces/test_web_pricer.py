@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import os
 import signal
@@ -19,26 +20,33 @@ import pytest
 pytest.importorskip("fastapi")
 
 from copro_costing import cli, load_rates
+from copro_costing.web import pricer as pricer_module
 from copro_costing.web.pricer import QuotePricer
-from copro_costing.web.pricing_process import PricingFault
+from copro_costing.web.pricing_process import PricingFault, ProcessGone
 from copro_costing.web.quoting import Answer, answer
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="pricing processes are for POSIX systems")
 
 TOML = "application/toml"
 BROKEN = b'[project]\ntitle = "A bid"\nclient = "everyone"\n'
 
 
-def until(condition, what: str, seconds: float = 60) -> None:
+def until_sync(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.05)
 
 
-async def until_ready(pricer: QuotePricer, seconds: float = 60) -> None:
+async def until(condition: Callable[[], bool], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
-    while not pricer.ready():
-        assert time.monotonic() < deadline, "no pricing process became ready"
+    while not condition():
+        assert time.monotonic() < deadline, "waited for a pricing process in vain"
         await asyncio.sleep(0.05)
+
+
+async def until_ready(pricer: QuotePricer) -> None:
+    await until(pricer.ready)
 
 
 @pytest.fixture
@@ -53,7 +61,7 @@ async def together(pricer: QuotePricer, bodies: list[bytes], book) -> list[Answe
 def with_pricer(rates: Path, processes: int, scenario: Callable[[QuotePricer], Awaitable[None]]) -> None:
     """Run ``scenario`` against a started pricer in one event loop, closing it after."""
     async def run() -> None:
-        pricer = QuotePricer(rates, processes)
+        pricer = QuotePricer(processes)
         await pricer.start()
         try:
             await scenario(pricer)
@@ -75,6 +83,29 @@ def test_quotes_asked_for_together_are_priced_by_the_pricing_process_to_the_same
         assert "project.client" in {p.field for p in got[-1].problems}
 
     with_pricer(rates_dir, 1, scenario)
+
+
+def test_quotes_beyond_what_a_pricing_process_may_have_waiting_are_priced_in_the_server(rates_dir, bodies, monkeypatch):
+    monkeypatch.setattr(pricer_module, "MAX_WAITING", 3)
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        assert pricer.handed_over == 3
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_two_pricing_processes_share_the_quotes(rates_dir, bodies):
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until(lambda: all(p.ready for p in pricer.running) and len(pricer.running) == 2)
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        assert pricer.handed_over == len(bodies)
+
+    with_pricer(rates_dir, 2, scenario)
 
 
 def test_a_quote_asked_for_alone_is_priced_in_the_server(rates_dir, bodies):
@@ -100,17 +131,39 @@ def test_with_no_pricing_process_every_quote_is_priced_in_the_server(rates_dir, 
     with_pricer(rates_dir, 0, scenario)
 
 
+def test_quotes_given_up_while_handed_over_leave_the_others_their_own_answers(rates_dir, bodies):
+    book = load_rates(rates_dir)
+    many = bodies * 4
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        for _ in range(5):
+            tasks = [asyncio.create_task(pricer.quote(body, TOML, book)) for body in many]
+            await asyncio.sleep(0.002)
+            for task in tasks[1::3]:
+                task.cancel()  # as a client that goes away
+            for body, task in zip(many, tasks, strict=True):
+                with contextlib.suppress(asyncio.CancelledError):
+                    assert await task == answer(body, TOML, book)
+        assert pricer.handed_over > 0
+
+    with_pricer(rates_dir, 1, scenario)
+
+
 def test_a_pricing_process_that_dies_is_replaced_and_no_quote_is_lost(rates_dir, bodies):
     book = load_rates(rates_dir)
     expected = [answer(body, TOML, book) for body in bodies]
 
     async def scenario(pricer: QuotePricer) -> None:
         await until_ready(pricer)
-        [first] = pricer.pids
-        os.kill(first, signal.SIGKILL)
+        [first] = pricer.running
+        os.kill(first.pid, signal.SIGKILL)
         assert await together(pricer, bodies, book) == expected  # priced in the server meanwhile
+        await until(lambda: first.gone)
+        with pytest.raises(ProcessGone):
+            await first.ask(bodies[0], TOML, book, 5)  # at once, not waiting for ever
         await until_ready(pricer)
-        assert pricer.pids != [first]
+        assert pricer.pids != [first.pid] and first.exit_status == -signal.SIGKILL
         handed = pricer.handed_over
         assert await together(pricer, bodies, book) == expected
         assert pricer.handed_over == handed + len(bodies)
@@ -118,17 +171,37 @@ def test_a_pricing_process_that_dies_is_replaced_and_no_quote_is_lost(rates_dir,
     with_pricer(rates_dir, 1, scenario)
 
 
-def test_rate_tables_broken_after_the_start_are_reported_by_the_pricing_process_too(rates_copy, bodies):
-    book = load_rates(rates_copy)
+def test_a_stuck_pricing_process_is_stopped_and_its_quotes_priced_in_the_server(rates_dir, bodies, monkeypatch):
+    monkeypatch.setattr(pricer_module, "STUCK_AFTER", 0.5)
+    book = load_rates(rates_dir)
 
     async def scenario(pricer: QuotePricer) -> None:
         await until_ready(pricer)
-        tax = rates_copy / "tax.toml"
-        tax.write_text(tax.read_text(encoding="utf-8").replace("percent = 20", 'percent = "twenty"', 1), "utf-8")
-        await asyncio.sleep(1.1)  # the process looks at the files' dates once a second, as the server does
-        got = await together(pricer, bodies[:2], book)
-        assert [a.kind for a in got] == ["rates", "rates"]
-        assert any(p.file.endswith("tax.toml") for p in got[0].problems)
+        [stuck] = pricer.running
+        os.kill(stuck.pid, signal.SIGSTOP)
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await until(lambda: stuck.gone)
+        await until_ready(pricer)
+        assert pricer.pids != [stuck.pid]
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_the_pricing_process_prices_with_the_tables_the_server_has(rates_copy, bodies):
+    """Not the files' newest state before the server has read it, however the seconds fall."""
+    old = load_rates(rates_copy)
+    tax = rates_copy / "tax.toml"
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        tax.write_text(tax.read_text(encoding="utf-8").replace("percent = 20", "percent = 21", 1), "utf-8")
+        await asyncio.sleep(1.1)
+        assert await together(pricer, bodies, old) == [answer(body, TOML, old) for body in bodies]
+        new = load_rates(rates_copy)
+        assert new is not old
+        got = await together(pricer, bodies, new)
+        assert got == [answer(body, TOML, new) for body in bodies] != [answer(body, TOML, old) for body in bodies]
+        assert pricer.handed_over == 2 * len(bodies)
 
     with_pricer(rates_copy, 1, scenario)
 
@@ -138,7 +211,7 @@ def test_a_fault_in_the_pricing_process_reaches_the_server_with_its_traceback(ra
         await until_ready(pricer)
         [process] = pricer.running
         with pytest.raises(PricingFault, match="AttributeError"):
-            await process.ask(b"", None)  # type: ignore[arg-type]  # no content type: a fault, not a mistake
+            await process.ask(b"", None, load_rates(rates_dir), 5)  # type: ignore[arg-type]  # no content type: a fault, not a mistake
         assert process.ready  # and it goes on answering
 
     with_pricer(rates_dir, 1, scenario)
@@ -163,8 +236,9 @@ def post(port: int, body: bytes) -> tuple[int, str]:
         conn.close()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "service-manager"])
-def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(examples_dir, capsys, stop):
+@pytest.mark.parametrize(("stop", "slow"), [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+                         ids=["ctrl-c", "service-manager", "service-manager-while-a-client-lingers"])
+def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(examples_dir, capsys, stop, slow):
     files = sorted(examples_dir.glob("*.toml"))
     printed = {}
     for path in files:
@@ -178,8 +252,10 @@ def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(
     logged: list[str] = []
     reading = threading.Thread(target=lambda: logged.extend(server.stdout), daemon=True)
     reading.start()
+    lingering = None
     try:
-        until(lambda: any("is ready" in line for line in logged), "serve's pricing process did not become ready")
+        until_sync(lambda: any(" is ready" in line for line in logged), "serve's pricing process did not become ready")
+        [pricing] = [int(line.split("pricing process ")[1].split()[0]) for line in logged if " is ready" in line]
         got: dict[int, tuple[Path, tuple[int, str]]] = {}
 
         def ask(i: int) -> None:
@@ -194,15 +270,25 @@ def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(
         assert len(got) == 40
         for path, (status, body) in got.values():
             assert status == 200 and body == printed[path]
+        if slow:  # a request half sent: the server waits for it before it stops
+            lingering = socket.create_connection(("127.0.0.1", port))
+            lingering.sendall(b"POST /api/quote HTTP/1.1\r\nHost: x\r\n")
     finally:
-        os.killpg(server.pid, stop)  # as Ctrl+C, or systemd stopping the service: every process at once
+        os.killpg(server.pid, stop)  # as Ctrl+C or a service manager: every process of the server at once
+        with contextlib.suppress(ProcessLookupError, NameError):
+            os.kill(pricing, stop)
+        if lingering is not None:
+            time.sleep(2.5)  # longer than a pricing process that stopped would wait to be replaced
+            lingering.close()
         server.wait(30)
         reading.join(10)
     said = "".join(logged)
     assert server.returncode in (0, -stop), said  # uvicorn ends by its signal, which systemd counts as clean
-    assert "Traceback" not in said and "starting another" not in said, said
+    assert "Traceback" not in said and "stopped" not in said and "starting another" not in said, said
     answered = [line for line in logged if "the pricing processes answered" in line]
     assert answered and int(answered[0].split("answered ")[1].split()[0]) > 0, said
+    with pytest.raises(ProcessLookupError):
+        os.kill(pricing, 0)  # gone with the server
 
 
 def test_serve_refuses_a_number_of_pricing_processes_it_cannot_start(run):

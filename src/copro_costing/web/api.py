@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..errors import InputError, Problem, RateLookupError
+from ..errors import Problem, RateLookupError
 from ..money import money_str
 from ..pricing.catalogue import catalogue
 from ..pricing.policy import POLICY_WORDS
-from .app import RatesBroken, book, settings
+from .app import book, settings
 from .quoting import JSON_TYPES, REQUEST_ORIGIN, TOML_TYPES
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -65,8 +65,6 @@ async def quote(request: Request) -> Response:
     if answer.kind == "media":
         kinds = ", ".join(TOML_TYPES[:1] + JSON_TYPES)
         return JSONResponse({"detail": f"send the costing file as {kinds}"}, status_code=415)
-    if answer.kind == "rates":
-        raise RatesBroken(InputError(list(answer.problems)))
     return problems_response(answer.problems)
 
 

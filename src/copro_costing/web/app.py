@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..errors import InputError
@@ -46,7 +47,7 @@ class Settings:
     store: Store | None
     secret: bytes
     locale: str = DEFAULT_LOCALE
-    pricer: QuotePricer = field(default_factory=lambda: QuotePricer(None), compare=False)
+    pricer: QuotePricer = field(default_factory=QuotePricer, compare=False)
     _watched: WatchedRates = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +96,7 @@ def create_app(
 
     key = secret or os.environ.get(SECRET_VARIABLE, "").encode() or new_secret()
     folder = Path(rates) if rates is not None else None
-    pricer = QuotePricer(folder, pricing_processes)
+    pricer = QuotePricer(pricing_processes)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -140,6 +141,11 @@ def create_app(
                          "message": e["msg"]} for e in exc.errors()]
             return JSONResponse({"problems": problems}, status_code=422)
         return await http_error(request, StarletteHTTPException(404, "There is no such page."))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        log.info("%s %s: the client went away before sending the whole request", request.method, request.url.path)
+        return Response(status_code=400)  # nobody to read it
 
     @app.exception_handler(RatesBroken)
     async def rates_broken(request: Request, exc: RatesBroken) -> Response:

@@ -2,11 +2,11 @@
 
 A quote is a millisecond or two of pure Python. Asked for alone, it is priced in the event
 loop: that is quickest, with nothing handed over. When other quotes are waiting, it is
-handed to a pricing process (``serve`` starts one where there is a second processor), so
-the loop goes on reading requests and answering pages while another processor prices. A
+handed to a pricing process (``serve`` starts one where there is a second processor core),
+so the loop goes on reading requests and answering pages while another core prices. A
 thread would not do: the GIL runs one thread's Python at a time. Either way the answer is
-:func:`.quoting.answer` for the same body and the same rate tables, since the pricing
-process reads the same rates folder, looked at as often, and so gives the same bytes.
+:func:`.quoting.answer` for the same body and the same rate tables: the server tells the
+pricing process its tables whenever they change, so both price with the same ones.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any
 
 from ..ratebook.models import RateBook
@@ -24,15 +23,27 @@ from .quoting import Answer, answer
 
 log = logging.getLogger("copro_costing.web")
 
+MAX_WAITING = 16
+"""Quotes a pricing process may have waiting; more are priced in the loop, so one that has
+fallen behind does not hold them all."""
+STUCK_AFTER = 30.0
+"""Seconds a pricing process may take over one quote before it is taken to be stuck and stopped."""
 REPLACE_AFTER = 1.0
-"""Seconds before a pricing process that stopped is replaced: long enough for a server that
-is itself stopping (a service manager stops every process of the service at once) to say
-so, so that it does not start another."""
+"""Seconds before a pricing process that stopped is replaced; doubled after each one that
+stopped before it was ready (up to :data:`REPLACE_AT_MOST`), so a fault is not repeated every second."""
+REPLACE_AT_MOST = 60.0
 
 
 def default_processes() -> int:
-    """Pricing processes ``serve`` starts by default: one where there is a processor to spare."""
-    return 1 if (os.cpu_count() or 1) > 1 else 0
+    """Pricing processes ``serve`` starts by default: one where this process may use a second
+    core, on a POSIX system (the pricing process is handed its socket as POSIX does)."""
+    if os.name != "posix":
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        cores = os.cpu_count() or 1
+    return 1 if cores > 1 else 0
 
 
 class QuotePricer:
@@ -40,18 +51,18 @@ class QuotePricer:
 
     ``start`` (as the server starts) launches the processes; until one is ready, and whenever
     a quote is the only one in flight, quotes are priced in the event loop. A pricing process
-    that stops is replaced, and the quotes it had are priced in the loop; one that stops
-    before it was ever ready is not (it would again), and the server says so in its log.
+    that stops, or takes over :data:`STUCK_AFTER` seconds, is replaced, and its quotes are
+    priced in the loop.
     """
 
-    def __init__(self, folder: Path | None, processes: int = 0) -> None:
-        self.folder = folder
+    def __init__(self, processes: int = 0) -> None:
         self.processes = processes
         self.handed_over = 0
         """How many quotes the pricing processes have answered."""
         self._in_flight = 0
         self._running: list[PricingProcess] = []
         self._background: set[asyncio.Task[None]] = set()
+        self._failures = 0
 
     @property
     def running(self) -> tuple[PricingProcess, ...]:
@@ -64,6 +75,9 @@ class QuotePricer:
         return [p.pid for p in self._running if p.pid is not None]
 
     async def start(self) -> None:
+        if self.processes > 0 and os.name != "posix":
+            log.error("pricing processes need a POSIX system: the server prices every quote itself")
+            return
         for _ in range(self.processes - len(self._running)):
             await self._launch()
 
@@ -71,8 +85,7 @@ class QuotePricer:
         for task in list(self._background):
             task.cancel()
         running, self._running = self._running, []
-        for process in running:
-            await process.close()
+        await asyncio.gather(*(process.close() for process in running))
         if self.processes:
             log.info("the pricing processes answered %d quotes", self.handed_over)
 
@@ -87,27 +100,31 @@ class QuotePricer:
             if self.ready():
                 await asyncio.sleep(0)  # requests the loop has just read come in and are counted
                 if self._in_flight > 1:
-                    handed = await self._hand_over(body, content_type)
+                    handed = await self._hand_over(body, content_type, book)
                     if handed is not None:
                         return handed
             return answer(body, content_type, book)
         finally:
             self._in_flight -= 1
 
-    async def _hand_over(self, body: bytes, content_type: str) -> Answer | None:
-        ready = [p for p in self._running if p.ready]
-        if not ready:
+    async def _hand_over(self, body: bytes, content_type: str, book: RateBook) -> Answer | None:
+        free = [p for p in self._running if p.ready and len(p.pending) < MAX_WAITING]
+        if not free:
             return None
-        process = min(ready, key=lambda p: len(p.pending))
+        process = min(free, key=lambda p: len(p.pending))
         try:
-            reply = await process.ask(body, content_type)
+            reply = await process.ask(body, content_type, book, STUCK_AFTER)
         except ProcessGone:
+            return None
+        except TimeoutError:
+            log.error("pricing process %s took over %.0f s for a quote: stopping it", process.pid, STUCK_AFTER)
+            process.kill()
             return None
         self.handed_over += 1
         return reply
 
     async def _launch(self) -> None:
-        process = PricingProcess(self.folder, self._gone)
+        process = PricingProcess(self._gone)
         try:
             await process.start()
         except OSError as exc:
@@ -119,18 +136,19 @@ class QuotePricer:
         if process not in self._running:
             return
         self._running.remove(process)
-        self._in_background(process.close())
-        if not process.was_ready:
-            log.error("a pricing process stopped as it started: the server prices every quote itself")
-            return
+        self._failures = 0 if process.was_ready else self._failures + 1
         self._in_background(self._replace(process))
+
+    async def _replace(self, process: PricingProcess) -> None:
+        await process.close()  # the process has ended: this collects its exit status
+        wait = min(REPLACE_AT_MOST, REPLACE_AFTER * 2 ** self._failures)
+        log.warning("pricing process %s stopped (exit status %s)%s: starting another in %.0f s; the server "
+                    "prices quotes meanwhile", process.pid, process.exit_status,
+                    "" if process.was_ready else " before it was ready", wait)
+        await asyncio.sleep(wait)  # cancelled if the server stops meanwhile
+        await self._launch()
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)  # held until done: the loop keeps only a weak reference
         task.add_done_callback(self._background.discard)
-
-    async def _replace(self, process: PricingProcess) -> None:
-        await asyncio.sleep(REPLACE_AFTER)  # cancelled if the server stops meanwhile
-        log.warning("pricing process %s stopped: starting another (the server priced quotes meanwhile)", process.pid)
-        await self._launch()

@@ -1,39 +1,51 @@
 """A pricing process, and the server's end of the socket to it (for :class:`.pricer.QuotePricer`).
 
 Quotes go to the process over a socket pair, in order, and its answers come back in the
-same order, each a length-prefixed pickle (the socket joins two processes of one server,
-nothing else). The event loop never waits on the socket (asyncio streams) and neither side
-uses a thread, so handing a quote over costs little more than writing and reading it.
+same order, each a length-prefixed pickle. The pair is unnamed and private to the two
+processes of one server, so nothing else can write to it. The event loop never waits on
+the socket (asyncio streams) and neither side uses a thread, so handing a quote over costs
+little more than writing and reading it.
+
+The process is ``python -m copro_costing.web.pricing_process``, started with the socket's
+end. It reads no rate tables of its own: the server sends its tables with the first quote
+priced with them (about 26 KB for the bundled ones, once per update), so both always
+price with the same tables. It stops when the server closes the socket. It ignores
+Ctrl+C and SIGTERM, which a terminal or a service manager sends to every process of the
+server at once, so it never leaves a quote unanswered while the server still runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import logging
-import multiprocessing
+import os
 import pickle
 import signal
 import socket
 import struct
-import threading
+import subprocess
+import sys
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .quoting import Answer, WatchedRates, answer_watched
+from ..ratebook.models import RateBook
+from .quoting import Answer, answer
 
 log = logging.getLogger("copro_costing.web")
 
 HEADER = struct.Struct("!I")
 READY = "ready"
 """What a pricing process says once it has read the rate tables."""
-JOIN_SECONDS = 5.0
+STOP_SECONDS = 5.0
+"""How long a pricing process has to stop once its socket is closed, before it is killed."""
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,9 @@ class Fault:
     """An unexpected error in the pricing process, with its traceback (for the server's log)."""
 
     traceback: str
+
+
+Reply = Answer | Fault
 
 
 class PricingFault(Exception):
@@ -54,30 +69,34 @@ class ProcessGone(Exception):
 # In the pricing process ---------------------------------------------------------------------
 
 
-def serve_quotes(sock: socket.socket, folder: Path | None) -> None:
-    """A pricing process: read the rate tables, then answer each quote sent until the server closes the socket."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the server, which stops this process
-    rates = WatchedRates(folder)
-    try:
-        rates.book()
-    except InputError:
-        pass  # reported with each quote, as the server does
+def serve_quotes(sock: socket.socket) -> None:
+    """Answer each quote sent, with the tables last sent, until the server closes the socket."""
+    book: RateBook | None = None
     gc.collect()
-    gc.freeze()  # what lives as long as the process stays out of the collector's passes
+    gc.freeze()  # the code, which lives as long as the process, stays out of the collector's passes
     with sock, suppress(OSError):  # the server gone: nothing to answer
         _send(sock, READY)
         while (request := _receive(sock)) is not None:
-            body, content_type = request
+            body, content_type, tables = request
+            if tables is not None:
+                book = tables
+                gc.freeze()  # and so do the tables, until the next update
             try:
-                reply: Answer | Fault = answer_watched(rates, body, content_type)
+                if book is None:
+                    raise RuntimeError("a quote came before any rate tables")
+                reply: Reply = answer(body, content_type, book)
             except Exception:
                 reply = Fault(traceback.format_exc())
             _send(sock, reply)
 
 
 def _send(sock: socket.socket, message: object) -> None:
+    sock.sendall(_framed(message))
+
+
+def _framed(message: object) -> bytes:
     payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    sock.sendall(HEADER.pack(len(payload)) + payload)
+    return HEADER.pack(len(payload)) + payload
 
 
 def _receive(sock: socket.socket) -> Any | None:
@@ -100,55 +119,61 @@ def _exactly(sock: socket.socket, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A pricing process of copro-costing serve (started by it).")
+    parser.add_argument("--socket-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)  # the server stops this process by closing the socket
+    serve_quotes(socket.socket(fileno=args.socket_fd))
+
+
 # In the server ------------------------------------------------------------------------------
 
 
-@contextmanager
-def ctrl_c_ignored_by_new_processes() -> Iterator[None]:
-    """Processes started inside ignore Ctrl+C from their first instant (an ignored signal is
-    inherited), so none prints a traceback if stopped while still starting up: the server
-    stops them itself. Only the main thread can change a signal's handler; elsewhere (under a
-    test client) a process ignores Ctrl+C once it has started."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+def _too_slow(waiting: asyncio.Future[Reply]) -> None:
+    if not waiting.done():
+        waiting.set_exception(TimeoutError())
 
 
 class PricingProcess:
     """One pricing process: ``ask`` hands it a quote and waits, without blocking the loop, for its answer.
 
-    ``on_gone`` is called once if the process stops (not when closed): every quote it had
-    fails with :class:`ProcessGone`.
+    ``on_gone`` is called once if the process stops (not when closed): every quote it had,
+    and any asked for after, fails with :class:`ProcessGone`.
     """
 
-    def __init__(self, folder: Path | None, on_gone: Callable[[PricingProcess], None]) -> None:
-        self.folder = folder
+    def __init__(self, on_gone: Callable[[PricingProcess], None]) -> None:
         self.ready = False
         self.was_ready = False
-        self.pending: deque[asyncio.Future[Any]] = deque()
+        self.gone = False
+        self.pending: deque[asyncio.Future[Reply]] = deque()
         self._on_gone = on_gone
         self._closing = False
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reading: asyncio.Task[None] | None = None
+        self._sent: RateBook | None = None  # the tables the process has
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def exit_status(self) -> int | None:
+        """The process's exit status once it has ended (negative: the signal that ended it)."""
+        return self._process.returncode if self._process is not None else None
+
     async def start(self) -> None:
+        """Start the process (it reads the rate tables in its own time; ``ready`` says when it has)."""
         ours, theirs = socket.socketpair()
         try:
-            with ctrl_c_ignored_by_new_processes():
-                self._process = multiprocessing.get_context("spawn").Process(
-                    target=serve_quotes, args=(theirs, self.folder), name="copro-costing pricing", daemon=True,
-                )
-                self._process.start()
+            command = [sys.executable, "-m", __name__, "--socket-fd", str(theirs.fileno())]
+            paths = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+            self._process = subprocess.Popen(  # a session of its own: a terminal's Ctrl+C is for the server
+                command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True,
+                env={**os.environ, "PYTHONPATH": paths},  # this copro-costing, however the server imported it
+            )
         except BaseException:
             ours.close()
             raise
@@ -157,17 +182,29 @@ class PricingProcess:
         reader, self._writer = await asyncio.open_connection(sock=ours)
         self._reading = asyncio.create_task(self._read_answers(reader))
 
-    async def ask(self, body: bytes, content_type: str) -> Answer:
-        if self._writer is None or self._writer.is_closing():
+    async def ask(self, body: bytes, content_type: str, book: RateBook, timeout: float) -> Answer:
+        """The process's answer for ``body``, priced with ``book``; TimeoutError if none comes within ``timeout`` seconds."""
+        if self.gone or self._writer is None or self._writer.is_closing():
             raise ProcessGone
-        waiting = asyncio.get_running_loop().create_future()
+        frame = _framed((body, content_type, None if book is self._sent else book))
+        self._sent = book
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[Reply] = loop.create_future()
+        self._writer.write(frame)  # the request and its place in the queue together, or neither
         self.pending.append(waiting)
-        payload = pickle.dumps((body, content_type), pickle.HIGHEST_PROTOCOL)
-        self._writer.write(HEADER.pack(len(payload)) + payload)
-        reply = await waiting
+        timer = loop.call_later(timeout, _too_slow, waiting)
+        try:
+            reply = await waiting
+        finally:
+            timer.cancel()
         if isinstance(reply, Fault):
             raise PricingFault(reply.traceback)
         return reply
+
+    def kill(self) -> None:
+        """Stop the process at once (it is stuck): its quotes fail with :class:`ProcessGone`."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
 
     async def _read_answers(self, reader: asyncio.StreamReader) -> None:
         try:
@@ -179,12 +216,17 @@ class PricingProcess:
                     log.info("pricing process %s is ready", self.pid)
                     continue
                 waiting = self.pending.popleft()
-                if not waiting.done():  # a request given up (its client gone) still had its answer
+                if not waiting.done():  # one given up (its client gone, or too slow) still had its answer
                     waiting.set_result(reply)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError, pickle.UnpicklingError, IndexError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass  # the process has ended
+        except Exception:  # an answer that cannot be read: the process cannot be trusted with more
+            log.exception("pricing process %s sent what the server cannot read: stopping it", self.pid)
+            self.kill()
         finally:
-            self.ready = False
+            self.ready, self.gone = False, True
+            if self._writer is not None:
+                self._writer.close()
             while self.pending:
                 waiting = self.pending.popleft()
                 if not waiting.done():
@@ -193,7 +235,7 @@ class PricingProcess:
                 self._on_gone(self)
 
     async def close(self) -> None:
-        """Close the socket (the process then ends of itself) and wait for the process."""
+        """Close the socket (the process then ends of itself), wait for the process, and kill it if it does not end."""
         self._closing = True
         if self._writer is not None:
             self._writer.close()
@@ -204,9 +246,17 @@ class PricingProcess:
         if self._process is None:
             return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + JOIN_SECONDS
-        while self._process.is_alive() and loop.time() < deadline:
+        deadline = loop.time() + STOP_SECONDS
+        while self._process.poll() is None and loop.time() < deadline:
             await asyncio.sleep(0.01)
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join(JOIN_SECONDS)
+        if self._process.poll() is None:
+            log.warning("pricing process %s did not stop: killing it", self.pid)
+            self._process.kill()
+            with suppress(subprocess.TimeoutExpired):
+                self._process.wait(STOP_SECONDS)
+
+
+if __name__ == "__main__":  # run as the pricing process: by its own name, so what it pickles unpickles in the server
+    from copro_costing.web import pricing_process
+
+    pricing_process.main()

@@ -167,10 +167,9 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
 
 @dataclass(frozen=True)
 class Answer:
-    """What a quote request gets: the costing's JSON, every problem with the body, or that it is
-    neither TOML nor JSON; ``rates`` says the rate tables themselves have problems."""
+    """What a quote request gets: the costing's JSON, every problem with the body, or that it is neither TOML nor JSON."""
 
-    kind: Literal["json", "problems", "media", "rates"]
+    kind: Literal["json", "problems", "media"]
     text: str = ""
     problems: tuple[Problem, ...] = ()
 
@@ -184,15 +183,6 @@ def answer(body: bytes, content_type: str, book: RateBook) -> Answer:
         return Answer("media")
     except InputError as exc:
         return Answer("problems", problems=tuple(exc.problems))
-
-
-def answer_watched(rates: WatchedRates, body: bytes, content_type: str) -> Answer:
-    """:func:`answer` with the tables as they are now; ``rates`` if they have problems."""
-    try:
-        book = rates.book()
-    except InputError as exc:
-        return Answer("rates", problems=tuple(exc.problems))
-    return answer(body, content_type, book)
 
 
 def data_from_toml(text: str, origin: str) -> dict:
