@@ -104,6 +104,7 @@ def test_two_pricing_processes_share_the_quotes(rates_dir, bodies):
         await until(lambda: all(p.ready for p in pricer.running) and len(pricer.running) == 2)
         assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
         assert pricer.handed_over == len(bodies)
+        assert all(p.answered > 0 for p in pricer.running)
 
     with_pricer(rates_dir, 2, scenario)
 
@@ -161,7 +162,7 @@ def test_a_pricing_process_that_dies_is_replaced_and_no_quote_is_lost(rates_dir,
         assert await together(pricer, bodies, book) == expected  # priced in the server meanwhile
         await until(lambda: first.gone)
         with pytest.raises(ProcessGone):
-            await first.ask(bodies[0], TOML, book, 5)  # at once, not waiting for ever
+            await first.ask(bodies[0], TOML, book)  # at once, not waiting for ever
         await until_ready(pricer)
         assert pricer.pids != [first.pid] and first.exit_status == -signal.SIGKILL
         handed = pricer.handed_over
@@ -171,20 +172,73 @@ def test_a_pricing_process_that_dies_is_replaced_and_no_quote_is_lost(rates_dir,
     with_pricer(rates_dir, 1, scenario)
 
 
-def test_a_stuck_pricing_process_is_stopped_and_its_quotes_priced_in_the_server(rates_dir, bodies, monkeypatch):
+def test_a_stuck_pricing_process_is_stopped_and_the_quote_it_had_is_not_priced_again(rates_dir, bodies, monkeypatch, caplog):
     monkeypatch.setattr(pricer_module, "STUCK_AFTER", 0.5)
     book = load_rates(rates_dir)
+    expected = [answer(body, TOML, book) for body in bodies]
 
     async def scenario(pricer: QuotePricer) -> None:
         await until_ready(pricer)
         [stuck] = pricer.running
         os.kill(stuck.pid, signal.SIGSTOP)
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        got = await together(pricer, bodies, book)
+        assert [a.kind for a in got].count("stuck") == 1  # the one it was pricing, perhaps what stopped it
+        assert all(a == e for a, e in zip(got, expected, strict=True) if a.kind != "stuck")  # the rest in the server
         await until(lambda: stuck.gone)
         await until_ready(pricer)
         assert pricer.pids != [stuck.pid]
 
+    with caplog.at_level("INFO", logger="copro_costing.web"):
+        with_pricer(rates_dir, 1, scenario)
+    assert caplog.text.count("answered nothing") == 1
+
+
+def test_a_pricing_process_ignores_a_service_stop_even_while_it_starts(rates_dir, bodies):
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        [process] = pricer.running
+        os.kill(process.pid, signal.SIGTERM)  # at once: it is still loading its code
+        os.kill(process.pid, signal.SIGINT)
+        await until_ready(pricer)
+        assert pricer.running == (process,)
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        assert process.answered == len(bodies)
+
     with_pricer(rates_dir, 1, scenario)
+
+
+def test_a_pricing_process_that_cannot_be_started_is_tried_again_later(rates_dir, bodies, monkeypatch, caplog):
+    from copro_costing.web import pricing_process
+
+    monkeypatch.setattr(pricer_module, "REPLACE_AFTER", 0.05)
+    real = pricing_process.subprocess.Popen
+    refusals = [OSError(11, "Resource temporarily unavailable")]
+
+    def popen(*args, **kwargs):
+        if refusals:
+            raise refusals.pop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pricing_process.subprocess, "Popen", popen)
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        assert pricer.running == ()  # the first start was refused
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await until_ready(pricer)  # the second was not
+        await together(pricer, bodies, book)
+        assert pricer.handed_over == len(bodies)
+
+    with caplog.at_level("INFO", logger="copro_costing.web"):
+        with_pricer(rates_dir, 1, scenario)
+    assert "could not start a pricing process (" in caplog.text and "trying again" in caplog.text
+
+
+@pytest.mark.parametrize(("cores", "processes"), [({0}, 0), ({0, 1}, 1), ({0, 1, 2, 3}, 1)])
+def test_serve_starts_a_pricing_process_where_it_may_use_a_second_core(monkeypatch, cores, processes):
+    monkeypatch.setattr(pricer_module.os, "sched_getaffinity", lambda _: cores, raising=False)
+    assert pricer_module.default_processes() == processes
 
 
 def test_the_pricing_process_prices_with_the_tables_the_server_has(rates_copy, bodies):
@@ -195,7 +249,6 @@ def test_the_pricing_process_prices_with_the_tables_the_server_has(rates_copy, b
     async def scenario(pricer: QuotePricer) -> None:
         await until_ready(pricer)
         tax.write_text(tax.read_text(encoding="utf-8").replace("percent = 20", "percent = 21", 1), "utf-8")
-        await asyncio.sleep(1.1)
         assert await together(pricer, bodies, old) == [answer(body, TOML, old) for body in bodies]
         new = load_rates(rates_copy)
         assert new is not old
@@ -211,7 +264,7 @@ def test_a_fault_in_the_pricing_process_reaches_the_server_with_its_traceback(ra
         await until_ready(pricer)
         [process] = pricer.running
         with pytest.raises(PricingFault, match="AttributeError"):
-            await process.ask(b"", None, load_rates(rates_dir), 5)  # type: ignore[arg-type]  # no content type: a fault, not a mistake
+            await process.ask(b"", None, load_rates(rates_dir))  # type: ignore[arg-type]  # no content type: a fault, not a mistake
         assert process.ready  # and it goes on answering
 
     with_pricer(rates_dir, 1, scenario)
@@ -270,21 +323,25 @@ def test_serve_prices_many_quotes_at_once_as_the_command_line_and_stops_cleanly(
         assert len(got) == 40
         for path, (status, body) in got.values():
             assert status == 200 and body == printed[path]
-        if slow:  # a request half sent: the server waits for it before it stops
+        if slow:  # a request whose body is half sent: the server waits for it before it stops
             lingering = socket.create_connection(("127.0.0.1", port))
-            lingering.sendall(b"POST /api/quote HTTP/1.1\r\nHost: x\r\n")
+            lingering.sendall(b"POST /api/quote HTTP/1.1\r\nHost: x\r\ncontent-type: application/toml\r\n"
+                              b"content-length: 1000\r\n\r\n[project]\n")
+            time.sleep(0.2)
     finally:
         os.killpg(server.pid, stop)  # as Ctrl+C or a service manager: every process of the server at once
         with contextlib.suppress(ProcessLookupError, NameError):
             os.kill(pricing, stop)
         if lingering is not None:
             time.sleep(2.5)  # longer than a pricing process that stopped would wait to be replaced
+            assert server.poll() is None, "the server should wait for the request in hand"
             lingering.close()
         server.wait(30)
         reading.join(10)
     said = "".join(logged)
     assert server.returncode in (0, -stop), said  # uvicorn ends by its signal, which systemd counts as clean
     assert "Traceback" not in said and "stopped" not in said and "starting another" not in said, said
+    assert ("went away" in said) is slow
     answered = [line for line in logged if "the pricing processes answered" in line]
     assert answered and int(answered[0].split("answered ")[1].split()[0]) > 0, said
     with pytest.raises(ProcessLookupError):

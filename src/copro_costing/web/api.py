@@ -62,6 +62,9 @@ async def quote(request: Request) -> Response:
     answer = await settings(request).pricer.quote(body, request.headers.get("content-type", ""), book(request))
     if answer.kind == "json":
         return Response(answer.text, media_type="application/json")
+    if answer.kind == "stuck":
+        return JSONResponse({"detail": "pricing this costing took too long, so it was stopped; the unit has been "
+                             "told (the server's log has the details)"}, status_code=503)
     if answer.kind == "media":
         kinds = ", ".join(TOML_TYPES[:1] + JSON_TYPES)
         return JSONResponse({"detail": f"send the costing file as {kinds}"}, status_code=415)

@@ -27,10 +27,11 @@ MAX_WAITING = 16
 """Quotes a pricing process may have waiting; more are priced in the loop, so one that has
 fallen behind does not hold them all."""
 STUCK_AFTER = 30.0
-"""Seconds a pricing process may take over one quote before it is taken to be stuck and stopped."""
+"""Seconds a pricing process may answer nothing while quotes wait before it is taken to be stuck and stopped."""
 REPLACE_AFTER = 1.0
-"""Seconds before a pricing process that stopped is replaced; doubled after each one that
-stopped before it was ready (up to :data:`REPLACE_AT_MOST`), so a fault is not repeated every second."""
+"""Seconds before a pricing process that stopped is replaced; doubled after each one in a row
+that answered no quote, or could not be started (up to :data:`REPLACE_AT_MOST`), so a fault
+is not repeated every second."""
 REPLACE_AT_MOST = 60.0
 
 
@@ -51,8 +52,9 @@ class QuotePricer:
 
     ``start`` (as the server starts) launches the processes; until one is ready, and whenever
     a quote is the only one in flight, quotes are priced in the event loop. A pricing process
-    that stops, or takes over :data:`STUCK_AFTER` seconds, is replaced, and its quotes are
-    priced in the loop.
+    that stops is replaced, and its quotes are priced in the loop. One that answers nothing
+    for :data:`STUCK_AFTER` seconds is stopped and replaced; the quote it was pricing is
+    answered ``stuck`` (priced in the loop, it could stop the server as well).
     """
 
     def __init__(self, processes: int = 0) -> None:
@@ -113,22 +115,24 @@ class QuotePricer:
             return None
         process = min(free, key=lambda p: len(p.pending))
         try:
-            reply = await process.ask(body, content_type, book, STUCK_AFTER)
+            reply = await process.ask(body, content_type, book)
         except ProcessGone:
             return None
         except TimeoutError:
-            log.error("pricing process %s took over %.0f s for a quote: stopping it", process.pid, STUCK_AFTER)
-            process.kill()
-            return None
+            return Answer("stuck")
         self.handed_over += 1
         return reply
 
     async def _launch(self) -> None:
-        process = PricingProcess(self._gone)
+        process = PricingProcess(self._gone, STUCK_AFTER)
         try:
             await process.start()
         except OSError as exc:
-            log.error("could not start a pricing process (%s): the server prices every quote itself", exc)
+            self._failures += 1
+            wait = self._wait()
+            log.error("could not start a pricing process (%s): trying again in %.0f s; the server prices "
+                      "every quote meanwhile", exc, wait)
+            self._in_background(self._later(wait))
             return
         self._running.append(process)
 
@@ -136,15 +140,21 @@ class QuotePricer:
         if process not in self._running:
             return
         self._running.remove(process)
-        self._failures = 0 if process.was_ready else self._failures + 1
+        self._failures = 0 if process.answered else self._failures + 1
         self._in_background(self._replace(process))
 
     async def _replace(self, process: PricingProcess) -> None:
         await process.close()  # the process has ended: this collects its exit status
-        wait = min(REPLACE_AT_MOST, REPLACE_AFTER * 2 ** self._failures)
+        wait = self._wait()
         log.warning("pricing process %s stopped (exit status %s)%s: starting another in %.0f s; the server "
                     "prices quotes meanwhile", process.pid, process.exit_status,
-                    "" if process.was_ready else " before it was ready", wait)
+                    "" if process.answered else " before it answered a quote", wait)
+        await self._later(wait)
+
+    def _wait(self) -> float:
+        return min(REPLACE_AT_MOST, REPLACE_AFTER * 2 ** min(self._failures, 16))
+
+    async def _later(self, wait: float) -> None:
         await asyncio.sleep(wait)  # cancelled if the server stops meanwhile
         await self._launch()
 

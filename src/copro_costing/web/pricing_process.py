@@ -6,12 +6,15 @@ processes of one server, so nothing else can write to it. The event loop never w
 the socket (asyncio streams) and neither side uses a thread, so handing a quote over costs
 little more than writing and reading it.
 
-The process is ``python -m copro_costing.web.pricing_process``, started with the socket's
-end. It reads no rate tables of its own: the server sends its tables with the first quote
+The process is this module's :func:`main`, started with the socket's end on the server's
+own Python and module path (isolated from the working folder and the environment's
+``PYTHONPATH``), so it runs the same code. It reads no rate tables of its own: the server sends its tables with the first quote
 priced with them (about 26 KB for the bundled ones, once per update), so both always
-price with the same tables. It stops when the server closes the socket. It ignores
-Ctrl+C and SIGTERM, which a terminal or a service manager sends to every process of the
-server at once, so it never leaves a quote unanswered while the server still runs.
+price with the same tables. It stops when the server closes the socket. It has a session
+of its own, so a terminal's Ctrl+C is the server's alone, and it ignores SIGTERM, which a
+service manager sends to every process of the server at once (from its first instant: the
+server starts it with both signals held back), so it never leaves a quote unanswered while
+the server still runs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import logging
 import os
 import pickle
@@ -32,7 +36,6 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..ratebook.models import RateBook
@@ -45,7 +48,13 @@ READY = "ready"
 """What a pricing process says once it has read the rate tables."""
 STOP_SECONDS = 5.0
 """How long a pricing process has to stop once its socket is closed, before it is killed."""
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+STOPS = {signal.SIGINT, signal.SIGTERM}
+SECRETS = ("COPRO_COSTING_SECRET",)
+"""What the pricing process is not given of the server's environment."""
+BOOTSTRAP = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+    "from copro_costing.web.pricing_process import main; main(sys.argv[2:])"
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ def serve_quotes(sock: socket.socket) -> None:
             body, content_type, tables = request
             if tables is not None:
                 book = tables
+                gc.collect()
                 gc.freeze()  # and so do the tables, until the next update
             try:
                 if book is None:
@@ -123,31 +133,34 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A pricing process of copro-costing serve (started by it).")
     parser.add_argument("--socket-fd", type=int, required=True)
     args = parser.parse_args(argv)
-    for stop in (signal.SIGINT, signal.SIGTERM):
+    for stop in STOPS:
         signal.signal(stop, signal.SIG_IGN)  # the server stops this process by closing the socket
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)  # held back since it started; now ignored
     serve_quotes(socket.socket(fileno=args.socket_fd))
 
 
 # In the server ------------------------------------------------------------------------------
 
 
-def _too_slow(waiting: asyncio.Future[Reply]) -> None:
-    if not waiting.done():
-        waiting.set_exception(TimeoutError())
-
-
 class PricingProcess:
     """One pricing process: ``ask`` hands it a quote and waits, without blocking the loop, for its answer.
 
     ``on_gone`` is called once if the process stops (not when closed): every quote it had,
-    and any asked for after, fails with :class:`ProcessGone`.
+    and any asked for after, fails with :class:`ProcessGone`. A process that answers nothing
+    for ``stuck_after`` seconds while quotes wait is stuck: the quote it was pricing fails with
+    TimeoutError (priced again, it could stop the server too), and the process is killed.
     """
 
-    def __init__(self, on_gone: Callable[[PricingProcess], None]) -> None:
+    def __init__(self, on_gone: Callable[[PricingProcess], None], stuck_after: float) -> None:
         self.ready = False
         self.was_ready = False
         self.gone = False
+        self.stuck = False
+        self.answered = 0
         self.pending: deque[asyncio.Future[Reply]] = deque()
+        self.stuck_after = stuck_after
+        self._progress = 0.0  # when the process last answered, or was given a quote with none waiting
+        self._watching: asyncio.TimerHandle | None = None
         self._on_gone = on_gone
         self._closing = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -165,25 +178,26 @@ class PricingProcess:
         return self._process.returncode if self._process is not None else None
 
     async def start(self) -> None:
-        """Start the process (it reads the rate tables in its own time; ``ready`` says when it has)."""
+        """Start the process (it loads its code in its own time; ``ready`` says when it has)."""
         ours, theirs = socket.socketpair()
+        command = [sys.executable, "-I", "-c", BOOTSTRAP, json.dumps(sys.path), "--socket-fd", str(theirs.fileno())]
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)  # the process starts with them held back
         try:
-            command = [sys.executable, "-m", __name__, "--socket-fd", str(theirs.fileno())]
-            paths = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
-            self._process = subprocess.Popen(  # a session of its own: a terminal's Ctrl+C is for the server
+            self._process = subprocess.Popen(
                 command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "PYTHONPATH": paths},  # this copro-costing, however the server imported it
+                env={name: value for name, value in os.environ.items() if name not in SECRETS},
             )
         except BaseException:
             ours.close()
             raise
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # any that came meanwhile reach the server now
             theirs.close()
         reader, self._writer = await asyncio.open_connection(sock=ours)
         self._reading = asyncio.create_task(self._read_answers(reader))
 
-    async def ask(self, body: bytes, content_type: str, book: RateBook, timeout: float) -> Answer:
-        """The process's answer for ``body``, priced with ``book``; TimeoutError if none comes within ``timeout`` seconds."""
+    async def ask(self, body: bytes, content_type: str, book: RateBook) -> Answer:
+        """The process's answer for ``body``, priced with ``book``; TimeoutError if the process is stuck on it."""
         if self.gone or self._writer is None or self._writer.is_closing():
             raise ProcessGone
         frame = _framed((body, content_type, None if book is self._sent else book))
@@ -191,15 +205,32 @@ class PricingProcess:
         loop = asyncio.get_running_loop()
         waiting: asyncio.Future[Reply] = loop.create_future()
         self._writer.write(frame)  # the request and its place in the queue together, or neither
+        if not self.pending:
+            self._progress = loop.time()
         self.pending.append(waiting)
-        timer = loop.call_later(timeout, _too_slow, waiting)
-        try:
-            reply = await waiting
-        finally:
-            timer.cancel()
+        if self._watching is None:
+            self._watching = loop.call_later(self.stuck_after, self._watch)
+        reply = await waiting
         if isinstance(reply, Fault):
             raise PricingFault(reply.traceback)
         return reply
+
+    def _watch(self) -> None:
+        """While quotes wait: kill the process if it has answered nothing for ``stuck_after`` seconds."""
+        self._watching = None
+        if not self.pending or self.gone:
+            return
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self._progress
+        if quiet < self.stuck_after:
+            self._watching = loop.call_later(self.stuck_after - quiet, self._watch)
+            return
+        self.stuck = True
+        log.error("pricing process %s answered nothing for %.1f s while quotes waited: stopping it", self.pid, quiet)
+        head = self.pending[0]
+        if not head.done():
+            head.set_exception(TimeoutError())
+        self.kill()
 
     def kill(self) -> None:
         """Stop the process at once (it is stuck): its quotes fail with :class:`ProcessGone`."""
@@ -216,6 +247,8 @@ class PricingProcess:
                     log.info("pricing process %s is ready", self.pid)
                     continue
                 waiting = self.pending.popleft()
+                self.answered += 1
+                self._progress = asyncio.get_running_loop().time()
                 if not waiting.done():  # one given up (its client gone, or too slow) still had its answer
                     waiting.set_result(reply)
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
@@ -225,8 +258,10 @@ class PricingProcess:
             self.kill()
         finally:
             self.ready, self.gone = False, True
+            if self._watching is not None:
+                self._watching.cancel()
             if self._writer is not None:
-                self._writer.close()
+                self._writer.transport.abort()
             while self.pending:
                 waiting = self.pending.popleft()
                 if not waiting.done():
@@ -237,26 +272,25 @@ class PricingProcess:
     async def close(self) -> None:
         """Close the socket (the process then ends of itself), wait for the process, and kill it if it does not end."""
         self._closing = True
+        if self._watching is not None:
+            self._watching.cancel()
         if self._writer is not None:
-            self._writer.close()
-            with suppress(OSError):
-                await self._writer.wait_closed()
+            self._writer.transport.abort()  # what is not yet sent is for a process being stopped
         if self._reading is not None:
             self._reading.cancel()
         if self._process is None:
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + STOP_SECONDS
-        while self._process.poll() is None and loop.time() < deadline:
-            await asyncio.sleep(0.01)
-        if self._process.poll() is None:
+        if not await self._ended_within(STOP_SECONDS):
             log.warning("pricing process %s did not stop: killing it", self.pid)
             self._process.kill()
-            with suppress(subprocess.TimeoutExpired):
-                self._process.wait(STOP_SECONDS)
+            await self._ended_within(STOP_SECONDS)
+
+    async def _ended_within(self, seconds: float) -> bool:
+        assert self._process is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self._process.poll() is None and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        return self._process.poll() is not None
 
 
-if __name__ == "__main__":  # run as the pricing process: by its own name, so what it pickles unpickles in the server
-    from copro_costing.web import pricing_process
-
-    pricing_process.main()

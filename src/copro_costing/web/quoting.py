@@ -167,9 +167,10 @@ def spec_from_body(body: bytes, content_type: str, origin: str, book: RateBook |
 
 @dataclass(frozen=True)
 class Answer:
-    """What a quote request gets: the costing's JSON, every problem with the body, or that it is neither TOML nor JSON."""
+    """What a quote request gets: the costing's JSON, every problem with the body, or that it is
+    neither TOML nor JSON; ``stuck``: a pricing process answered nothing for it, and was stopped."""
 
-    kind: Literal["json", "problems", "media"]
+    kind: Literal["json", "problems", "media", "stuck"]
     text: str = ""
     problems: tuple[Problem, ...] = ()
 
