@@ -353,3 +353,59 @@ def test_serve_refuses_a_number_of_pricing_processes_it_cannot_start(run):
     code, out, err = run("serve", "--pricing-processes", "-1")
     assert code == 2 and "--pricing-processes: must be a whole number from 0 to 16 (got -1)" in err
     assert "serving the calculator" not in out
+
+
+def test_a_module_path_entry_that_is_not_text_does_not_stop_the_pricing_process(rates_dir, bodies, monkeypatch):
+    monkeypatch.setattr(sys, "path", [*sys.path, Path("/nowhere")])  # as some notebooks and tools add
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        assert pricer.handed_over == len(bodies)
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_a_server_held_up_is_not_mistaken_for_a_stuck_pricing_process(rates_dir, bodies, monkeypatch):
+    monkeypatch.setattr(pricer_module, "STUCK_AFTER", 0.5)
+    book = load_rates(rates_dir)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        [process] = pricer.running
+        asked = [asyncio.create_task(pricer.quote(body, TOML, book)) for body in bodies[:2]]
+        while len(process.pending) < 2:
+            await asyncio.sleep(0)  # until both are handed over, and before their answers are read
+        time.sleep(1.0)  # the server's loop held up (a debugger, a paused machine): the answers wait unread
+        assert [await task for task in asked] == [answer(body, TOML, book) for body in bodies[:2]]
+        assert not process.stuck and pricer.running == (process,)
+
+    with_pricer(rates_dir, 1, scenario)
+
+
+def test_the_api_answers_503_for_the_quote_a_stuck_pricing_process_had(rates_dir, examples_dir, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from copro_costing.web.app import create_app
+
+    monkeypatch.setattr(pricer_module, "STUCK_AFTER", 0.5)
+    body = (examples_dir / "hearing-checks.toml").read_bytes()
+    with TestClient(create_app(rates_dir, pricing_processes=1)) as client:
+        pricer = client.app.state.settings.pricer
+        until_sync(pricer.ready, "the pricing process did not start")
+        os.kill(pricer.pids[0], signal.SIGSTOP)
+        answers: list = []
+        for _ in range(10):  # until quotes overlap and one is handed over
+            threads = [threading.Thread(target=lambda: answers.append(client.post("/api/quote", content=body,
+                       headers={"content-type": TOML}))) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if any(a.status_code == 503 for a in answers):
+                break
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses[-1] == 503 and set(statuses[:-1]) == {200}
+    stuck = next(a for a in answers if a.status_code == 503).json()["detail"]
+    assert stuck.startswith("pricing this costing took too long, so it was stopped")

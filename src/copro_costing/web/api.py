@@ -53,6 +53,7 @@ def problems_response(problems: tuple[Problem, ...] | list[Problem], status: int
         413: {"description": "The body is over 1 MB", "content": {"application/json": {"schema": PROBLEMS_SCHEMA}}},
         415: {"description": "The body is neither TOML nor JSON"},
         422: {"description": "Every problem with the costing", "content": {"application/json": {"schema": PROBLEMS_SCHEMA}}},
+        503: {"description": "The rate tables have problems, or pricing took too long and was stopped"},
     },
 )
 async def quote(request: Request) -> Response:
@@ -63,8 +64,8 @@ async def quote(request: Request) -> Response:
     if answer.kind == "json":
         return Response(answer.text, media_type="application/json")
     if answer.kind == "stuck":
-        return JSONResponse({"detail": "pricing this costing took too long, so it was stopped; the unit has been "
-                             "told (the server's log has the details)"}, status_code=503)
+        return JSONResponse({"detail": "pricing this costing took too long, so it was stopped (the server's log "
+                             "has the details); try again, and if it happens again tell the unit"}, status_code=503)
     if answer.kind == "media":
         kinds = ", ".join(TOML_TYPES[:1] + JSON_TYPES)
         return JSONResponse({"detail": f"send the costing file as {kinds}"}, status_code=415)

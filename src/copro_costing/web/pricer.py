@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import Coroutine
 from typing import Any
 
@@ -30,15 +31,17 @@ STUCK_AFTER = 30.0
 """Seconds a pricing process may answer nothing while quotes wait before it is taken to be stuck and stopped."""
 REPLACE_AFTER = 1.0
 """Seconds before a pricing process that stopped is replaced; doubled after each one in a row
-that answered no quote, or could not be started (up to :data:`REPLACE_AT_MOST`), so a fault
+that answered no quote and lived less than :data:`LIVED_WELL`, or could not be started (up to :data:`REPLACE_AT_MOST`), so a fault
 is not repeated every second."""
 REPLACE_AT_MOST = 60.0
+LIVED_WELL = 60.0
+"""Seconds after which a pricing process that stops is not counted as a failure, even if it answered nothing."""
 
 
 def default_processes() -> int:
     """Pricing processes ``serve`` starts by default: one where this process may use a second
     core, on a POSIX system (the pricing process is handed its socket as POSIX does)."""
-    if os.name != "posix":
+    if os.name != "posix" or getattr(sys, "frozen", False):  # a frozen app's executable is not Python
         return 0
     try:
         cores = len(os.sched_getaffinity(0))
@@ -127,7 +130,7 @@ class QuotePricer:
         process = PricingProcess(self._gone, STUCK_AFTER)
         try:
             await process.start()
-        except OSError as exc:
+        except Exception as exc:  # e.g. no more processes allowed just now
             self._failures += 1
             wait = self._wait()
             log.error("could not start a pricing process (%s): trying again in %.0f s; the server prices "
@@ -140,7 +143,8 @@ class QuotePricer:
         if process not in self._running:
             return
         self._running.remove(process)
-        self._failures = 0 if process.answered else self._failures + 1
+        lived = asyncio.get_running_loop().time() - process.started
+        self._failures = 0 if process.answered or lived > LIVED_WELL else self._failures + 1
         self._in_background(self._replace(process))
 
     async def _replace(self, process: PricingProcess) -> None:

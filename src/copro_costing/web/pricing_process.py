@@ -7,9 +7,9 @@ the socket (asyncio streams) and neither side uses a thread, so handing a quote 
 little more than writing and reading it.
 
 The process is this module's :func:`main`, started with the socket's end on the server's
-own Python and module path (isolated from the working folder and the environment's
-``PYTHONPATH``), so it runs the same code. It reads no rate tables of its own: the server sends its tables with the first quote
-priced with them (about 26 KB for the bundled ones, once per update), so both always
+own Python, given the server's module path (``sys.path``, on its standard input), so it
+imports the same code from the same places. It reads no rate tables of its own: the
+server sends its tables with the first quote priced with them (about 26 KB for the bundled ones, once per update), so both always
 price with the same tables. It stops when the server closes the socket. It has a session
 of its own, so a terminal's Ctrl+C is the server's alone, and it ignores SIGTERM, which a
 service manager sends to every process of the server at once (from its first instant: the
@@ -49,12 +49,14 @@ READY = "ready"
 STOP_SECONDS = 5.0
 """How long a pricing process has to stop once its socket is closed, before it is killed."""
 STOPS = {signal.SIGINT, signal.SIGTERM}
-SECRETS = ("COPRO_COSTING_SECRET",)
-"""What the pricing process is not given of the server's environment."""
+NOT_PASSED_ON = ("COPRO_COSTING_SECRET", "PYTHONPATH")
+"""What the pricing process is not given of the server's environment (its path comes whole from the server)."""
 BOOTSTRAP = (
-    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from copro_costing.web.pricing_process import main; main(sys.argv[2:])"
+    "import json, sys; sys.path[:] = json.load(sys.stdin); sys.stdin.close(); "
+    "from copro_costing.web.pricing_process import main; main(sys.argv[1:])"
 )
+LATE = 0.25
+"""Seconds late a watch may fire before it is taken that the loop, not the process, was held up."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,16 @@ def main(argv: list[str] | None = None) -> None:
 # In the server ------------------------------------------------------------------------------
 
 
+def _flags() -> list[str]:
+    """The server's own interpreter options that change how code runs, for the pricing process."""
+    flags = ["-O"] * sys.flags.optimize
+    if sys.flags.dont_write_bytecode:
+        flags.append("-B")
+    if sys.flags.utf8_mode:
+        flags += ["-X", "utf8"]
+    return flags
+
+
 class PricingProcess:
     """One pricing process: ``ask`` hands it a quote and waits, without blocking the loop, for its answer.
 
@@ -161,6 +173,8 @@ class PricingProcess:
         self.stuck_after = stuck_after
         self._progress = 0.0  # when the process last answered, or was given a quote with none waiting
         self._watching: asyncio.TimerHandle | None = None
+        self._due = 0.0  # when the watch is due
+        self.started = 0.0
         self._on_gone = on_gone
         self._closing = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -179,21 +193,29 @@ class PricingProcess:
 
     async def start(self) -> None:
         """Start the process (it loads its code in its own time; ``ready`` says when it has)."""
+        path = json.dumps([entry for entry in sys.path if isinstance(entry, str)]).encode()  # as imports read it
+        command = [sys.executable, *_flags(), "-c", BOOTSTRAP]
+        env = {name: value for name, value in os.environ.items() if name not in NOT_PASSED_ON}
         ours, theirs = socket.socketpair()
-        command = [sys.executable, "-I", "-c", BOOTSTRAP, json.dumps(sys.path), "--socket-fd", str(theirs.fileno())]
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)  # the process starts with them held back
         try:
-            self._process = subprocess.Popen(
-                command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True,
-                env={name: value for name, value in os.environ.items() if name not in SECRETS},
-            )
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)  # the process starts with them held back
+            try:
+                self._process = subprocess.Popen(
+                    [*command, "--socket-fd", str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.PIPE, start_new_session=True, env=env,
+                )
+            finally:
+                theirs.close()
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # any that came meanwhile reach the server now
+            assert self._process.stdin is not None
+            with self._process.stdin:
+                self._process.stdin.write(path)
+            self.started = asyncio.get_running_loop().time()
+            reader, self._writer = await asyncio.open_connection(sock=ours)
         except BaseException:
             ours.close()
+            self.kill()
             raise
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # any that came meanwhile reach the server now
-            theirs.close()
-        reader, self._writer = await asyncio.open_connection(sock=ours)
         self._reading = asyncio.create_task(self._read_answers(reader))
 
     async def ask(self, body: bytes, content_type: str, book: RateBook) -> Answer:
@@ -209,21 +231,30 @@ class PricingProcess:
             self._progress = loop.time()
         self.pending.append(waiting)
         if self._watching is None:
-            self._watching = loop.call_later(self.stuck_after, self._watch)
+            self._watch_in(self.stuck_after)
         reply = await waiting
         if isinstance(reply, Fault):
             raise PricingFault(reply.traceback)
         return reply
+
+    def _watch_in(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._due = loop.time() + seconds
+        self._watching = loop.call_later(seconds, self._watch)
 
     def _watch(self) -> None:
         """While quotes wait: kill the process if it has answered nothing for ``stuck_after`` seconds."""
         self._watching = None
         if not self.pending or self.gone:
             return
-        loop = asyncio.get_running_loop()
-        quiet = loop.time() - self._progress
+        now = asyncio.get_running_loop().time()
+        if now - self._due > LATE:  # the loop was held up: answers may be waiting unread
+            self._progress = max(self._progress, now - self.stuck_after + LATE)
+            self._watch_in(LATE)
+            return
+        quiet = now - self._progress
         if quiet < self.stuck_after:
-            self._watching = loop.call_later(self.stuck_after - quiet, self._watch)
+            self._watch_in(self.stuck_after - quiet)
             return
         self.stuck = True
         log.error("pricing process %s answered nothing for %.1f s while quotes waited: stopping it", self.pid, quiet)
