@@ -380,3 +380,24 @@ def test_an_empty_table_is_refused_when_loading_not_only_by_rates_check(rates_co
     path.write_text("uplift = []\n" + text[:start], encoding="utf-8")  # a top-level key: before any table
     found = problems(rates_copy)
     assert len(found) == 1 and "uplift has no rows" in found[0], found
+
+
+def test_only_the_tables_of_the_last_few_folder_states_are_kept(rates_copy, monkeypatch):
+    """A server that runs for years, its tables updated now and then, does not keep every version."""
+    import os
+
+    from copro_costing.ratebook import folder
+
+    monkeypatch.setattr(folder, "KEPT", 2)
+    tax = rates_copy / "tax.toml"
+    text, was = tax.read_text(encoding="utf-8"), tax.stat()
+    first = load_rates(rates_copy)
+    assert load_rates(rates_copy) is first  # unchanged: not read again
+    for percent in ("21", "22"):  # two updates
+        tax.write_text(text.replace("percent = 20", f"percent = {percent}", 1), encoding="utf-8")
+        load_rates(rates_copy)
+    tax.write_text(text, encoding="utf-8")
+    os.utime(tax, ns=(was.st_atime_ns, was.st_mtime_ns))  # the first state again, as a restore from backup
+    again = load_rates(rates_copy)
+    assert again is not first and again.tables == first.tables  # read again: no longer kept
+    assert len(folder._LOADED) <= 2

@@ -263,6 +263,8 @@ def as_book(rates: RateBook | Path | str | None, what: str = "rates") -> RateBoo
                     f"(got {type(rates).__name__})")
 
 _LOADED: dict[tuple[object, ...], RateBook] = {}
+KEPT = 16
+"""Folder states whose tables are kept: a long-running server does not keep every update."""
 
 
 def _file_state(folder: Path) -> tuple[object, ...]:
@@ -286,10 +288,13 @@ def load_rates(folder: Path | str | None = None) -> RateBook:
     folder = Path(folder) if folder is not None else default_rates_dir()
     state = _file_state(folder)
     if state and state in _LOADED:
+        _LOADED[state] = _LOADED.pop(state)  # the most recently used last
         return _LOADED[state]
     book = _read_and_check(folder)
     if state:
         _LOADED[state] = book
+        while len(_LOADED) > KEPT:
+            del _LOADED[next(iter(_LOADED))]  # the least recently used
     return book
 
 

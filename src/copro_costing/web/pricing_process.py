@@ -145,12 +145,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _flags() -> list[str]:
-    """The server's own interpreter options that change how code runs, for the pricing process."""
+    """The server's own interpreter options that change how code runs, for the pricing process
+    (those Python makes public: optimisation, bytecode, UTF-8 and development modes, warnings)."""
     flags = ["-O"] * sys.flags.optimize
     if sys.flags.dont_write_bytecode:
         flags.append("-B")
     if sys.flags.utf8_mode:
         flags += ["-X", "utf8"]
+    if sys.flags.dev_mode:
+        flags += ["-X", "dev"]
+    for option in sys.warnoptions:
+        flags += ["-W", option]
     return flags
 
 
