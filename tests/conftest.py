@@ -103,6 +103,14 @@ def spec_toml() -> Callable[..., str]:
 
 
 @pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """An empty folder for the web calculator's saved costings (``serve --store``)."""
+    folder = tmp_path / "store"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
 def write_spec(tmp_path: Path) -> Callable[..., Path]:
     """Write costing-file text to a file in ``tmp_path`` and return its path."""
 

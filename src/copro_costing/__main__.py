@@ -2,5 +2,5 @@
 
 from .cli.main import main
 
-if __name__ == "__main__":  # not when a pricing process (spawned) imports it again
+if __name__ == "__main__":  # not when a portfolio worker started afresh (spawn: macOS, Windows) imports it again
     raise SystemExit(main())

@@ -263,10 +263,10 @@ def test_the_rate_tables_cannot_be_changed_through_the_web(rates_copy, examples_
 
 
 def test_an_update_to_the_rate_tables_is_served_within_a_second_without_a_restart(rates_copy, examples_dir, monkeypatch):
-    from copro_costing.web import quoting
+    from copro_costing.web import app as web_app
 
     clock = [1000.0]
-    monkeypatch.setattr(quoting.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(web_app.time, "monotonic", lambda: clock[0])
     client = TestClient(create_app(rates_copy))
     body = (examples_dir / "hearing-checks.toml").read_bytes()
     headers = {"content-type": "application/toml"}

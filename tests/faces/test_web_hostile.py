@@ -22,13 +22,6 @@ HUGE = "1" + "0" * 5000  # more digits than Python reads as a whole number
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def client(rates_dir: Path, store: Path) -> TestClient:
     client = TestClient(create_app(rates_dir, store), raise_server_exceptions=False)
     client.get("/")

@@ -70,13 +70,6 @@ class Elements(HTMLParser):
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def client(rates_dir: Path, store: Path) -> TestClient:
     client = TestClient(create_app(rates_dir, store))
     client.get("/")  # as a browser does: the form page sets the CSRF cookie

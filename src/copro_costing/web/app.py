@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,15 +29,19 @@ from starlette.requests import ClientDisconnect
 from .. import __version__
 from ..errors import InputError
 from ..money import DEFAULT_LOCALE, format_money
+from ..ratebook.folder import load_rates
 from ..ratebook.models import RateBook
 from .pricer import QuotePricer
-from .quoting import WatchedRates
 from .security import BodyLimit, SecurityHeaders, new_secret
 from .store import Store, StoreUnavailable
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("copro_costing.web")
 SECRET_VARIABLE = "COPRO_COSTING_SECRET"
+
+
+RATES_CHECKED_EVERY = 1.0
+"""Seconds between looks at the rate files' dates: an update is served within a second."""
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,20 @@ class Settings:
     secret: bytes
     locale: str = DEFAULT_LOCALE
     pricer: QuotePricer = field(default_factory=QuotePricer, compare=False)
-    _watched: WatchedRates = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_watched", WatchedRates(self.rates))
+    _checked: list[Any] = field(default_factory=lambda: [None, -RATES_CHECKED_EVERY], repr=False, compare=False)
 
     def book(self) -> RateBook:
-        """The rate tables, read again only when their files change (so an update needs no restart)."""
-        return self._watched.book()
+        """The rate tables, read again only when their files change (so an update needs no restart).
+
+        The files' dates are looked at no more than once a second, not on every request;
+        tables with problems are never kept, so each request reports them until fixed.
+        """
+        held, when = self._checked
+        now = time.monotonic()
+        if held is None or now - when >= RATES_CHECKED_EVERY:
+            held = load_rates(self.rates)
+            self._checked[:] = [held, now]
+        return held
 
 
 class RatesBroken(Exception):

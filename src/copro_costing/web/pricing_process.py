@@ -45,7 +45,7 @@ log = logging.getLogger("copro_costing.web")
 
 HEADER = struct.Struct("!I")
 READY = "ready"
-"""What a pricing process says once it has read the rate tables."""
+"""What a pricing process says once its code is loaded and it can take quotes."""
 STOP_SECONDS = 5.0
 """How long a pricing process has to stop once its socket is closed, before it is killed."""
 STOPS = {signal.SIGINT, signal.SIGTERM}
@@ -170,7 +170,6 @@ class PricingProcess:
 
     def __init__(self, on_gone: Callable[[PricingProcess], None], stuck_after: float) -> None:
         self.ready = False
-        self.was_ready = False
         self.gone = False
         self.stuck = False
         self.answered = 0
@@ -269,7 +268,7 @@ class PricingProcess:
         self.kill()
 
     def kill(self) -> None:
-        """Stop the process at once (it is stuck): its quotes fail with :class:`ProcessGone`."""
+        """Stop the process at once (stuck, untrustworthy, or half started): its quotes fail with :class:`ProcessGone`."""
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
 
@@ -279,7 +278,7 @@ class PricingProcess:
                 header = await reader.readexactly(HEADER.size)
                 reply = pickle.loads(await reader.readexactly(HEADER.unpack(header)[0]))
                 if reply == READY:
-                    self.ready = self.was_ready = True
+                    self.ready = True
                     log.info("pricing process %s is ready", self.pid)
                     continue
                 waiting = self.pending.popleft()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +22,6 @@ from ..pricing.costing import Costing
 from ..pricing.engine import estimate
 from ..pricing.problems import checked_spec, every_problem
 from ..pricing.spec import Spec, parse_spec
-from ..ratebook.folder import load_rates
 from ..ratebook.models import RateBook
 from ..tomlfile import LineIndex, not_utf8, parse_toml
 from .form import ROW_FIELDS, ROW_NOUNS, SERVICE_YEARS, TABLE_FIELDS, FormState, control_for, to_data
@@ -35,31 +33,8 @@ TOML_TYPES = ("application/toml", "text/toml", "application/x-toml")
 JSON_TYPES = ("application/json",)
 
 
-RATES_CHECKED_EVERY = 1.0
-"""Seconds between looks at the rate files' dates: an update is served within a second."""
-
-
 class UnsupportedMedia(ValueError):
     """A request body that is neither TOML nor JSON."""
-
-
-class WatchedRates:
-    """The rate tables of a folder (None: configured or bundled), read again only when their files change.
-
-    The files' dates are looked at no more than once a second, not on every request;
-    tables with problems are never kept, so each request reports them until fixed.
-    """
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-        self._held: RateBook | None = None
-        self._when = -RATES_CHECKED_EVERY
-
-    def book(self) -> RateBook:
-        now = time.monotonic()
-        if self._held is None or now - self._when >= RATES_CHECKED_EVERY:
-            self._held, self._when = load_rates(self.folder), now
-        return self._held
 
 
 @dataclass(frozen=True)
