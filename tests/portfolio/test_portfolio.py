@@ -176,6 +176,9 @@ def test_every_text_is_escaped_in_html_and_never_a_formula(tmp_path, examples_di
     p = portfolio(tmp_path)
     html = p.to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
+    markdown = p.to_markdown()  # (a Markdown viewer would run raw HTML too)
+    assert "<script>" not in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
+    assert "<b>" not in markdown and "=1+1 &lt;b&gt;" in markdown
     p.to_excel(tmp_path / "evil.xlsx")
     import openpyxl
 

@@ -19,6 +19,7 @@ from ..ratebook.models import RateBook
 from .reading import LeftOut, Reading, read_records
 from .record import Record
 from .report import Report, rate_str
+from .years import fy_label
 
 
 def _day(name: str, value: date | str | None) -> date | None:
@@ -86,7 +87,8 @@ class Portfolio:
         for r in self.reading.records:
             by_currency.setdefault(r.currency, []).append(r)
         by_currency.setdefault(CURRENCY, [])
-        reports = {c: Report(rs, c) for c, rs in sorted(by_currency.items(), key=lambda cr: cr[0] != CURRENCY)}
+        reports = {c: Report(rs, c, date_from=self.date_from, date_to=self.date_to)
+                   for c, rs in sorted(by_currency.items(), key=lambda cr: cr[0] != CURRENCY)}
         object.__setattr__(self, "reports", reports)
 
     @property
@@ -123,6 +125,13 @@ class Portfolio:
         for currency in self.reports:
             if currency != CURRENCY:
                 out.append(f"costings in {currency} are reported apart: they are never added to pounds")
+        if self.date_from is not None or self.date_to is not None:
+            out.append("the costings whose projects run in the dates asked are counted whole; the financial-year "
+                       "tables show only the financial years those dates touch")
+        named = [r.file for r in self.records if not r.internal and (r.department or r.faculty)]
+        if named:
+            out.append(f"{len(named)} external costing(s) name a department or faculty in [status]: external clients "
+                       "are grouped as \"(external client)\" (the organisation is in [project]): " + ", ".join(named))
         return out
 
     # Views ----------------------------------------------------------------------------------
@@ -134,7 +143,8 @@ class Portfolio:
         data["from"] = self.date_from.isoformat() if self.date_from else None
         data["to"] = self.date_to.isoformat() if self.date_to else None
         data["warnings"] = self.warnings()
-        data["other_currencies"] = {c: report_json(r) for c, r in self.reports.items() if c != CURRENCY}
+        data["other_currencies"] = {c: _without_left_out(report_json(r)) for c, r in self.reports.items()
+                                    if c != CURRENCY}
         return data
 
     def to_json(self, path: Path | str | None = None) -> str:
@@ -205,12 +215,12 @@ def report_json(report: Report) -> dict[str, Any]:
     data["by_department"] = {g.name: g.as_json() for g in report.by_department}
     data["by_funder"] = {g.name: {"name": report.funder_names.get(g.name, g.name), **g.as_json()} for g in report.by_funder}
     data["by_service"] = {
-        s.service: {"name": s.name, "costings": s.costings, "value": str(s.value),
+        s.service: {"name": s.name, "costings": s.costings, "value": str(s.value), "waived": str(s.waived),
                     "given_free": str(s.given_free), "price": str(s.price)}
         for s in report.by_service
     }
     data["given_free_by_department"] = {
-        dept: {fy_label_of(fy): str(v) for fy, v in row.items()} for dept, row in report.given_free_by_department.items()
+        dept: {fy_label(fy): str(v) for fy, v in row.items()} for dept, row in report.given_free_by_department.items()
     }
     data["files"] = [
         {"file": r.file, "title": r.title, "client": r.client, "stage": r.stage, "funder": r.funder,
@@ -221,10 +231,10 @@ def report_json(report: Report) -> dict[str, Any]:
     return data
 
 
-def fy_label_of(fy: int) -> str:
-    from .years import fy_label
-
-    return fy_label(fy)
+def _without_left_out(data: dict[str, Any]) -> dict[str, Any]:
+    """One other currency's figures: the files left out are listed once, at the top level."""
+    del data["left_out"]
+    return data
 
 
 def _maybe_write(text: str, path: Path | str | None) -> str:

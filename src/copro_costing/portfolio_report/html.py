@@ -7,7 +7,7 @@ size the bars; every figure printed comes from the Report's Decimals.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -31,20 +31,35 @@ STYLE = """
 COLOURS = ("#1f5f8b", "#8fb8d8", "#c8702a", "#5b8c3a")
 
 
+def axis_steps(peak: Decimal, most: int = 6) -> tuple[Decimal, int]:
+    """A round step between gridlines (1, 2, 2.5 or 5 times a power of ten, whole pennies at
+    least) and how many steps reach ``peak``: at most ``most``, at least one."""
+    if peak <= 0:
+        return Decimal(1), 1
+    power = Decimal(10) ** (peak / most).adjusted()
+    for m in ("1", "2", "2.5", "5", "10"):
+        step = max(Decimal(m) * power, Decimal("0.01"))
+        ticks = int((peak / step).to_integral_value(rounding=ROUND_CEILING))
+        if ticks <= most:
+            return step, max(ticks, 1)
+    raise AssertionError("unreachable: ten times the power is above peak / most")
+
+
 def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[Decimal]]], currency: str = "GBP",
               locale: str = "en_GB") -> str:
     """Grouped vertical bars as SVG, with a legend and an accessible title."""
     width, height, left, bottom, top = 720, 300, 90, 40, 30
     plot_w, plot_h = width - left - 20, height - bottom - top
-    peak = max((float(v) for _, values in series for v in values), default=0.0) or 1.0
+    step, ticks = axis_steps(max((v for _, values in series for v in values), default=Decimal(0)))
+    peak = float(step * ticks)  # the top gridline: bars are drawn to its scale
     n = max(len(categories), 1)
     slot = plot_w / n
     bar = slot * 0.8 / max(len(series), 1)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" font-size="11"><title>{escape(title)}</title>']
-    for i in range(5):  # gridlines with amounts
-        y = top + plot_h - plot_h * i / 4
-        amount = format_money(Decimal(round(peak * i / 4)), locale, currency)
+    for i in range(ticks + 1):  # gridlines at round amounts
+        y = top + plot_h - plot_h * i / ticks
+        amount = format_money(step * i, locale, currency)
         out.append(f'<line x1="{left}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(amount)}</text>')
     for c, label in enumerate(categories):

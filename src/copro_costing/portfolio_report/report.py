@@ -10,8 +10,11 @@ Definitions (also in the README):
 - **price**: what a bid asks for (value − waived + VAT), at any stage.
 - **awarded**: the price of awarded and delivered costings; **pipeline**: the price of
   submitted costings not yet decided.
-- **given free**: free and waived work (and requested work not charged) in awarded and
-  delivered costings: work the unit does, or has done, without charge.
+- **given free**: free and waived work in awarded and delivered costings: work the unit
+  does, or has done, without charge. A contribution requested "if there is budget" is in
+  the price, so it is not given free; the report shows what was requested apart.
+- **waived** (of one costing, or of a service at every stage): that costing's free and
+  waived work, whatever its stage.
 - **co-producer payments**: fees and expenses paid to co-producers (never VAT);
   *budgeted* in every costing of the report, *awarded* in awarded and delivered ones.
 - **success rate**: awarded and delivered ÷ decided (awarded, delivered or declined), by count.
@@ -21,20 +24,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..money import ZERO
 from ..pricing.costing import sum_money
 from ..pricing.status import STAGES
 from .record import Record
-from .years import fy_label
+from .years import financial_year, fy_label
 
 NOT_RECORDED = "(not recorded)"
 EXTERNAL = "(external client)"
 
 
-def _external(record: Record) -> str:
-    return EXTERNAL if not record.internal else ""
+def department_of(record: Record) -> str:
+    """The department a costing is grouped under: an external client's is always
+    :data:`EXTERNAL` (the university's departments are what the breakdown shows), an
+    internal client's its own, or :data:`NOT_RECORDED`."""
+    if not record.internal:
+        return EXTERNAL
+    return record.department or NOT_RECORDED
+
+
+def faculty_of(record: Record) -> str:
+    """The faculty a costing is grouped under, by the same rule as :func:`department_of`."""
+    if not record.internal:
+        return EXTERNAL
+    return record.faculty or NOT_RECORDED
 
 
 @dataclass(frozen=True)
@@ -80,12 +96,16 @@ class FinancialYear:
 
 @dataclass(frozen=True)
 class ServiceGroup:
+    """One catalogue service across the costings: value, waived and price at every stage
+    (value − waived + VAT = price), and given free (waived in awarded and delivered ones)."""
+
     service: str
     name: str
     costings: int
     value: Decimal
     given_free: Decimal
     price: Decimal
+    waived: Decimal
 
 
 def rate(won: int, decided: int) -> Decimal | None:
@@ -116,25 +136,47 @@ def group(name: str, records: Iterable[Record]) -> Group:
 
 
 def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = ()) -> list[Group]:
-    buckets: dict[str, list[Record]] = {name: [] for name in order}
+    """One Group per name ``key`` gives, those in ``order`` first (even when empty), the rest
+    sorted. Names that differ only in case are one group, as Excel's and LibreOffice's ``=``
+    compare text (the workbook's formulas), shown by :func:`spelling`."""
+    buckets: dict[str, list[Record]] = {name.lower(): [] for name in order}
+    spellings: dict[str, list[str]] = {name.lower(): [name] for name in order}
     for r in records:
-        buckets.setdefault(key(r) or NOT_RECORDED, []).append(r)
-    names = list(order) + sorted(n for n in buckets if n not in order)
-    return [group(n, buckets[n]) for n in names]
+        name = key(r) or NOT_RECORDED
+        buckets.setdefault(name.lower(), []).append(r)
+        spellings.setdefault(name.lower(), []).append(name)
+    shown = {k: spelling(names) for k, names in spellings.items()}
+    first = [name.lower() for name in order]
+    keys = first + sorted((k for k in buckets if k not in first), key=lambda k: (shown[k], k))
+    return [group(shown[k], buckets[k]) for k in keys]
+
+
+def spelling(names: list[str]) -> str:
+    """The spelling a group of names alike but for case is shown by: the most used, the
+    first met (in file order) on a tie."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda name: counts[name])  # (max keeps the first of equal counts)
 
 
 class Report:
     """Every breakdown the portfolio shows, for costings in one currency."""
 
-    def __init__(self, records: Iterable[Record], currency: str = "GBP") -> None:
+    def __init__(self, records: Iterable[Record], currency: str = "GBP", *,
+                 date_from: date | None = None, date_to: date | None = None) -> None:
+        """``date_from``/``date_to`` (the dates the records were chosen by) limit the
+        financial-year tables to the financial years they touch; every other figure is of
+        the costings whole."""
         self.records: tuple[Record, ...] = tuple(records)
         self.currency = currency
+        self.date_from, self.date_to = date_from, date_to
         rs = self.records
         self.total = group("All costings", rs)
         self.by_stage = _by(rs, lambda r: r.stage, STAGES)
         self.by_client = _by(rs, lambda r: r.client, ("internal", "external"))
-        self.by_faculty = _by(rs, lambda r: r.faculty or _external(r))
-        self.by_department = _by(rs, lambda r: r.department or _external(r))
+        self.by_faculty = _by(rs, faculty_of)
+        self.by_department = _by(rs, department_of)
         funder_names = {r.funder: r.funder_name for r in rs}
         self.by_funder = _by(rs, lambda r: r.funder)
         self.funder_names = funder_names
@@ -143,6 +185,9 @@ class Report:
         self.given_free_internal = sum_money(r.given_free for r in rs if r.won and r.internal)
         self.requested_internal = sum_money(r.requested for r in rs if r.won and r.internal)
         self.given_free_by_department = self._free_by_department()
+        self.given_free_by_department_total = {
+            name: sum_money(row.values()) for name, row in self.given_free_by_department.items()
+        }
         won = [r for r in rs if r.won]
         self.coproducer_budgeted = sum_money(r.coproducer for r in rs)
         self.coproducer_awarded = sum_money(r.coproducer for r in won)
@@ -167,32 +212,37 @@ class Report:
                     s[1] += y.price
         if not sums:
             return []
-        span = range(min(sums), max(sums) + 1)  # every year in between, even an empty one
+        first, last = min(sums), max(sums)
+        if self.date_from is not None:
+            first = max(first, financial_year(self.date_from))
+        if self.date_to is not None:
+            last = min(last, financial_year(self.date_to))
+        span = range(first, last + 1)  # every year in between, even an empty one
         return [FinancialYear(fy, *sums.get(fy, [ZERO, ZERO, ZERO, ZERO])) for fy in span]
 
     def _services(self) -> list[ServiceGroup]:
         acc: dict[str, list] = {}
         for r in self.records:
             for s in r.services:
-                a = acc.setdefault(s.service, [s.name, 0, ZERO, ZERO, ZERO])
+                a = acc.setdefault(s.service, [s.name, 0, ZERO, ZERO, ZERO, ZERO])
                 a[1] += 1
                 a[2] += s.value
                 a[3] += s.given_free if r.won else ZERO
                 a[4] += s.price
+                a[5] += s.given_free  # (a costing's own "given free" is what it waives, whatever its stage)
         return [ServiceGroup(sid, *acc[sid]) for sid in sorted(acc)]
 
     def _free_by_department(self) -> dict[str, dict[int, Decimal]]:
         """Value given free to internal clients, by department and financial year (won costings)."""
+        names = {g.name.lower(): g.name for g in self.by_department}  # the breakdown's spelling of each
         out: dict[str, dict[int, Decimal]] = {}
         years = [fy.fy for fy in self.financial_years]
         for r in self.records:
             if not (r.won and r.internal):
                 continue
-            row = out.setdefault(r.department or NOT_RECORDED, dict.fromkeys(years, ZERO))
+            row = out.setdefault(names[department_of(r).lower()], dict.fromkeys(years, ZERO))
             for y in r.years:
-                row[y.fy] += y.given_free
-        return {name: out[name] for name in sorted(out)}
+                if y.fy in row:
+                    row[y.fy] += y.given_free
+        return {name: out[name] for name in sorted(out, key=lambda n: (n, n.lower()))}
 
-    @property
-    def illustrative(self) -> bool:
-        return any(r.illustrative for r in self.records)

@@ -1,7 +1,7 @@
 """The report as titled tables of text, shared by the Markdown and HTML views.
 
 Each figure is formatted here from the Report's Decimals (Babel, in the locale asked);
-no view adds anything up itself.
+no view adds anything up itself: every total is the Report's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..money import format_money, plain_number
-from .report import Group, Report
+from .report import Group, Report, department_of
 from .years import fy_label
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ DEFINITIONS = (
     "delivered costings. Co-producer payments: fees and expenses paid to co-producers, budgeted in every "
     "costing, awarded in awarded and delivered ones. Success rate: awarded and delivered ÷ decided, by count. "
     "Financial years run 1 August – 31 July; each project year is spread over them pro rata by days."
+)
+
+
+PERSON_SESSIONS = (
+    "A person-session is one co-producer at one session; for a service that includes co-producers, one "
+    "co-producer for one unit of the service (a workshop, a day), as its costing counts them."
 )
 
 
@@ -70,6 +76,14 @@ def headline(p: Portfolio, locale: str) -> list[tuple[str, str]]:
     ]
 
 
+def _window_note(report: Report, years: list[int]) -> str:
+    """Where dates were asked for, which financial years the table shows: the costings are whole."""
+    if (report.date_from is None and report.date_to is None) or not years:
+        return ""
+    return (f"Financial years {fy_label(years[0])} to {fy_label(years[-1])} only, the dates asked for; "
+            "the costings' whole figures are in the headline. ")
+
+
 def _money(locale: str, currency: str) -> Money:
     return lambda v: format_money(v, locale, currency)
 
@@ -94,17 +108,20 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
     funders = [Group(**{**g.__dict__, "name": report.funder_names.get(g.name, g.name)}) for g in report.by_funder]
     yield _groups("By funder", "Funder", funders, m, success=True)
     yield Section(
-        "By service", ("Service", "Costings", "Value", "Given free", "Price"),
-        tuple((s.name, str(s.costings), m(s.value), m(s.given_free), m(s.price)) for s in report.by_service),
-        "Unit services only; co-producer payments included in a service are under co-producer payments.",
+        "By service", ("Service", "Costings", "Value", "Waived", "Price", "Given free"),
+        tuple((s.name, str(s.costings), m(s.value), m(s.waived), m(s.price), m(s.given_free))
+              for s in report.by_service),
+        "Unit services only; co-producer payments included in a service are under co-producer payments. "
+        "Value, waived and price at every stage (value − waived + VAT = price); given free: waived in "
+        "awarded and delivered costings.",
     )
     years = [fy.fy for fy in report.financial_years]
     yield Section(
         "Given free to internal clients, by department and financial year",
         ("Department", *(fy_label(y) for y in years), "Total"),
-        tuple((dept, *(m(row[y]) for y in years), m(sum(row.values(), Decimal("0.00"))))
+        tuple((dept, *(m(row[y]) for y in years), m(report.given_free_by_department_total[dept]))
               for dept, row in report.given_free_by_department.items()),
-        f"Total given free to internal clients: {m(report.given_free_internal)}.",
+        _window_note(report, years) + f"Total given free to internal clients: {m(report.given_free_internal)}.",
     )
     fees, expenses = report.coproducer_fees, report.coproducer_expenses
     yield Section(
@@ -113,11 +130,12 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         (("Fees", m(fees[0]), m(fees[1])), ("Expenses", m(expenses[0]), m(expenses[1])),
          ("Total", m(report.coproducer_budgeted), m(report.coproducer_awarded)),
          ("Person-sessions", plain_number(report.person_sessions[0]), plain_number(report.person_sessions[1]))),
+        PERSON_SESSIONS,
     )
     yield Section(
-        "Costings", ("File", "Title", "Client", "Stage", "Funder", "Department", "Price", "Given free",
+        "Costings", ("File", "Title", "Client", "Stage", "Funder", "Department", "Price", "Waived",
                      "Co-producer payments"),
-        tuple((r.file, r.title, r.client, r.stage, r.funder, r.department, m(r.price), m(r.given_free),
+        tuple((r.file, r.title, r.client, r.stage, r.funder, department_of(r), m(r.price), m(r.given_free),
                m(r.coproducer)) for r in report.records),
         numeric_from=6,
     )

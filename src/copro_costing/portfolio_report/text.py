@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    """A costing's text in a Markdown table: its own line, never a column break or HTML."""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+            .replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _table(section: Section) -> list[str]:

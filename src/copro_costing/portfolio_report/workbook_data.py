@@ -21,7 +21,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..pricing.status import DECIDED, PIPELINE, WON
-from .report import EXTERNAL, NOT_RECORDED, Report
+from .report import Report, department_of, faculty_of
 from .years import fy_label
 
 COSTING_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -119,8 +119,7 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
     first_money, contact, illustrative = at["value"], at["contact"], at["illustrative"]  # money: value ... coproducer
     money, date, integer, number = fmt["money"], fmt["date"], fmt["int"], fmt["num"]
     for n, r in enumerate(report.records, start=1):
-        department = r.department or (EXTERNAL if not r.internal else NOT_RECORDED)
-        faculty = r.faculty or (EXTERNAL if not r.internal else NOT_RECORDED)
+        department, faculty = department_of(r), faculty_of(r)  # as the breakdowns group them
         # text in the default format; an empty text (no reference, no contact) is a blank cell
         for i, text in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
                                   r.funder, r.funder_name, r.stage)):

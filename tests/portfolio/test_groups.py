@@ -1,0 +1,153 @@
+"""How the portfolio groups costings: names alike but for case, external clients, dates, services.
+
+The workbook's formulas compare text as Excel and LibreOffice do (ignoring case), so the
+report groups names the same way, or a recalculated workbook would differ from the figures
+it was written with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from copro_costing import portfolio
+from copro_costing.portfolio_report import examples_dir
+from copro_costing.portfolio_report.html import axis_steps
+from copro_costing.portfolio_report.report import EXTERNAL
+from spreadsheet import find_soffice, in_ci, is_error, money, recalculate
+
+EXAMPLES = examples_dir()
+
+
+def _copy(folder, name: str, department: str | None = None, faculty: str | None = None):
+    """An example costing copied into ``folder``, its [status] department and faculty set as given."""
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    for key, value in (("department", department), ("faculty", faculty)):
+        if value is not None:
+            text, n = re.subn(rf'^{key} = ".*"$', f'{key} = "{value}"', text, flags=re.M)
+            if not n:  # (the example names none: add it to its [status])
+                text = text.replace("[status]\n", f'[status]\n{key} = "{value}"\n')
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _internal_won() -> list[str]:
+    """Example files of awarded or delivered work for internal clients (they have a department)."""
+    p = portfolio(EXAMPLES)
+    return sorted(r.file.rsplit("/", 1)[-1] for r in p.records if r.internal and r.won)
+
+
+def test_departments_differing_only_in_case_are_one_group_shown_by_the_most_used_spelling(tmp_path):
+    first, second, third = _internal_won()[:3]
+    _copy(tmp_path, first, department="EAR INSTITUTE")
+    _copy(tmp_path, second, department="Ear Institute")
+    _copy(tmp_path, third, department="Ear Institute")
+    p = portfolio(tmp_path)
+    (ear,) = [g for g in p.report.by_department if g.name.lower() == "ear institute"]
+    assert (ear.name, ear.costings) == ("Ear Institute", 3)
+    assert ear.price == sum(r.price for r in p.records)
+    assert list(p.report.given_free_by_department) == ["Ear Institute"]
+    assert list(p.as_json()["by_department"]) == ["Ear Institute"]
+
+
+def test_an_external_clients_department_is_grouped_as_an_external_client_with_a_warning(tmp_path):
+    p = portfolio(EXAMPLES)
+    external = next(r for r in p.records if not r.internal)
+    name = external.file.rsplit("/", 1)[-1]
+    _copy(tmp_path, name, department="Research Office", faculty="Their faculty")
+    p = portfolio(tmp_path)
+    assert [g.name for g in p.report.by_department] == [EXTERNAL]
+    assert [g.name for g in p.report.by_faculty] == [EXTERNAL]
+    assert any("external costing(s) name a department" in w and name in w for w in p.warnings())
+    assert "| " + EXTERNAL + " |" in p.to_markdown()  # the Costings table shows it as grouped
+
+
+def test_dates_limit_the_financial_year_tables_to_the_years_they_touch(run):
+    whole = json.loads(run("portfolio", EXAMPLES, "-f", "json")[1])
+    data = json.loads(run("portfolio", EXAMPLES, "--from", "2026-08-01", "--to", "2027-07-31", "-f", "json")[1])
+    assert len(whole["by_financial_year"]) > 1
+    assert list(data["by_financial_year"]) == ["2026-27"]
+    assert data["by_financial_year"]["2026-27"] == whole["by_financial_year"]["2026-27"]
+    assert all(list(row) == ["2026-27"] for row in data["given_free_by_department"].values())
+    assert any("financial years those dates touch" in w for w in data["warnings"])
+    text = run("portfolio", EXAMPLES, "--from", "2026-08-01", "--to", "2027-07-31", "-f", "md")[1]
+    assert "Financial years 2026-27 to 2026-27 only, the dates asked for" in text
+
+
+def test_each_service_is_value_less_waived_plus_vat_and_its_given_free_is_the_awarded_part(run):
+    p = portfolio(EXAMPLES)
+    won = {r.file for r in p.records if r.won}
+    value: dict[str, Decimal] = {}
+    waived: dict[str, Decimal] = {}
+    price: dict[str, Decimal] = {}
+    given: dict[str, Decimal] = {}
+    for r in p.records:  # each service line of each costing's own JSON, by the service's name
+        data = json.loads(run("quote", r.file, "--format", "json")[1])
+        for line in data["lines"]:
+            if line["kind"] != "service":
+                continue
+            sid = line["description"]
+            amount, vat = Decimal(line["amount"]), Decimal(line["vat"])
+            free = amount if line["charge"] in ("free", "waived") else Decimal("0.00")
+            value[sid] = value.get(sid, Decimal(0)) + amount
+            waived[sid] = waived.get(sid, Decimal(0)) + free
+            price[sid] = price.get(sid, Decimal(0)) + amount - free + vat
+            given[sid] = given.get(sid, Decimal(0)) + (free if r.file in won else 0)
+    assert {s.name: (s.value, s.waived, s.price, s.given_free) for s in p.report.by_service} == {
+        sid: (value[sid], waived[sid], price[sid], given[sid]) for sid in value}
+    assert any(s.waived > s.given_free for s in p.report.by_service)  # some waived work is in bids not won
+    by_service = p.as_json()["by_service"]
+    assert all(set(v) >= {"value", "waived", "price", "given_free"} for v in by_service.values())
+
+
+@pytest.mark.spreadsheet
+def test_a_workbook_with_names_alike_but_for_case_recalculates_to_its_own_figures(tmp_path):
+    soffice = find_soffice()
+    if soffice is None:
+        if in_ci():
+            pytest.fail("LibreOffice (soffice) is required under CI")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    folder = tmp_path / "costings"
+    folder.mkdir()
+    for name in (EXAMPLES).glob("*.toml"):
+        shutil.copy(name, folder / name.name)
+    first, second = _internal_won()[:2]
+    _copy(folder, first, department="Ear Institute", faculty="BRAIN SCIENCES")
+    _copy(folder, second, department="EAR INSTITUTE", faculty="Brain Sciences")
+    source = tmp_path / "portfolio.xlsx"
+    portfolio(folder).to_excel(source)
+    computed = openpyxl.load_workbook(recalculate([source], tmp_path, soffice)[source], data_only=True)
+    formulas, cached = openpyxl.load_workbook(source), openpyxl.load_workbook(source, data_only=True)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    got, want = computed[ws.title][cell.coordinate], cached[ws.title][cell.coordinate].value
+                    assert not is_error(got), f"{ws.title}!{cell.coordinate}"
+                    if isinstance(want, (int, float)) and not isinstance(want, bool):
+                        assert money(got.value) == money(want), f"{ws.title}!{cell.coordinate} {cell.value}"
+                    checked += 1
+    assert checked > 100
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e9"), places=2))
+def test_chart_gridlines_are_round_amounts_reaching_the_tallest_bar(peak):
+    step, ticks = axis_steps(peak)
+    assert 1 <= ticks <= 6
+    assert step * (ticks - 1) < peak <= step * ticks  # the top gridline is the first at or above the peak
+    digits = step.normalize().as_tuple().digits
+    assert digits in ((1,), (2,), (2, 5), (5,))  # 1, 2, 2.5 or 5 times a power of ten
+
+
+def test_the_html_charts_gridlines_are_labelled_with_round_amounts():
+    page = portfolio(EXAMPLES).to_html()
+    labels = re.findall(r'text-anchor="end">([^<]+)</text>', page)
+    assert labels and labels[0] == "£0.00"
+    assert all(re.fullmatch(r"£[0-9]{1,3}(,000)*(,[05]00|,[0-9]00)?\.00", label) for label in labels), labels
