@@ -17,8 +17,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "copro_costing"
 
-GROUND = {"money", "errors", "atomic", "tomlfile", "jsonfile", "fields", "dates", "jsontext", "tomltext", "__init__",
-          "__version__"}
+GROUND = {"money", "errors", "atomic", "tomlfile", "jsonfile", "fields", "dates", "jsontext", "tomltext", "processors",
+          "__init__", "__version__"}
 """The shared ground floor; the package's ``__init__`` only names (lazily) what users import."""
 WINGS = ["ground", "ratebook", "pricing", "publishing", "export", "faces"]
 """Lowest first: a wing may import, at import time, only its own and lower wings."""

@@ -13,7 +13,7 @@ import pytest
 
 from copro_costing import InputError, portfolio
 from copro_costing.portfolio_report import examples_dir, workers
-from copro_costing.portfolio_report.workers import CHUNK, MIN_FILES, default_jobs, jobs_for
+from copro_costing.portfolio_report.workers import CHUNK, MAX_JOBS, MIN_FILES, default_jobs, jobs_for
 
 BROKEN = """[project]
 title = "A bid with a mistake"
@@ -143,6 +143,18 @@ def test_small_folders_are_read_in_this_process_and_large_ones_by_every_processo
     assert jobs_for(10, 4) == 1  # one chunk: one process is enough
     assert jobs_for(3 * CHUNK, 8) == 3
     assert jobs_for(10_000, 1) == 1
+
+
+def test_a_large_folder_is_read_by_as_many_processes_as_the_containers_quota_allows(monkeypatch, tmp_path) -> None:
+    from copro_costing import processors
+
+    quota = tmp_path / "cpu.max"
+    quota.write_text("200000 100000\n", encoding="ascii")  # two cores' worth, as `docker run --cpus 2` sets
+    monkeypatch.setattr(processors.os, "sched_getaffinity", lambda _: set(range(16)), raising=False)
+    monkeypatch.setattr(processors, "CPU_QUOTA", quota)
+    assert default_jobs() == jobs_for(MIN_FILES, None) == 2
+    quota.write_text("max 100000\n", encoding="ascii")  # no quota: every core it may run on, up to the most
+    assert default_jobs() == MAX_JOBS
 
 
 def test_the_command_line_takes_jobs_and_refuses_a_number_below_one(run, many: Path, capsys) -> None:

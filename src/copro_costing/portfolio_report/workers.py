@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from ..processors import usable_processors
 from ..ratebook.models import RateBook
 from .reading import Result, read_one
 from .record import Record
@@ -49,12 +50,9 @@ _chunks: list[list[str]] = []
 
 
 def default_jobs() -> int:
-    """One process per processor this process may use (itself among them), up to :data:`MAX_JOBS`."""
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on every platform
-        available = os.cpu_count() or 1
-    return max(1, min(available, MAX_JOBS))
+    """One process per processor this process may use (itself among them: its CPU affinity and a
+    container's quota, as :mod:`copro_costing.processors` counts them), up to :data:`MAX_JOBS`."""
+    return min(usable_processors(), MAX_JOBS)
 
 
 def jobs_for(files: int, jobs: int | None) -> int:

@@ -16,9 +16,9 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any
 
+from ..processors import usable_processors
 from ..ratebook.models import RateBook
 from .pricing_process import PricingProcess, ProcessGone
 from .quoting import Answer, answer
@@ -39,29 +39,13 @@ LIVED_WELL = 60.0
 """Seconds after which a pricing process that stops is not counted as a failure, even if it answered nothing."""
 
 
-CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
-"""Where Linux (cgroup v2) says how much processor time a container may use: "quota period", or "max"."""
-
-
 def default_processes() -> int:
     """Pricing processes ``serve`` starts by default: one where this process may use a second
-    core, on a POSIX system (the pricing process is handed its socket as POSIX does)."""
+    core (its CPU affinity and a container's quota, as :mod:`copro_costing.processors` counts
+    them), on a POSIX system (the pricing process is handed its socket as POSIX does)."""
     if os.name != "posix" or getattr(sys, "frozen", False):  # a frozen app's executable is not Python
         return 0
-    try:
-        cores = float(len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on every platform
-        cores = float(os.cpu_count() or 1)
-    return 1 if min(cores, _cpu_quota()) >= 2 else 0
-
-
-def _cpu_quota() -> float:
-    """Cores' worth of processor time a container's quota allows (infinite where there is none, or none is said)."""
-    try:
-        quota, period = CPU_QUOTA.read_text(encoding="ascii").split()[:2]
-        return int(quota) / int(period)
-    except (OSError, ValueError):  # no cgroup v2 file, or "max": no quota
-        return float("inf")
+    return 1 if usable_processors() >= 2 else 0
 
 
 class QuotePricer:
