@@ -70,6 +70,30 @@ def test_new_writes_a_commented_file_that_prices_as_it_stands(run, tmp_path, cli
     assert code == 0, err
 
 
+@pytest.mark.parametrize("client", ["internal", "external"])
+def test_new_shows_a_commented_status_table_that_is_valid_once_uncommented(run, tmp_path, client):
+    from copro_costing import load_spec
+    from copro_costing.pricing.status import STAGES
+
+    path = tmp_path / "bid.toml"
+    assert run("new", path, "--client", client, "--today", "2026-04-01")[0] == 0
+    text = path.read_text()
+    assert load_spec(path).status is None  # as written: no [status], a draft
+    lines = text.splitlines()
+    first = lines.index(next(line for line in lines if line.startswith("# [status]")))
+    table = lines[first:first + 7]
+    fields = [line[2:].split(" =")[0] for line in table[1:]]
+    assert fields == ["stage", "submitted", "decided", "department", "faculty", "contact"]
+    assert all(stage in table[1] for stage in STAGES), "the stages are listed"
+    assert all("#" in line[2:] for line in table), "each field explained"
+    uncommented = lines[:first] + [line.removeprefix("# ") for line in table] + lines[first + len(table):]
+    path.write_text("\n".join(uncommented) + "\n")
+    status = load_spec(path).status
+    assert status is not None and status.stage == "awarded" and status.decided >= status.submitted
+    code, _, err = run("quote", path, "--format", "json")
+    assert code == 0, err
+
+
 def test_new_never_replaces_a_file_unless_told(run, tmp_path):
     path = tmp_path / "bid.toml"
     path.write_text("mine")

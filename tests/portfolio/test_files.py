@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from copro_costing import load_rates
 from copro_costing.portfolio_report import examples_dir
-from copro_costing.portfolio_report.reading import costing_files
+from copro_costing.portfolio_report.reading import costing_files, read_records
 
 EXAMPLE = sorted(examples_dir().glob("*.toml"))[0]
 
@@ -81,3 +86,44 @@ def test_the_command_line_reports_an_unreadable_folder_with_exit_2(run, tmp_path
     assert code == 2 and out == ""
     assert f"{tmp_path}: cannot read this folder (Permission denied)" in err and "Traceback" not in err
     assert "no costing files" not in err
+
+
+def test_a_link_to_nothing_in_a_folder_is_a_problem_of_that_file_and_a_link_to_a_folder_is_not_followed(
+        tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "a.toml")
+    (tmp_path / "gone.toml").symlink_to(tmp_path / "moved-away.toml")
+    (tmp_path / "circle.toml").symlink_to(tmp_path / "circle.toml")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "elsewhere" / "b.toml")
+    (tmp_path / "folder.toml").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    files, problems = costing_files([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.toml", "elsewhere/b.toml"]
+    assert [(Path(p.file).name, p.message.split(" (")[0]) for p in problems] == [
+        ("circle.toml", "cannot read: a link that cannot be followed"),
+        ("gone.toml", "cannot read: a link to a file that does not exist"),
+    ]
+    # given directly, it says the same
+    assert [p.message for p in costing_files([tmp_path / "gone.toml"])[1]] == [
+        "cannot read: a link to a file that does not exist"]
+
+
+def test_a_link_to_nothing_stops_the_report_or_with_keep_going_is_left_out_as_a_file(run, tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "a.toml")
+    (tmp_path / "gone.toml").symlink_to(tmp_path / "moved-away.toml")
+    out = tmp_path / "report.json"
+    code, stdout, err = run("portfolio", tmp_path, "-o", out)
+    assert code == 2 and stdout == "" and not out.exists() and "Traceback" not in err
+    assert f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist" in err.splitlines()
+    code, _, err = run("portfolio", tmp_path, "--keep-going", "-o", out)
+    assert code == 0 and "warning: 1 file left out" in err
+    assert json.loads(out.read_text())["left_out"] == [{"file": str(tmp_path / "gone.toml"), "problems": [
+        f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist"]}]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes with names are for POSIX systems")
+def test_a_pipe_named_like_a_costing_file_is_a_problem_not_skipped_nor_waited_on(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "a.toml")
+    os.mkfifo(tmp_path / "pipe.toml")
+    reading = read_records([tmp_path], load_rates())
+    assert [r.file for r in reading.records] == [str(tmp_path / "a.toml")]
+    assert [str(p) for p in reading.problems] == [f"{tmp_path / 'pipe.toml'}: expected a file, found a pipe or device"]

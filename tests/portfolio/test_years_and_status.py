@@ -93,7 +93,8 @@ def _spec(status: dict) -> dict:
     ({"stage": "awarded", "submitted": date(2026, 1, 1)}, "needs the date of the decision"),
     ({"stage": "draft", "submitted": date(2026, 1, 1)}, "a draft has not been submitted"),
     ({"stage": "submitted", "submitted": date(2026, 1, 1), "decided": date(2026, 2, 1)}, "no decision yet"),
-    ({"stage": "declined", "submitted": date(2026, 3, 1), "decided": date(2026, 2, 1)}, "is before submitted"),
+    ({"stage": "declined", "submitted": date(2026, 3, 1), "decided": date(2026, 2, 1)},
+     "must be on or after the submitted date, 2026-03-01 (got 2026-02-01)"),
     ({"stage": "awarded", "submitted": date(1890, 3, 1), "decided": date(2026, 2, 1)}, "must be a date between"),
     ({"stage": "draft", "contact": "a\x07b"}, "control character"),
     ({"stage": "draft", "departmnt": "x"}, "unknown field"),
@@ -103,6 +104,14 @@ def test_status_mistakes_are_located_problems(status, message):
     with pytest.raises(InputError) as caught:
         parse_spec(_spec(status))
     assert any(p.field.startswith("status") and message in p.message for p in caught.value.problems), caught.value
+
+
+def test_a_decision_before_the_submission_says_each_date_once():
+    with pytest.raises(InputError) as caught:
+        parse_spec(_spec({"stage": "declined", "submitted": date(2026, 3, 1), "decided": date(2026, 2, 20)}))
+    [problem] = caught.value.problems
+    assert problem.field == "status.decided"
+    assert str(problem).count("2026-02-20") == 1 and str(problem).count("2026-03-01") == 1
 
 
 def test_a_withdrawn_bid_needs_no_dates_and_a_file_without_status_is_a_draft(examples_dir):

@@ -2,8 +2,9 @@
 
 The file is written from the rate tables in use, so every id in it exists there: one
 service (with a decision and a reason when an internal client must give one), one
-co-producer activity and one expense. Before anything is written the text is read
-back and priced like any costing file; a template that did not price would be a bug.
+co-producer activity and one expense, then a commented ``[status]`` for the portfolio
+report. Before anything is written the text is read back and priced like any costing
+file; a template that did not price would be a bug.
 """
 
 from __future__ import annotations
@@ -97,7 +98,25 @@ def template(book: RateBook, *, client: str, funder: str, today: date, title: st
         "",
         *_expense_entry(book, today),
         "",
+        *_status_entry(today, start),
+        "",
     ])
+
+
+def _status_entry(today: date, start: date) -> list[str]:
+    """A commented ``[status]`` table, valid as it stands once uncommented (an awarded bid)."""
+    return [
+        "# [status]                   # optional: where this costing stands, for `copro-costing portfolio`",
+        '# stage = "awarded"          # draft, submitted, awarded, declined, withdrawn or delivered; '
+        "no [status]: a draft",
+        f"# submitted = {today.isoformat()}     # the day it went to the funder or client "
+        "(needed from submitted on; none for a draft)",
+        f"# decided = {start.isoformat()}       # the day they said yes or no "
+        "(needed for awarded, declined, delivered; none before)",
+        '# department = "Department of ..."   # who it is for inside the university: the report adds up by department',
+        '# faculty = "Faculty of ..."         # and by faculty',
+        '# contact = "name@example.ac.uk"     # who to ask about this costing',
+    ]
 
 
 def write_new(book: RateBook, path: Path, *, client: str, funder: str, today: date, title: str, force: bool) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..portfolio_report.report import Report
 
 FORMATS = ("md", "html", "json", "xlsx")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".xlsx": "xlsx"}
@@ -51,27 +55,39 @@ def add_parser(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build and write the report; exit 2 on any problem (nothing written) unless --keep-going."""
-    from ..errors import InputError
-    from ..portfolio_report.core import portfolio
+    """Build and write the report; exit 2 on any problem (nothing written) unless --keep-going,
+    and always when no costing could be used (a report of nothing would read as a real one)."""
+    from ..errors import InputError, Problem
+    from ..portfolio_report.core import dates_in_order, portfolio
+    from ..portfolio_report.reading import left_out_words, output_problem
     from .main import EXIT_OK, UsageError, _book, _check_output, _output_format, _writing
 
     fmt = _output_format(args, FORMATS, EXTENSIONS, "md")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o portfolio.xlsx")
-    if args.date_from and args.date_to and args.date_from > args.date_to:
-        raise UsageError(f"--from {args.date_from} is after --to {args.date_to}")
+    try:
+        dates_in_order(args.date_from, args.date_to, ("--from", "--to"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    clash: list[Problem] = []
     if args.output is not None:
         _check_output(args.output)
-    report = portfolio(args.paths, rates=_book(args.rates), date_from=args.date_from, date_to=args.date_to,
-                       keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size
-    if not report.records and not args.keep_going:
-        raise InputError.one(", ".join(map(str, args.paths)), "no costings to report in the dates asked")
+        clash = [p] if (p := output_problem(args.paths, args.output)) is not None else []
+    try:
+        report = portfolio(args.paths, rates=_book(args.rates), date_from=args.date_from, date_to=args.date_to,
+                           keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size
+    except InputError as exc:
+        raise InputError([*clash, *exc.problems]) from None  # every problem at once
+    if clash or not report.records:
+        problems = [*clash, *report.reading.problems]
+        if not report.records and (report.reading.outside_dates or not problems):
+            problems.append(Problem(", ".join(map(str, args.paths)), None, "", "no costings to report in the dates asked"))
+        raise InputError(problems)
     for item in report.left_out:
         for problem in item.problems:
             print(problem, file=sys.stderr)
     if report.left_out:
-        print(f"copro-costing: warning: {len(report.left_out)} file(s) left out (listed on the report's first page)",
+        print(f"copro-costing: warning: {left_out_words(report.left_out)} left out (listed on the report's first page)",
               file=sys.stderr)
     for warning in report.warnings():
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
@@ -92,6 +108,16 @@ def run(args: argparse.Namespace) -> int:
 
                 write_text_atomic(args.output, out)
     if args.output is not None:
-        t = report.report.total
-        print(f"Wrote {args.output}: {t.costings} costings, {len(report.left_out)} left out", file=sys.stderr)
+        left = f", {left_out_words(report.left_out)} left out" if report.left_out else ""
+        print(f"Wrote {args.output}: {counted(report.reports)}{left}", file=sys.stderr)
     return EXIT_OK
+
+
+def counted(reports: Mapping[str, Report]) -> str:
+    """The costings in every currency's report: "12 costings (2 in EUR, reported apart)"."""
+    from ..money import CURRENCY
+
+    total = sum(r.total.costings for r in reports.values())
+    apart = [f"{r.total.costings} in {c}" for c, r in reports.items() if c != CURRENCY and r.total.costings]
+    noun = "costing" if total == 1 else "costings"
+    return f"{total} {noun}" + (f" ({', '.join(apart)}, reported apart)" if apart else "")

@@ -34,6 +34,13 @@ def _day(name: str, value: date | str | None) -> date | None:
     raise TypeError(f"{name}: expected a date, such as date(2026, 8, 1) or \"2026-08-01\" (got {type(value).__name__})")
 
 
+def dates_in_order(date_from: date | None, date_to: date | None, names: tuple[str, str] = ("date_from", "date_to")) -> None:
+    """Raise ValueError when ``date_from`` is after ``date_to``: no project could run between them.
+    ``names`` are the dates' names as the caller knows them (the command line's: ``--from``, ``--to``)."""
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise ValueError(f"{names[0]} {date_from.isoformat()} is after {names[1]} {date_to.isoformat()}")
+
+
 def portfolio(
     paths: Iterable[Path | str] | Path | str,
     *,
@@ -49,8 +56,10 @@ def portfolio(
     Each costing is priced with its own ``priced_on`` and the rate tables (the bundled or
     configured ones unless ``rates`` is given), so its figures are those of its own
     ``quote``. Raises InputError with every problem in every file, unless ``keep_going``:
-    then the report is built from the valid files and lists the others in ``left_out``.
-    ``date_from``/``date_to`` keep the costings whose project runs on any day between them.
+    then the report is built from the valid files and lists the others in ``left_out``
+    (with no valid file at all it is an empty report, whose ``left_out`` says why; the
+    command line refuses to write one). ``date_from``/``date_to`` keep the costings whose
+    project runs on any day between them (ValueError if ``date_from`` is after ``date_to``).
     ``jobs`` is how many processes read the files (default 1: this process only; None:
     one per processor for a folder of hundreds of files, as the command line does); the
     report is the same either way. Workers are forked on Linux from a process with no
@@ -63,6 +72,7 @@ def portfolio(
     if isinstance(paths, (str, Path)):
         paths = [paths]
     date_from, date_to = _day("date_from", date_from), _day("date_to", date_to)
+    dates_in_order(date_from, date_to)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs: expected a whole number of processes, 1 or more, or None for one per processor "
                          f"(got {jobs!r})")

@@ -12,10 +12,12 @@ per file; nothing stops at the first.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from ..errors import InputError, Problem
 from ..pricing.engine import estimate
@@ -28,13 +30,25 @@ from .record import Record, record_of
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A file the report could not use, with every problem found in it."""
+    """A file the report could not use, with every problem found in it; or a folder (one with no
+    costing file in it, or one that cannot be read), or a path given that does not exist."""
 
     file: str
     problems: tuple[Problem, ...]
+    kind: Literal["file", "folder", "missing"] = "file"
 
     def as_json(self) -> dict[str, object]:
         return {"file": self.file, "problems": [str(p) for p in self.problems]}
+
+
+def left_out_words(left_out: Iterable[LeftOut]) -> str:
+    """What was left out, counted by kind, so a folder is never called a file: "2 files and 1 folder"."""
+    counts = Counter(item.kind for item in left_out)
+    words = {"file": ("file", "files"), "folder": ("folder", "folders"), "missing": ("missing path", "missing paths")}
+    parts = [f"{n} {words[kind][n != 1]}" for kind in ("file", "folder", "missing") if (n := counts[kind])]
+    if not parts:
+        return "nothing"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @dataclass(frozen=True)
@@ -53,47 +67,110 @@ class Reading:
 
 def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
     """Every costing file under ``paths`` (folders or files), sorted, each once."""
+    files, _, left_out = _listing(paths)
+    return files, [p for item in left_out for p in item.problems]
+
+
+def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
+    """Why the report must not be written to ``output``: it is one of the costing files under
+    ``paths`` (itself, through a link, or as another name for the same file), or None.
+
+    Every costing file in the folders counts, the older versions a ``serve --store`` folder
+    keeps among them: writing the report there would destroy a costing."""
+    _, every, _ = _listing(paths)
+    real = os.path.realpath(output)
+    same = real in every
+    if not same and os.path.isfile(output):  # a hard link, or a name a case-blind file system takes as the same
+        mine = os.stat(output)
+        same = any(_same_file(mine, path) for path in every)
+    if not same:
+        return None
+    how = f" (it is a link to {real})" if os.path.islink(output) else ""
+    return Problem(str(output), None, "", f"is one of the costing files this report reads{how}: "
+                   "write the report to another file, so the costing is not replaced")
+
+
+def _same_file(mine: os.stat_result, path: str) -> bool:
+    try:
+        theirs = os.stat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
+def _listing(paths: Iterable[Path | str]) -> tuple[list[Path], set[str], list[LeftOut]]:
+    """The costing files to read under ``paths`` (sorted, each once), the real path of every costing
+    file found (the older versions in a store folder too), and the paths that cannot be read."""
     found: dict[str, Path] = {}  # by real path
-    problems: list[Problem] = []
+    every: set[str] = set()
+    left_out: list[LeftOut] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            before = len(problems)
+            problems: list[LeftOut] = []
             inside = dict(_costing_files_in(path, str(path.resolve()), problems))
+            every.update(inside.values())
             older = superseded(inside)  # a `serve --store` folder: each costing once, at its latest version
             inside = {p: real for p, real in inside.items() if p not in older}
-            if not inside and len(problems) == before:  # (a folder that cannot be read says so itself)
-                problems.append(Problem(str(path), None, "", "no costing files (*.toml) in this folder"))
+            if not inside and not problems:  # (a folder that cannot be read, or a broken link in it, says so itself)
+                problems.append(_left_out(path, "no costing files (*.toml) in this folder", "folder"))
+            left_out += problems
             for p, real in inside.items():
                 found.setdefault(real, p)
-        elif path.is_file():
-            found.setdefault(str(path.resolve()), path)
+        elif (why := _broken_link(path)) is not None:
+            left_out.append(_left_out(path, why, "file"))
+        elif path.exists():  # a file (read_toml refuses a pipe or a device, as `quote` does)
+            real = str(path.resolve())
+            every.add(real)
+            found.setdefault(real, path)
         else:
-            problems.append(Problem(str(path), None, "", "no such folder or file"))
-    return sorted(found.values(), key=lambda p: p.as_posix()), problems
+            left_out.append(_left_out(path, "no such folder or file", "missing"))
+    return sorted(found.values(), key=lambda p: p.as_posix()), every, left_out
 
 
-def _costing_files_in(folder: Path, real: str, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
+def _left_out(path: Path, message: str, kind: Literal["file", "folder", "missing"]) -> LeftOut:
+    return LeftOut(str(path), (Problem(str(path), None, "", message),), kind)
+
+
+def _broken_link(path: Path) -> str | None:
+    """Why a link cannot be read (it points to nothing, or round in a circle); None for anything else."""
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "cannot read: a link to a file that does not exist"
+    except OSError as exc:
+        return f"cannot read: a link that cannot be followed ({exc.strerror or exc})"
+    return None
+
+
+def _costing_files_in(folder: Path, real: str, left_out: list[LeftOut]) -> Iterator[tuple[Path, str]]:
     """(path, real path) of each ``*.toml`` file in ``folder`` and its subfolders, skipping names
-    that start with a dot and not following links to folders; a folder that cannot be read
-    is a problem. ``real`` is the folder's real path: a file that is not a link is really in
-    its folder, so only links are resolved (one system call or so a file, where resolving
-    every path took several)."""
+    that start with a dot and not following links to folders; a folder that cannot be read,
+    or a link that leads nowhere, is left out with its problem. ``real`` is the folder's real
+    path: a file that is not a link is really in its folder, so only links are resolved (one
+    system call or so a file, where resolving every path took several)."""
     try:
         with os.scandir(folder) as entries:
             listed = sorted(entries, key=lambda e: e.name)
     except OSError as exc:
-        problems.append(Problem(str(folder), None, "", f"cannot read this folder ({exc.strerror or exc})"))
+        left_out.append(_left_out(folder, f"cannot read this folder ({exc.strerror or exc})", "folder"))
         return
     for entry in listed:
         name = entry.name
         if name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _costing_files_in(folder / name, os.path.join(real, name), problems)
-        elif os.path.normcase(name).endswith(".toml") and entry.is_file():  # any case on Windows, as before
+            yield from _costing_files_in(folder / name, os.path.join(real, name), left_out)
+        elif os.path.normcase(name).endswith(".toml"):  # any case on Windows, as before
             path = folder / name
-            yield path, str(path.resolve()) if entry.is_symlink() else os.path.join(real, name)
+            if not entry.is_symlink():  # a file (or a pipe or a device, which read_toml refuses)
+                yield path, os.path.join(real, name)
+            elif (why := _broken_link(path)) is not None:
+                left_out.append(_left_out(path, why, "file"))
+            elif not entry.is_dir():  # a link to a folder is not followed
+                yield path, str(path.resolve())
 
 
 def read_records(
@@ -115,8 +192,8 @@ def read_records(
     returned in ``left_out`` with all their problems; the caller decides whether that stops
     the report.
     """
-    files, problems = costing_files(paths)
-    left_out = [LeftOut(p.file, (p,)) for p in problems]
+    files, _, found_out = _listing(paths)
+    left_out = list(found_out)
     records: list[Record] = []
     outside = 0
     unpriced: list[str] = []

@@ -72,7 +72,8 @@ class Status(BaseModel):
             raise ValueError(f"a {stage} costing has no decision yet: remove decided, or change the stage")
         submitted = info.data.get("submitted")
         if submitted and value and value < submitted:
-            raise ValueError(f"decided ({value.isoformat()}) is before submitted ({submitted.isoformat()})")
+            # (the problem adds "(got DATE)": the decided date is said there, once)
+            raise ValueError(f"must be on or after the submitted date, {submitted.isoformat()}")
         return value
 
 
