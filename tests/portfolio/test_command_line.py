@@ -68,6 +68,13 @@ def test_a_costing_in_the_way_and_a_broken_file_are_reported_together(run, folde
     assert any(line.startswith(f"{folder / 'broken.toml'}:") for line in err.splitlines())
 
 
+def test_a_new_report_named_like_a_costing_is_refused_so_no_later_report_reads_it(run, folder: Path) -> None:
+    code, out, err = run("portfolio", folder, "--format", "md", "-o", folder / "summary.toml")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{folder / 'summary.toml'}: a report is not a costing file: name it .md" in err
+    assert not (folder / "summary.toml").exists()
+
+
 def test_the_report_may_be_written_into_the_folder_under_a_name_that_is_no_costing(run, folder: Path) -> None:
     code, _, err = run("portfolio", folder, "-o", folder / "portfolio.md")
     assert code == 0, err

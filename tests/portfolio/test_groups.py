@@ -151,3 +151,11 @@ def test_the_html_charts_gridlines_are_labelled_with_round_amounts():
     labels = re.findall(r'text-anchor="end">([^<]+)</text>', page)
     assert labels and labels[0] == "£0.00"
     assert all(re.fullmatch(r"£[0-9]{1,3}(,000)*(,[05]00|,[0-9]00)?\.00", label) for label in labels), labels
+
+
+def test_the_pages_count_what_was_left_out_as_files_and_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "broken.toml").write_text("[project\n", encoding="utf-8")
+    p = portfolio([EXAMPLES, tmp_path / "empty", tmp_path / "broken.toml"], keep_going=True)
+    assert "**Left out, with problems: 1 file and 1 folder**" in p.to_markdown()
+    assert "Left out, with problems: 1 file and 1 folder</strong>" in p.to_html()

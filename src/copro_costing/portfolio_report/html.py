@@ -12,6 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..money import format_money
+from .reading import left_out_words
 from .report import Report
 from .sections import DEFINITIONS, Section, headline, sections
 
@@ -121,7 +122,7 @@ def fragment(p: Portfolio, locale: str = "en_GB") -> str:
         out.append(f"<p>Projects running between {escape(str(p.date_from or 'the start'))} and "
                    f"{escape(str(p.date_to or 'the end'))}.</p>")
     if p.left_out:
-        out.append(f'<div class="left-out"><p><strong>Left out: {len(p.left_out)} file(s) with problems</strong> '
+        out.append(f'<div class="left-out"><p><strong>Left out, with problems: {escape(left_out_words(p.left_out))}</strong> '
                    "(fix them and run the report again):</p><ul>")
         out += [f"<li><code>{escape(str(problem))}</code></li>" for item in p.left_out for problem in item.problems]
         out.append("</ul></div>")

@@ -73,7 +73,8 @@ def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem
 
 def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
     """Why the report must not be written to ``output``: it is one of the costing files under
-    ``paths`` (itself, through a link, or as another name for the same file), or None.
+    ``paths`` (itself, through a link, or as another name for the same file), or a name a
+    report would read as a costing (``*.toml``); or None.
 
     Every costing file in the folders counts, the older versions a ``serve --store`` folder
     keeps among them: writing the report there would destroy a costing."""
@@ -83,6 +84,9 @@ def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
     if not same and os.path.isfile(output):  # a hard link, or a name a case-blind file system takes as the same
         mine = os.stat(output)
         same = any(_same_file(mine, path) for path in every)
+    if not same and os.path.normcase(output.name).endswith(".toml"):  # the next report would read it as a costing
+        return Problem(str(output), None, "", "a report is not a costing file: name it .md, .html, .json or .xlsx, "
+                       "not .toml, so no report ever reads it as a costing")
     if not same:
         return None
     how = f" (it is a link to {real})" if os.path.islink(output) else ""

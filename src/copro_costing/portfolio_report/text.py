@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from .reading import left_out_words
 from .sections import DEFINITIONS, Section, headline, sections
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def to_markdown(p: Portfolio, locale: str = "en_GB") -> str:
     if p.date_from or p.date_to:
         out += [f"Projects running between {_day(p.date_from, 'the start')} and {_day(p.date_to, 'the end')}.", ""]
     if p.left_out:
-        out += [f"**Left out: {len(p.left_out)} file(s) with problems** (fix them and run the report again):", ""]
+        out += [f"**Left out, with problems: {left_out_words(p.left_out)}** (fix them and run the report again):", ""]
         for item in p.left_out:
             out += [f"- `{_cell(problem_text)}`" for problem_text in (str(x) for x in item.problems)]
         out.append("")
