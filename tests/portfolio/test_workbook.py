@@ -211,7 +211,7 @@ def test_the_workbook_has_the_chart_print_setup_and_left_out_files_first(tmp_pat
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["Summary", "Breakdown"]
     summary = wb["Summary"]
-    assert str(summary["A2"].value).startswith("Left out: 1 file")
+    assert str(summary["A2"].value).startswith("Left out, with problems: 1 file (fix them")
     assert "broken.toml" in str(summary["A3"].value)
     with zipfile.ZipFile(path) as z:  # a native chart of income and free work by financial year
         chart = z.read("xl/charts/chart1.xml").decode()
@@ -221,6 +221,14 @@ def test_the_workbook_has_the_chart_print_setup_and_left_out_files_first(tmp_pat
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
         assert ws.oddFooter.right.text == "Page &P of &N", ws.title
     assert wb["Costings"].print_title_rows == "$1:$1"
+
+
+def test_the_summary_counts_what_was_left_out_as_files_and_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "broken.toml").write_text("[project\n", encoding="utf-8")
+    p = portfolio([examples_dir(), tmp_path / "empty", tmp_path / "broken.toml"], keep_going=True)
+    summary = openpyxl.load_workbook(p.to_excel(tmp_path / "p.xlsx"))["Summary"]
+    assert summary["A2"].value == "Left out, with problems: 1 file and 1 folder (fix them and run the report again)"
 
 
 def _chart_cells(path: Path) -> tuple[int, int, int, int]:

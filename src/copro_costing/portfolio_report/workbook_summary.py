@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..pricing.status import DECIDED, PIPELINE, WON
+from .reading import left_out_words
 from .report import Group, Report
 from .workbook_data import DataSheets, Sheet, print_setup, stage_in
 
@@ -119,8 +120,8 @@ def write_summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict, e
         ws.write_string(row, 0, f"Projects running between {p.date_from or 'the start'} and {p.date_to or 'the end'}")
         row += 1
     if p.left_out:
-        ws.write_string(row, 0, f"Left out: {len(p.left_out)} file(s) with problems (fix them and run the report again)",
-                        fmt["problem"])
+        ws.write_string(row, 0, f"Left out, with problems: {left_out_words(p.left_out)} (fix them and run the report "
+                        "again)", fmt["problem"])
         row += 1
         for item in p.left_out:
             for problem in item.problems:
