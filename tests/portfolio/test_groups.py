@@ -159,3 +159,15 @@ def test_the_pages_count_what_was_left_out_as_files_and_folders(tmp_path):
     p = portfolio([EXAMPLES, tmp_path / "empty", tmp_path / "broken.toml"], keep_going=True)
     assert "**Left out, with problems: 1 file and 1 folder**" in p.to_markdown()
     assert "Left out, with problems: 1 file and 1 folder</strong>" in p.to_html()
+
+
+def test_the_workbook_says_which_financial_years_its_tables_show_when_dates_are_asked_for(tmp_path):
+    portfolio(EXAMPLES, date_from="2026-08-01", date_to="2027-07-31").to_excel(tmp_path / "year.xlsx")
+    portfolio(EXAMPLES).to_excel(tmp_path / "all.xlsx")
+    texts = {name: [c.value for ws in openpyxl.load_workbook(tmp_path / name).worksheets
+                    for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+             for name in ("year.xlsx", "all.xlsx")}
+    note = "2026-27 to 2026-27 only, the dates asked for"
+    assert "By financial year (1 August – 31 July): " + note in texts["year.xlsx"]
+    assert "Given free to internal clients, by department and financial year: " + note in texts["year.xlsx"]
+    assert not any(note in t for t in texts["all.xlsx"])

@@ -26,11 +26,7 @@ DEFINITIONS = (
     "costings. Pipeline: submitted, not yet decided. Given free: free and waived work in awarded and "
     "delivered costings. Co-producer payments: fees and expenses paid to co-producers, budgeted in every "
     "costing, awarded in awarded and delivered ones. Success rate: awarded and delivered ÷ decided, by count. "
-    "Financial years run 1 August – 31 July; each project year is spread over them pro rata by days."
-)
-
-
-PERSON_SESSIONS = (
+    "Financial years run 1 August – 31 July; each project year is spread over them pro rata by days. "
     "A person-session is one co-producer at one session; for a service that includes co-producers, one "
     "co-producer for one unit of the service (a workshop, a day), as its costing counts them."
 )
@@ -130,7 +126,6 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         (("Fees", m(fees[0]), m(fees[1])), ("Expenses", m(expenses[0]), m(expenses[1])),
          ("Total", m(report.coproducer_budgeted), m(report.coproducer_awarded)),
          ("Person-sessions", plain_number(report.person_sessions[0]), plain_number(report.person_sessions[1]))),
-        PERSON_SESSIONS,
     )
     yield Section(
         "Costings", ("File", "Title", "Client", "Stage", "Funder", "Department", "Price", "Waived",

@@ -22,7 +22,7 @@ from ..atomic import write_atomic
 from ..money import CURRENCY
 from .sections import DEFINITIONS
 from .workbook_currency import write_currency_sheet
-from .workbook_data import COSTING_COLUMNS, print_setup, write_data_sheets
+from .workbook_data import print_setup, write_data_sheets
 from .workbook_summary import write_breakdown, write_summary
 
 if TYPE_CHECKING:
@@ -86,4 +86,4 @@ def _formats(wb: Any, currency: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["COSTING_COLUMNS", "write_workbook"]
+__all__ = ["write_workbook"]

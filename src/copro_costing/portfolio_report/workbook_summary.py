@@ -23,6 +23,13 @@ CHART_COLUMN = 5
 """The chart sits right of the headline figures and the stage table, which fill columns A–D."""
 
 
+def window(r: Report) -> str:
+    """Where dates were asked for, the financial years a table shows (the costings are whole)."""
+    if (r.date_from is None and r.date_to is None) or not r.financial_years:
+        return ""
+    return f": {r.financial_years[0].label} to {r.financial_years[-1].label} only, the dates asked for"
+
+
 def sp(*parts: str) -> str:
     """A SUMPRODUCT formula of the arrays ``parts``."""
     return "=SUMPRODUCT(" + ",".join(parts) + ")"
@@ -141,7 +148,7 @@ def write_summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict, e
     row = write_headline(ws, row, r, c, fmt) + 1
     row = write_by_stage(ws, row, r, c, fmt) + 1
     won, pipe = data.won, data.pipeline
-    ws.write_string(row, 0, "By financial year (1 August – 31 July)", fmt["h"])
+    ws.write_string(row, 0, "By financial year (1 August – 31 July)" + window(r), fmt["h"])
     ws.write_row(row + 1, 0, ["Financial year", "Awarded", "Pipeline", "Given free", "Co-producer payments awarded"],
                  fmt["head"])
     first = row + 2
@@ -195,7 +202,7 @@ def write_breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
     row += 3 + len(r.by_service)
     c, f = data.costings, data.years
     years = r.financial_years
-    ws.write_string(row, 0, "Given free to internal clients, by department and financial year", fmt["h"])
+    ws.write_string(row, 0, "Given free to internal clients, by department and financial year" + window(r), fmt["h"])
     ws.write_row(row + 1, 0, ["Department", *(fy.label for fy in years), "Total"], fmt["head"])
     for i, (dept, values) in enumerate(r.given_free_by_department.items()):
         rr = row + 2 + i
