@@ -67,7 +67,7 @@ class Reading:
 
 def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
     """Every costing file under ``paths`` (folders or files), sorted, each once."""
-    files, _, left_out = _listing(paths)
+    files, left_out = _listing(paths)
     return files, [p for item in left_out for p in item.problems]
 
 
@@ -78,7 +78,8 @@ def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
 
     Every costing file in the folders counts, the older versions a ``serve --store`` folder
     keeps among them: writing the report there would destroy a costing."""
-    _, every, _ = _listing(paths)
+    every: set[str] = set()
+    _listing(paths, every)
     real = os.path.realpath(output)
     same = real in every
     if not same and os.path.isfile(output):  # a hard link, or a name a case-blind file system takes as the same
@@ -102,18 +103,19 @@ def _same_file(mine: os.stat_result, path: str) -> bool:
     return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
-def _listing(paths: Iterable[Path | str]) -> tuple[list[Path], set[str], list[LeftOut]]:
-    """The costing files to read under ``paths`` (sorted, each once), the real path of every costing
-    file found (the older versions in a store folder too), and the paths that cannot be read."""
+def _listing(paths: Iterable[Path | str], every: set[str] | None = None) -> tuple[list[Path], list[LeftOut]]:
+    """The costing files to read under ``paths`` (sorted, each once) and the paths that cannot be
+    read; ``every``, if given, gets the real path of every costing file found (the older versions
+    in a store folder too)."""
     found: dict[str, Path] = {}  # by real path
-    every: set[str] = set()
     left_out: list[LeftOut] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             problems: list[LeftOut] = []
             inside = dict(_costing_files_in(path, str(path.resolve()), problems))
-            every.update(inside.values())
+            if every is not None:
+                every.update(inside.values())
             older = superseded(inside)  # a `serve --store` folder: each costing once, at its latest version
             inside = {p: real for p, real in inside.items() if p not in older}
             if not inside and not problems:  # (a folder that cannot be read, or a broken link in it, says so itself)
@@ -125,11 +127,12 @@ def _listing(paths: Iterable[Path | str]) -> tuple[list[Path], set[str], list[Le
             left_out.append(_left_out(path, why, "file"))
         elif path.exists():  # a file (read_toml refuses a pipe or a device, as `quote` does)
             real = str(path.resolve())
-            every.add(real)
+            if every is not None:
+                every.add(real)
             found.setdefault(real, path)
         else:
             left_out.append(_left_out(path, "no such folder or file", "missing"))
-    return sorted(found.values(), key=lambda p: p.as_posix()), every, left_out
+    return sorted(found.values(), key=lambda p: p.as_posix()), left_out
 
 
 def _left_out(path: Path, message: str, kind: Literal["file", "folder", "missing"]) -> LeftOut:
@@ -196,7 +199,7 @@ def read_records(
     returned in ``left_out`` with all their problems; the caller decides whether that stops
     the report.
     """
-    files, _, found_out = _listing(paths)
+    files, found_out = _listing(paths)
     left_out = list(found_out)
     records: list[Record] = []
     outside = 0
