@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -19,10 +18,11 @@ from .. import __version__
 from ..errors import InputError, Problem, RateLookupError
 from ..money import DEFAULT_LOCALE
 from . import serve
+from .common import UsageError, check_output, output_format, rate_book, writing
 from .parsers import _date, _rates_parser, letter_parser, run_letter
 
 if TYPE_CHECKING:  # the rate book's modules load when a command needs them
-    from ..ratebook.models import RateBook
+    pass
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -31,10 +31,6 @@ B = TypeVar("B")
 
 FORMATS = ("text", "json", "csv", "md", "xlsx")
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "md", ".markdown": "md", ".xlsx": "xlsx", ".txt": "text"}
-
-
-class UsageError(Exception):
-    """A command-line mistake (exit 2)."""
 
 
 def _locale(text: str) -> str:
@@ -125,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("offer", "guide"):
             return _document(args)
         if args.command == "letter":
-            return run_letter(args, UsageError, _check_output, _writing)
+            return run_letter(args)
         if "run" in args:  # subcommands in their own modules
             return int(args.run(args))
         parser.error(f"unknown command {args.command!r}")
@@ -156,51 +152,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _book(folder: Path | None) -> RateBook:
-    """The rate book a command uses (``--rates`` or the default), after saying which folder it is."""
-    from ..ratebook.folder import load_rates
-    from .common import rates_note
-
-    return load_rates(rates_note(folder))
-
-
-def _output_format(
-    args: argparse.Namespace, formats: Sequence[str], extensions: dict[str, str], default: str
-) -> str:
-    """--format if given, else the format named by -o's extension, else ``default``;
-    an extension naming another format than --format is refused, not written over."""
-    if args.format:
-        named = extensions.get(args.output.suffix.lower()) if args.output is not None else None
-        if named is not None and named != args.format:
-            raise UsageError(
-                f"{args.output}: the extension {args.output.suffix} is for {named} but --format is {args.format}: "
-                "leave out --format, or give -o a name that ends as that format does"
-            )
-        return str(args.format)
-    if args.output is not None:
-        fmt = extensions.get(args.output.suffix.lower())
-        if fmt not in formats:
-            raise UsageError(
-                f"{args.output}: cannot tell the format from the extension "
-                f"{args.output.suffix or '(none)'}; use --format {{{','.join(formats)}}}"
-            )
-        return str(fmt)
-    return default
-
-
 def _quote(args: argparse.Namespace) -> int:
     from ..pricing.engine import estimate
     from .common import read_spec
     from .render import render, wrote_line
 
-    fmt = _output_format(args, FORMATS, EXTENSIONS, "text")
+    fmt = output_format(args, FORMATS, EXTENSIONS, "text")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o costing.xlsx")
     if fmt == "xlsx" and args.output.suffix.lower() not in ("", ".xlsx"):
         raise UsageError(f"{args.output}: a workbook is written as .xlsx: give -o a name ending .xlsx")
     if args.output is not None:
-        _check_output(args.output)
-    book, spec = _both(lambda: _book(args.rates), lambda: read_spec(args.spec, args.rates))
+        check_output(args.output)
+    book, spec = _both(lambda: rate_book(args.rates), lambda: read_spec(args.spec, args.rates))
     if args.priced_on is not None:
         # model_copy keeps the file name and line index, so problems still point at lines
         spec = spec.model_copy(update={"project": spec.project.model_copy(update={"priced_on": args.priced_on})})
@@ -212,7 +176,7 @@ def _quote(args: argparse.Namespace) -> int:
         )
     for warning in costing.warnings:
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
-    with _writing(args.output):
+    with writing(args.output):
         render(costing, fmt, args.output, locale=args.locale)
     if args.output is not None:
         print(wrote_line(args.output, costing, args.locale))
@@ -222,7 +186,7 @@ def _quote(args: argparse.Namespace) -> int:
 def _services(args: argparse.Namespace) -> int:
     from ..pricing.catalogue import catalogue_table
 
-    book = _book(args.rates)
+    book = rate_book(args.rates)
     on = args.on or date.today()
     sys.stdout.write(catalogue_table(book, on, locale=args.locale))
     if any(row.illustrative for _, row in book.rows_in_force(on)):
@@ -243,14 +207,14 @@ def _rates(args: argparse.Namespace) -> int:
     if action == "show":
         from ..ratebook.view import show, show_json
 
-        book = _book(args.rates)
+        book = rate_book(args.rates)
         on = args.on or date.today()
         sys.stdout.write(show_json(book, on) if args.format == "json" else show(book, on))
         return EXIT_OK
     if action == "diff":
         from ..ratebook.view import diff_json, diff_text
 
-        book = _book(args.folder)
+        book = rate_book(args.folder)
         to_date = args.to_date or date.today()
         render = diff_json if args.format == "json" else diff_text
         sys.stdout.write(render(book, args.from_date, to_date))
@@ -276,25 +240,6 @@ def _rates_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_output(output: Path) -> None:
-    """Refuse an output path that cannot be written (a missing folder, a folder, a device), before any work."""
-    from .common import output_problem
-
-    if message := output_problem(output):
-        raise InputError([Problem(str(output), None, "", message)])
-
-
-@contextmanager
-def _writing(output: Path | None) -> Iterator[None]:
-    """Report a failure to write the output (no permission, disk full) as the user's problem."""
-    try:
-        yield
-    except OSError as exc:
-        if output is None or isinstance(exc, BrokenPipeError):
-            raise
-        raise InputError([Problem(str(output), None, "", f"cannot write: {exc.strerror or exc}")]) from None
-
-
 def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     """Run two readers and report the problems of both at once."""
     problems: list[Problem] = []
@@ -316,9 +261,9 @@ def _rates_export(args: argparse.Namespace) -> int:
 
     if args.workbook.suffix.lower() != ".xlsx":
         raise UsageError(f"{args.workbook}: the workbook must end in .xlsx")
-    _check_output(args.workbook)
-    book = _book(args.rates)
-    with _writing(args.workbook):
+    check_output(args.workbook)
+    book = rate_book(args.rates)
+    with writing(args.workbook):
         write_rates_workbook(book, args.workbook)
     rows = sum(len(book.rows(t)) for t in book.tables)
     print(f"Wrote {args.workbook}: {len(book.tables)} sheets, {rows} rows (the whole history).")
@@ -329,7 +274,7 @@ def _rates_export(args: argparse.Namespace) -> int:
 def _rates_import(args: argparse.Namespace) -> int:
     from ..export.rates_import import history_warnings, import_workbook
 
-    with _writing(args.folder):
+    with writing(args.folder):
         result = import_workbook(
             args.workbook, _rates_folder(args.folder), today=args.today, allow_history_edit=args.allow_history_edit,
         )
@@ -341,21 +286,21 @@ def _rates_import(args: argparse.Namespace) -> int:
 
 def _document(args: argparse.Namespace) -> int:
     formats = OFFER_FORMATS if args.command == "offer" else GUIDE_FORMATS
-    fmt = _output_format(args, formats, DOC_EXTENSIONS, "md")
+    fmt = output_format(args, formats, DOC_EXTENSIONS, "md")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o offer.xlsx")
     if args.output is not None:
-        _check_output(args.output)
+        check_output(args.output)
     from ..publishing import document, guides, offer
 
-    book = _book(args.rates)
+    book = rate_book(args.rates)
     on = args.on or date.today()
     text: str | None = None
     if args.command == "offer" and fmt == "xlsx":
         from ..export.offer_xlsx import write_offer_xlsx
 
         the_offer = offer.build_offer(book, on)
-        with _writing(args.output):
+        with writing(args.output):
             write_offer_xlsx(the_offer, args.output, locale=args.locale)
         illustrative = the_offer.illustrative
     else:
@@ -379,7 +324,7 @@ def _document(args: argparse.Namespace) -> int:
         else:
             from ..atomic import write_text_atomic
 
-            with _writing(args.output):
+            with writing(args.output):
                 write_text_atomic(args.output, text)
     if args.output is not None:
         print(f"Wrote {args.output}", file=sys.stderr)

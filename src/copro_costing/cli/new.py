@@ -153,11 +153,12 @@ def add_parser(commands: argparse._SubParsersAction, date_type: Callable[[str], 
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from .main import EXIT_OK, _book, _check_output, _writing
+    from .common import check_output, rate_book, writing
+    from .main import EXIT_OK
 
-    _check_output(args.file)
-    book = _book(args.rates)
-    with _writing(args.file):
+    check_output(args.file)
+    book = rate_book(args.rates)
+    with writing(args.file):
         write_new(book, args.file, client=args.client, funder=args.funder, today=args.today or date.today(),
                   title=args.title, force=args.force)
     print(f"Wrote {args.file}: a costing for an {args.client} client, funder {args.funder}. "

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from ..money import DEFAULT_LOCALE
 
@@ -78,8 +77,7 @@ def letter_parser(commands: argparse._SubParsersAction, rates_help: str, locale:
     letter.add_argument("--locale", default=DEFAULT_LOCALE, type=locale, help="locale for amounts (default en_GB)")
 
 
-def run_letter(args: argparse.Namespace, usage_error: type[Exception], check_output: Callable[[Path], None],
-               writing: Callable[[Path | None], Any]) -> int:
+def run_letter(args: argparse.Namespace) -> int:
     """``letter SPEC -o FILE``: price the costing, then write its quote (HTML, or PDF with WeasyPrint)."""
     from ..atomic import write_bytes_atomic
     from ..pricing.engine import estimate
@@ -88,16 +86,17 @@ def run_letter(args: argparse.Namespace, usage_error: type[Exception], check_out
     from ..ratebook.folder import default_rates_dir, load_rates
     from ..ratebook.unit import load_unit
     from ..tomlfile import read_toml
+    from .common import UsageError, check_output, writing
     from .render import wrote_line
 
     suffix = args.output.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
-        raise usage_error(f"{args.output}: a quote is written as .html or .pdf (got {suffix or 'no extension'})")
+        raise UsageError(f"{args.output}: a quote is written as .html or .pdf (got {suffix or 'no extension'})")
     if suffix == ".pdf":
         try:
             import weasyprint  # noqa: F401
         except ImportError:
-            raise usage_error('a PDF quote needs WeasyPrint: pip install "copro-costing[pdf]", or write quote.html') from None
+            raise UsageError('a PDF quote needs WeasyPrint: pip install "copro-costing[pdf]", or write quote.html') from None
     check_output(args.output)
     folder = args.rates if args.rates is not None else default_rates_dir()
     data, lines = read_toml(args.spec, str(args.spec))

@@ -60,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import InputError, Problem
     from ..portfolio_report.core import dates_in_order, portfolio
     from ..portfolio_report.reading import left_out_words, output_problem
-    from .main import EXIT_OK, UsageError, _book, _check_output, _output_format, _writing
+    from .common import UsageError, check_output, output_format, rate_book, writing
+    from .main import EXIT_OK
 
-    fmt = _output_format(args, FORMATS, EXTENSIONS, "md")
+    fmt = output_format(args, FORMATS, EXTENSIONS, "md")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("an xlsx workbook needs an output file: add -o portfolio.xlsx")
     try:
@@ -71,10 +72,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     clash: list[Problem] = []
     if args.output is not None:
-        _check_output(args.output)
+        check_output(args.output)
         clash = [p] if (p := output_problem(args.paths, args.output)) is not None else []
     try:
-        report = portfolio(args.paths, rates=_book(args.rates), date_from=args.date_from, date_to=args.date_to,
+        report = portfolio(args.paths, rates=rate_book(args.rates), date_from=args.date_from, date_to=args.date_to,
                            keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size
     except InputError as exc:
         raise InputError([*clash, *exc.problems]) from None  # every problem at once
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     for warning in report.warnings():
         print(f"copro-costing: warning: {warning}", file=sys.stderr)
-    with _writing(args.output):
+    with writing(args.output):
         if fmt == "xlsx":
             report.to_excel(args.output, locale=args.locale)
         else:
