@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from copro_costing import portfolio
 from copro_costing.portfolio_report import examples_dir
-from copro_costing.portfolio_report.html import axis_steps
+from copro_costing.portfolio_report.html import axis_label, axis_steps
 from copro_costing.portfolio_report.report import EXTERNAL
 from spreadsheet import find_soffice, in_ci, is_error, money, recalculate
 
@@ -149,8 +149,10 @@ def test_chart_gridlines_are_round_amounts_reaching_the_tallest_bar(peak):
 def test_the_html_charts_gridlines_are_labelled_with_round_amounts():
     page = portfolio(EXAMPLES).to_html()
     labels = re.findall(r'text-anchor="end">([^<]+)</text>', page)
-    assert labels and labels[0] == "£0.00"
-    assert all(re.fullmatch(r"£[0-9]{1,3}(,000)*(,[05]00|,[0-9]00)?\.00", label) for label in labels), labels
+    assert labels[:2] == ["£0", "£20,000"]  # whole amounts, without pennies
+    assert all(re.fullmatch(r"£[0-9]{1,3}(,000)*", label) for label in labels), labels
+    assert axis_label(Decimal("2.5"), "en_GB", "GBP", whole=False) == "£2.50"  # (a step under a pound keeps them)
+    assert axis_label(Decimal(80000), "fr_FR", "EUR", whole=True) == "80\u202f000\xa0€"
 
 
 def test_the_pages_count_what_was_left_out_as_files_and_folders(tmp_path):

@@ -46,6 +46,17 @@ def axis_steps(peak: Decimal, most: int = 6) -> tuple[Decimal, int]:
     raise AssertionError("unreachable: ten times the power is above peak / most")
 
 
+def axis_label(amount: Decimal, locale: str, currency: str, whole: bool) -> str:
+    """A gridline's amount: without pennies when every gridline is a whole amount (``£20,000``)."""
+    if not whole:
+        return format_money(amount, locale, currency)
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+
+
 def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[Decimal]]], currency: str = "GBP",
               locale: str = "en_GB") -> str:
     """Grouped vertical bars as SVG, with a legend and an accessible title."""
@@ -60,7 +71,7 @@ def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[De
            f'height="{height}" font-size="11"><title>{escape(title)}</title>']
     for i in range(ticks + 1):  # gridlines at round amounts
         y = top + plot_h - plot_h * i / ticks
-        amount = format_money(step * i, locale, currency)
+        amount = axis_label(step * i, locale, currency, whole=step == step.to_integral_value())
         out.append(f'<line x1="{left}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(amount)}</text>')
     for c, label in enumerate(categories):
