@@ -43,11 +43,11 @@ def _internal_won() -> list[str]:
     return sorted(r.file.rsplit("/", 1)[-1] for r in p.records if r.internal and r.won)
 
 
-def test_departments_differing_only_in_case_are_one_group_shown_by_the_most_used_spelling(tmp_path):
+def test_departments_differing_only_in_case_or_spacing_are_one_group_shown_by_the_most_used_spelling(tmp_path):
     first, second, third = _internal_won()[:3]
     _copy(tmp_path, first, department="EAR INSTITUTE")
     _copy(tmp_path, second, department="Ear Institute")
-    _copy(tmp_path, third, department="Ear Institute")
+    _copy(tmp_path, third, department="Ear  Institute")  # (two spaces: one name all the same)
     p = portfolio(tmp_path)
     (ear,) = [g for g in p.report.by_department if g.name.lower() == "ear institute"]
     assert (ear.name, ear.costings) == ("Ear Institute", 3)
@@ -119,7 +119,7 @@ def test_a_workbook_with_names_alike_but_for_case_recalculates_to_its_own_figure
         shutil.copy(name, folder / name.name)
     first, second = _internal_won()[:2]
     _copy(folder, first, department="Ear Institute", faculty="BRAIN SCIENCES")
-    _copy(folder, second, department="EAR INSTITUTE", faculty="Brain Sciences")
+    _copy(folder, second, department="EAR  INSTITUTE", faculty="Brain Sciences")
     source = tmp_path / "portfolio.xlsx"
     portfolio(folder).to_excel(source)
     computed = openpyxl.load_workbook(recalculate([source], tmp_path, soffice)[source], data_only=True)
@@ -135,6 +135,9 @@ def test_a_workbook_with_names_alike_but_for_case_recalculates_to_its_own_figure
                         assert money(got.value) == money(want), f"{ws.title}!{cell.coordinate} {cell.value}"
                     checked += 1
     assert checked > 100
+    costings = computed["Costings"]
+    column = [c.value for c in costings[1]].index("Department")
+    assert "EAR  INSTITUTE" not in [row[column].value for row in costings.iter_rows(min_row=2)]  # as grouped
 
 
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e9"), places=2))

@@ -135,20 +135,29 @@ def group(name: str, records: Iterable[Record]) -> Group:
     )
 
 
-def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = ()) -> list[Group]:
+def name_key(name: str) -> str:
+    """What names are grouped by: alike but for case or runs of spaces are one name."""
+    return " ".join(name.split()).lower()
+
+
+def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = (),
+        shown: dict[str, str] | None = None) -> list[Group]:
     """One Group per name ``key`` gives, those in ``order`` first (even when empty), the rest
-    sorted. Names that differ only in case are one group, as Excel's and LibreOffice's ``=``
-    compare text (the workbook's formulas), shown by :func:`spelling`."""
-    buckets: dict[str, list[Record]] = {name.lower(): [] for name in order}
-    spellings: dict[str, list[str]] = {name.lower(): [name] for name in order}
+    sorted. Names alike but for case or spacing are one group (:func:`name_key`), shown by
+    :func:`spelling`; ``shown``, if given, gets each key's shown name. The workbook writes
+    that name in its data sheets, so its formulas' ``=`` finds the same costings."""
+    buckets: dict[str, list[Record]] = {name_key(name): [] for name in order}
+    spellings: dict[str, list[str]] = {name_key(name): [name] for name in order}
     for r in records:
         name = key(r) or NOT_RECORDED
-        buckets.setdefault(name.lower(), []).append(r)
-        spellings.setdefault(name.lower(), []).append(name)
-    shown = {k: spelling(names) for k, names in spellings.items()}
-    first = [name.lower() for name in order]
-    keys = first + sorted((k for k in buckets if k not in first), key=lambda k: (shown[k], k))
-    return [group(shown[k], buckets[k]) for k in keys]
+        buckets.setdefault(name_key(name), []).append(r)
+        spellings.setdefault(name_key(name), []).append(" ".join(name.split()))
+    names = {k: spelling(found) for k, found in spellings.items()}
+    if shown is not None:
+        shown.update(names)
+    first = [name_key(name) for name in order]
+    keys = first + sorted((k for k in buckets if k not in first), key=lambda k: (k, names[k]))
+    return [group(names[k], buckets[k]) for k in keys]
 
 
 def spelling(names: list[str]) -> str:
@@ -175,8 +184,10 @@ class Report:
         self.total = group("All costings", rs)
         self.by_stage = _by(rs, lambda r: r.stage, STAGES)
         self.by_client = _by(rs, lambda r: r.client, ("internal", "external"))
-        self.by_faculty = _by(rs, faculty_of)
-        self.by_department = _by(rs, department_of)
+        self._faculties: dict[str, str] = {}
+        self._departments: dict[str, str] = {}
+        self.by_faculty = _by(rs, faculty_of, shown=self._faculties)
+        self.by_department = _by(rs, department_of, shown=self._departments)
         funder_names = {r.funder: r.funder_name for r in rs}
         self.by_funder = _by(rs, lambda r: r.funder)
         self.funder_names = funder_names
@@ -234,15 +245,22 @@ class Report:
 
     def _free_by_department(self) -> dict[str, dict[int, Decimal]]:
         """Value given free to internal clients, by department and financial year (won costings)."""
-        names = {g.name.lower(): g.name for g in self.by_department}  # the breakdown's spelling of each
         out: dict[str, dict[int, Decimal]] = {}
         years = [fy.fy for fy in self.financial_years]
         for r in self.records:
             if not (r.won and r.internal):
                 continue
-            row = out.setdefault(names[department_of(r).lower()], dict.fromkeys(years, ZERO))
+            row = out.setdefault(self.department(r), dict.fromkeys(years, ZERO))
             for y in r.years:
                 if y.fy in row:
                     row[y.fy] += y.given_free
-        return {name: out[name] for name in sorted(out, key=lambda n: (n, n.lower()))}
+        return {name: out[name] for name in sorted(out, key=lambda n: (name_key(n), n))}
+
+    def department(self, record: Record) -> str:
+        """The name of the department group a costing is in, as the breakdowns show it."""
+        return self._departments[name_key(department_of(record))]
+
+    def faculty(self, record: Record) -> str:
+        """The name of the faculty group a costing is in, as the breakdowns show it."""
+        return self._faculties[name_key(faculty_of(record))]
 

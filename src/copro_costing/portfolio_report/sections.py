@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..money import format_money, plain_number
-from .report import Group, Report, department_of
+from .report import Group, Report
 from .years import fy_label
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
     yield Section(
         "Costings", ("File", "Title", "Client", "Stage", "Funder", "Department", "Price", "Waived",
                      "Co-producer payments"),
-        tuple((r.file, r.title, r.client, r.stage, r.funder, department_of(r), m(r.price), m(r.given_free),
+        tuple((r.file, r.title, r.client, r.stage, r.funder, report.department(r), m(r.price), m(r.given_free),
                m(r.coproducer)) for r in report.records),
         numeric_from=6,
     )

@@ -53,5 +53,5 @@ def write_currency_sheet(wb: Any, report: Report, fmt: dict) -> str:
     row = write_by_stage(ws, row, report, costings, fmt) + 1
     ws.write_string(row, 0, f"The costings in {report.currency}", fmt["h"])
     ws.write_row(header, 0, [title for _, title, _ in COSTING_COLUMNS], fmt["head"])  # row + 1
-    write_costing_rows(ws, report.records, header + 1, fmt)
+    write_costing_rows(ws, report, header + 1, fmt)
     return name

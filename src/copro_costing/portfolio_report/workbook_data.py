@@ -16,15 +16,13 @@ written that shows nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
 from ..pricing.status import DECIDED, PIPELINE, WON
-from .record import Record
-from .report import Report, department_of, faculty_of
+from .report import Report
 from .years import fy_label
 
 COSTING_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -117,14 +115,16 @@ def _header(ws: Any, columns: tuple, fmt: dict) -> None:
     print_setup(ws, 0)
 
 
-def write_costing_rows(costings: Any, records: Iterable[Record], first_row: int, fmt: dict) -> None:
-    """One row per costing, in COSTING_COLUMNS, from ``first_row`` on (0-based): Costings, and a currency's sheet."""
+def write_costing_rows(costings: Any, report: Report, first_row: int, fmt: dict) -> None:
+    """One row per costing of ``report``, in COSTING_COLUMNS, from ``first_row`` on (0-based): Costings, and a
+    currency's sheet. Department and faculty are written as the breakdowns show their groups, so a
+    breakdown's formula finds each costing by its name."""
     at = {k: i for i, k in enumerate(COSTING_KEYS)}
     dates = tuple(at[k] for k in ("submitted", "decided", "start", "priced_on"))
     first_money, contact, illustrative = at[MONEY_KEYS[0]], at["contact"], at["illustrative"]
     money, date, integer, number = fmt["money"], fmt["date"], fmt["int"], fmt["num"]
-    for n, r in enumerate(records, start=first_row):
-        department, faculty = department_of(r), faculty_of(r)  # as the breakdowns group them
+    for n, r in enumerate(report.records, start=first_row):
+        department, faculty = report.department(r), report.faculty(r)
         # text in the default format; an empty text (no reference, no contact) is a blank cell
         for i, text in enumerate((r.file, r.title, r.reference, r.client, r.organisation, department, faculty,
                                   r.funder, r.funder_name, r.stage)):
@@ -158,7 +158,7 @@ def write_data_sheets(wb: Any, report: Report, fmt: dict) -> DataSheets:
                                                              ("price", "Price"))))
     for ws, cols in ((costings, COSTING_COLUMNS), (years, year_cols), (services, service_cols)):
         _header(ws, cols, fmt)
-    write_costing_rows(costings, report.records, 1, fmt)
+    write_costing_rows(costings, report, 1, fmt)
     money = fmt["money"]
     for n, r in enumerate(report.records, start=1):
         years.write_string(n, 0, r.file)
