@@ -21,6 +21,7 @@ from copro_costing import portfolio
 from copro_costing.portfolio_report import examples_dir
 from copro_costing.portfolio_report.html import axis_label, axis_steps
 from copro_costing.portfolio_report.report import EXTERNAL
+from copro_costing.portfolio_report.sections import LABELS
 from spreadsheet import find_soffice, in_ci, is_error, money, recalculate
 
 EXAMPLES = examples_dir()
@@ -77,7 +78,7 @@ def test_dates_limit_the_financial_year_tables_to_the_years_they_touch(run):
     assert all(list(row) == ["2026-27"] for row in data["given_free_by_department"].values())
     assert any("financial years those dates touch" in w for w in data["warnings"])
     text = run("portfolio", EXAMPLES, "--from", "2026-08-01", "--to", "2027-07-31", "-f", "md")[1]
-    assert "Financial years 2026-27 to 2026-27 only, the dates asked for" in text
+    assert text.count("Shown: financial year 2026-27 only, the dates asked for") == 2  # years and departments
 
 
 def test_each_service_is_value_less_waived_plus_vat_and_its_given_free_is_the_awarded_part(run):
@@ -172,7 +173,29 @@ def test_the_workbook_says_which_financial_years_its_tables_show_when_dates_are_
     texts = {name: [c.value for ws in openpyxl.load_workbook(tmp_path / name).worksheets
                     for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
              for name in ("year.xlsx", "all.xlsx")}
-    note = "2026-27 to 2026-27 only, the dates asked for"
-    assert "By financial year (1 August – 31 July): " + note in texts["year.xlsx"]
-    assert "Given free to internal clients, by department and financial year: " + note in texts["year.xlsx"]
+    note = "financial year 2026-27 only, the dates asked for"
+    for heading in ("By financial year (1 August – 31 July): ", "Given free to internal clients, by department and "
+                    "financial year: "):
+        assert any(t.startswith(heading + note) for t in texts["year.xlsx"]), heading
     assert not any(note in t for t in texts["all.xlsx"])
+
+
+def test_each_currency_has_its_own_headline_and_a_folder_in_euros_alone_shows_no_empty_pounds_report(tmp_path):
+    euros = tmp_path / "euros"
+    euros.mkdir()
+    text = (EXAMPLES / "hearing-checks.toml").read_text(encoding="utf-8")
+    (euros / "in-euros.toml").write_text(
+        text.replace("[project]\n", '[project]\ncurrency = "EUR"\nexchange_rate = 1.17\n'
+                     'exchange_rate_source = "Finance office rate, 1 June 2026"\n', 1), encoding="utf-8")
+    p = portfolio(euros)
+    assert p.report.records == () and len(p.reports["EUR"].records) == 1
+    markdown, page = p.to_markdown(), p.to_html()
+    for view in (markdown, page):
+        assert "No costings in GBP: each costing is reported below in its own currency." in view
+        assert "£" not in view  # no empty report in pounds, no chart of nothing
+        assert "Costings in EUR" in view and LABELS["awarded"] in view
+    both = tmp_path / "both"
+    shutil.copytree(euros, both)
+    shutil.copy(EXAMPLES / "advisory-group.toml", both)
+    markdown = portfolio(both).to_markdown()
+    assert markdown.count("| " + LABELS["awarded"] + " |") == 2  # pounds, then euros

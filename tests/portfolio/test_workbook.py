@@ -20,6 +20,7 @@ import pytest
 
 from copro_costing import portfolio
 from copro_costing.portfolio_report import examples_dir
+from copro_costing.portfolio_report.sections import LABELS
 from spreadsheet import find_soffice, in_ci, is_error, money, recalculate, row_of
 
 pytestmark = pytest.mark.spreadsheet
@@ -150,7 +151,7 @@ def test_after_recalculation_every_summary_figure_is_the_json_reports(recalculat
         Decimal(stage["awarded"]["price"]) + Decimal(stage["delivered"]["price"]))
     assert _figure(summary, "Pipeline (submitted, not decided)") == Decimal(stage["submitted"]["price"])
     assert _figure(summary, "Given free to the university's own staff") == Decimal(j["given_free_internal"])
-    assert _figure(summary, "Contributions requested from them (in the price)") == p.report.requested_internal
+    assert _figure(summary, LABELS["requested_internal"]) == p.report.requested_internal
     assert _figure(summary, "Co-producer payments budgeted") == Decimal(j["coproducer_payments"]["budgeted"])
     assert _figure(summary, "Co-producer payments awarded") == Decimal(j["coproducer_payments"]["awarded"])
     sessions = j["coproducer_person_sessions"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..money import format_money
 from .reading import left_out_words
 from .report import Report
-from .sections import DEFINITIONS, Section, headline, sections
+from .sections import DEFINITIONS, Section, headline, reported, sections
 
 if TYPE_CHECKING:
     from .core import Portfolio
@@ -138,15 +138,19 @@ def fragment(p: Portfolio, locale: str = "en_GB") -> str:
         out += [f"<li><code>{escape(str(problem))}</code></li>" for item in p.left_out for problem in item.problems]
         out.append("</ul></div>")
     out += [f'<p class="warn">Warning: {escape(w)}</p>' for w in p.warnings()]
-    out.append("<table><tbody>")
-    out += [f'<tr><th scope="row">{escape(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in headline(p, locale)]
-    out.append("</tbody></table>")
-    for currency, report in p.reports.items():
+    shown = reported(p)
+    if shown[0][0] != p.report.currency:
+        out.append(f"<p>No costings in {escape(p.report.currency)}: each costing is reported below in its own "
+                   "currency.</p>")
+    for currency, report in shown:
         if currency != p.report.currency:
-            if not report.records:
-                continue
             out.append(f"<h1>Costings in {escape(currency)}</h1>")
-        out.append(charts(report, locale))
+        out.append("<table><tbody>")
+        out += [f'<tr><th scope="row">{escape(k)}</th><td class="num">{escape(v)}</td></tr>'
+                for k, v in headline(report, locale)]
+        out.append("</tbody></table>")
+        if report.records:  # (no chart of nothing)
+            out.append(charts(report, locale))
         out += [_table(section) for section in sections(report, locale)]
     out.append(f'<p class="note">{escape(DEFINITIONS)}</p></div>')
     return "".join(out)

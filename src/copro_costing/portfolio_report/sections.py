@@ -56,28 +56,52 @@ def _groups(title: str, label: str, groups: list[Group], m: Money, intro: str = 
     return Section(title, header, tuple(rows), intro)
 
 
-def headline(p: Portfolio, locale: str) -> list[tuple[str, str]]:
-    """The first figures a reader sees."""
-    r = p.report
+LABELS = {
+    "costings": "Costings",
+    "awarded": "Awarded income (awarded and delivered)",
+    "pipeline": "Pipeline (submitted, not decided)",
+    "given_free_internal": "Given free to the university's own staff",
+    "requested_internal": "Contributions requested from them, if there is budget (in the price)",
+    "coproducer_budgeted": "Co-producer payments budgeted",
+    "coproducer_awarded": "Co-producer payments awarded",
+    "person_sessions_budgeted": "Co-producer person-sessions budgeted",
+    "person_sessions_awarded": "Co-producer person-sessions awarded",
+    "success_rate": "Success rate (awarded ÷ decided)",
+}
+"""The headline figures' labels, the same in every view."""
+
+
+def headline(r: Report, locale: str) -> list[tuple[str, str]]:
+    """The first figures a reader sees, of one currency's report."""
     m = _money(locale, r.currency)
     return [
-        ("Costings", str(r.total.costings)),
-        ("Awarded income (awarded and delivered)", m(r.total.awarded)),
-        ("Pipeline (submitted, not decided)", m(r.total.pipeline)),
-        ("Given free to the university's own staff", m(r.given_free_internal)),
-        ("Contributions requested from them, if there is budget (in the price)", m(r.requested_internal)),
-        ("Co-producer payments budgeted", m(r.coproducer_budgeted)),
-        ("Co-producer payments awarded", m(r.coproducer_awarded)),
-        ("Success rate (awarded ÷ decided)", _rate(r.success_rate)),
+        (LABELS["costings"], str(r.total.costings)),
+        (LABELS["awarded"], m(r.total.awarded)),
+        (LABELS["pipeline"], m(r.total.pipeline)),
+        (LABELS["given_free_internal"], m(r.given_free_internal)),
+        (LABELS["requested_internal"], m(r.requested_internal)),
+        (LABELS["coproducer_budgeted"], m(r.coproducer_budgeted)),
+        (LABELS["coproducer_awarded"], m(r.coproducer_awarded)),
+        (LABELS["success_rate"], _rate(r.success_rate)),
     ]
 
 
-def _window_note(report: Report, years: list[int]) -> str:
-    """Where dates were asked for, which financial years the table shows: the costings are whole."""
+def window_note(report: Report) -> str:
+    """Where dates were asked for, which financial years the tables show (the costings are whole); else ""."""
+    years = report.financial_years
     if (report.date_from is None and report.date_to is None) or not years:
         return ""
-    return (f"Financial years {fy_label(years[0])} to {fy_label(years[-1])} only, the dates asked for; "
-            "the costings' whole figures are in the headline. ")
+    first, last = years[0].label, years[-1].label
+    shown = f"financial year {first} only" if first == last else f"financial years {first} to {last} only"
+    return f"{shown}, the dates asked for; the headline counts the costings whole"
+
+
+def reported(p: Portfolio) -> list[tuple[str, Report]]:
+    """Each currency's report to show, pounds first: pounds even when empty, unless every costing is in
+    another currency; another currency only when it has costings."""
+    main = p.report
+    others = [(c, r) for c, r in p.reports.items() if c != main.currency and r.records]
+    return ([] if others and not main.records else [(main.currency, main)]) + others
 
 
 def _money(locale: str, currency: str) -> Money:
@@ -95,7 +119,8 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         "By financial year", ("Financial year", "Awarded", "Pipeline", "Given free", "Co-producer payments awarded"),
         tuple((fy.label, m(fy.awarded), m(fy.pipeline), m(fy.given_free), m(fy.coproducer_awarded))
               for fy in report.financial_years),
-        "Each project year spread over the financial years (1 August – 31 July) it falls in, pro rata by days.",
+        "Each project year spread over the financial years (1 August – 31 July) it falls in, pro rata by days."
+        + (f" Shown: {window_note(report)}." if window_note(report) else ""),
     )
     yield _groups("By client", "Client", report.by_client, m,
                   "Internal: the university's own staff; external: everyone else.", success=True)
@@ -117,7 +142,8 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         ("Department", *(fy_label(y) for y in years), "Total"),
         tuple((dept, *(m(row[y]) for y in years), m(report.given_free_by_department_total[dept]))
               for dept, row in report.given_free_by_department.items()),
-        _window_note(report, years) + f"Total given free to internal clients: {m(report.given_free_internal)}.",
+        (f"Shown: {window_note(report)}. " if window_note(report) else "")
+        + f"Total given free to internal clients (the costings whole): {m(report.given_free_internal)}.",
     )
     fees, expenses = report.coproducer_fees, report.coproducer_expenses
     yield Section(

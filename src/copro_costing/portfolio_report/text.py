@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .reading import left_out_words
-from .sections import DEFINITIONS, Section, headline, sections
+from .sections import DEFINITIONS, Section, headline, reported, sections
 
 if TYPE_CHECKING:
     from .core import Portfolio
@@ -42,14 +42,15 @@ def to_markdown(p: Portfolio, locale: str = "en_GB") -> str:
         out.append("")
     for warning in p.warnings():
         out += [f"> Warning: {_cell(warning)}", ""]
-    out += ["| | |", "|---|---:|"]
-    out += [f"| {label} | {_cell(value)} |" for label, value in headline(p, locale)]
-    out.append("")
-    for currency, report in p.reports.items():
+    shown = reported(p)
+    if shown[0][0] != p.report.currency:
+        out += [f"No costings in {p.report.currency}: each costing is reported below in its own currency.", ""]
+    for currency, report in shown:
         if currency != p.report.currency:
-            if not report.records:
-                continue
             out += [f"# Costings in {currency}", ""]
+        out += ["| | |", "|---|---:|"]
+        out += [f"| {label} | {_cell(value)} |" for label, value in headline(report, locale)]
+        out.append("")
         for section in sections(report, locale):
             out += _table(section)
     out += [DEFINITIONS, ""]

@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ..pricing.status import DECIDED, PIPELINE, WON
 from .reading import left_out_words
 from .report import Group, Report
+from .sections import LABELS, window_note
 from .workbook_data import DataSheets, Sheet, print_setup, stage_in
 
 if TYPE_CHECKING:
@@ -24,10 +25,9 @@ CHART_COLUMN = 5
 
 
 def window(r: Report) -> str:
-    """Where dates were asked for, the financial years a table shows (the costings are whole)."""
-    if (r.date_from is None and r.date_to is None) or not r.financial_years:
-        return ""
-    return f": {r.financial_years[0].label} to {r.financial_years[-1].label} only, the dates asked for"
+    """Where dates were asked for, the financial years a table shows (:func:`window_note`), after a colon."""
+    note = window_note(r)
+    return f": {note}" if note else ""
 
 
 def sp(*parts: str) -> str:
@@ -40,18 +40,18 @@ def headline(r: Report, c: Sheet) -> list[tuple[str, str, Any, str]]:
     won, dec, pipe = stage_in(c, WON), stage_in(c, DECIDED), stage_in(c, PIPELINE)
     internal = f'--({c.col("client")}="internal")'
     return [
-        ("Costings", f"=COUNTA({c.col('file')})", r.total.costings, "int"),
-        ("Awarded income (awarded and delivered)", sp(won, c.col("price")), r.total.awarded, "bold_money"),
-        ("Pipeline (submitted, not decided)", sp(pipe, c.col("price")), r.total.pipeline, "bold_money"),
-        ("Given free to the university's own staff", sp(internal, won, c.col("given_free")), r.given_free_internal,
+        (LABELS["costings"], f"=COUNTA({c.col('file')})", r.total.costings, "int"),
+        (LABELS["awarded"], sp(won, c.col("price")), r.total.awarded, "bold_money"),
+        (LABELS["pipeline"], sp(pipe, c.col("price")), r.total.pipeline, "bold_money"),
+        (LABELS["given_free_internal"], sp(internal, won, c.col("given_free")), r.given_free_internal,
          "bold_money"),
-        ("Contributions requested from them (in the price)", sp(internal, won, c.col("requested")),
+        (LABELS["requested_internal"], sp(internal, won, c.col("requested")),
          r.requested_internal, "money"),
-        ("Co-producer payments budgeted", f"=SUM({c.col('coproducer')})", r.coproducer_budgeted, "money"),
-        ("Co-producer payments awarded", sp(won, c.col("coproducer")), r.coproducer_awarded, "money"),
-        ("Co-producer person-sessions budgeted", f"=SUM({c.col('person_sessions')})", r.person_sessions[0], "num"),
-        ("Co-producer person-sessions awarded", sp(won, c.col("person_sessions")), r.person_sessions[1], "num"),
-        ("Success rate (awarded ÷ decided)", f'=IF(SUMPRODUCT({dec})=0,"",SUMPRODUCT({won})/SUMPRODUCT({dec}))',
+        (LABELS["coproducer_budgeted"], f"=SUM({c.col('coproducer')})", r.coproducer_budgeted, "money"),
+        (LABELS["coproducer_awarded"], sp(won, c.col("coproducer")), r.coproducer_awarded, "money"),
+        (LABELS["person_sessions_budgeted"], f"=SUM({c.col('person_sessions')})", r.person_sessions[0], "num"),
+        (LABELS["person_sessions_awarded"], sp(won, c.col("person_sessions")), r.person_sessions[1], "num"),
+        (LABELS["success_rate"], f'=IF(SUMPRODUCT({dec})=0,"",SUMPRODUCT({won})/SUMPRODUCT({dec}))',
          "" if r.total.decided == 0 else r.total.won / r.total.decided, "pct"),
     ]
 
