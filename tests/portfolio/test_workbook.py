@@ -138,7 +138,7 @@ def test_the_data_sheets_hold_figures_only_and_their_blanks_count_as_zero(recalc
         assert _figure(summary, fy.label, 4, start) == fy.given_free
     start = row_of(breakdown, "Service")
     for s in p.report.by_service:
-        assert _figure(breakdown, s.service, _column(breakdown, start, "Given free"), start) == s.given_free
+        assert _figure(breakdown, s.name, _column(breakdown, start, "Given free"), start) == s.given_free
 
 
 def test_after_recalculation_every_summary_figure_is_the_json_reports(recalculated):
@@ -291,7 +291,7 @@ def _table(ws, title: str) -> tuple[list, list[tuple]]:
     return header, rows
 
 
-def test_each_breakdown_table_is_headed_with_names_beside_their_ids(tmp_path):
+def test_each_breakdown_table_is_headed_and_starts_with_the_names_people_read(tmp_path):
     p = portfolio(examples_dir())
     breakdown = openpyxl.load_workbook(p.to_excel(tmp_path / "p.xlsx"), data_only=True)["Breakdown"]
     for title, label in (("By faculty", "Faculty"), ("By department", "Department"), ("By funder", "Funder"),
@@ -299,14 +299,16 @@ def test_each_breakdown_table_is_headed_with_names_beside_their_ids(tmp_path):
         header, rows = _table(breakdown, title)
         assert header[0] == label, title
         assert rows and all(header[i] for row in rows for i, v in enumerate(row) if v is not None), title
-    header, rows = _table(breakdown, "By funder")
-    assert header[:3] == ["Funder", "Funder name", "Costings"]
-    assert {row[0]: row[1] for row in rows} == {g.name: p.report.funder_names[g.name] for g in p.report.by_funder}
+    header, rows = _table(breakdown, "By funder")  # the name people read first, the id its formulas look for last
+    assert header[:2] == ["Funder", "Costings"] and header[-1] == "Funder id"
+    ids = len(header) - 1
+    assert {row[ids]: row[0] for row in rows} == {g.name: p.report.funder_names[g.name] for g in p.report.by_funder}
     header, rows = _table(breakdown, "By service")
-    assert header == ["Service", "Service name", "Costings", "Value", "Waived", "Price", "Given free"]
-    assert [row[:2] for row in rows] == [(s.service, s.name) for s in p.report.by_service]
-    assert [tuple(map(money, row[3:7])) for row in rows] == [(s.value, s.waived, s.price, s.given_free)
+    assert header == ["Service", "Costings", "Value", "Waived", "Price", "Given free", "Service id"]
+    assert [(row[6], row[0]) for row in rows] == [(s.service, s.name) for s in p.report.by_service]
+    assert [tuple(map(money, row[2:6])) for row in rows] == [(s.value, s.waived, s.price, s.given_free)
                                                             for s in p.report.by_service]
+    assert breakdown.column_dimensions["B"].width < 20  # (a count, not a name, in column B)
 
     header, rows = _table(breakdown, "Given free to internal clients, by department and financial year")
     assert header == ["Department", *(fy.label for fy in p.report.financial_years), "Total"]

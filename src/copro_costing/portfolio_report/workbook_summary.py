@@ -83,31 +83,35 @@ def _group_table(ws: Any, row: int, title: str, label: str, key: str, groups: li
                  fmt: dict, names: dict[str, str] | None = None, success: bool = False) -> int:
     """A breakdown by one Costings column: counts and sums as SUMPRODUCT formulas.
 
-    With ``names`` (id → name), the name follows the id in a column of its own, "<label> name".
+    With ``names`` (id → name), each row starts with the name people read and ends with the
+    id, "<label> id", which its formulas look for in the Costings column.
     """
     c = data.costings
     ws.write_string(row, 0, title, fmt["h"])
-    named = [f"{label} name"] if names is not None else []
-    header = [label, *named, "Costings", "Price", "Awarded", "Pipeline", "Given free", "Co-producer payments"]
+    header = [label, "Costings", "Price", "Awarded", "Pipeline", "Given free", "Co-producer payments"]
     header += ["Success rate"] if success else []
+    id_at = len(header)  # (with names: the id after the figures)
+    header += [f"{label} id"] if names is not None else []
     ws.write_row(row + 1, 0, header, fmt["head"])
-    at = len(named)  # the figures start after the id and its name
     for i, g in enumerate(groups):
         r = row + 2 + i
-        ws.write_string(r, 0, g.name)
-        if names is not None:
-            ws.write_string(r, 1, names.get(g.name, g.name))
-        match = f"--({c.col(key)}=$A${r + 1})"
-        ws.write_formula(r, at + 1, sp(match), fmt["int"], g.costings)
-        ws.write_formula(r, at + 2, sp(match, c.col("price")), fmt["money"], g.price)
-        ws.write_formula(r, at + 3, sp(match, data.won, c.col("price")), fmt["money"], g.awarded)
-        ws.write_formula(r, at + 4, sp(match, data.pipeline, c.col("price")), fmt["money"], g.pipeline)
-        ws.write_formula(r, at + 5, sp(match, data.won, c.col("given_free")), fmt["money"], g.given_free)
-        ws.write_formula(r, at + 6, sp(match, c.col("coproducer")), fmt["money"], g.coproducer)
+        if names is None:
+            ws.write_string(r, 0, g.name)
+            match = f"--({c.col(key)}=$A${r + 1})"
+        else:
+            ws.write_string(r, 0, names.get(g.name, g.name))
+            ws.write_string(r, id_at, g.name)
+            match = f"--({c.col(key)}={xl_rowcol_to_cell(r, id_at, row_abs=True, col_abs=True)})"
+        ws.write_formula(r, 1, sp(match), fmt["int"], g.costings)
+        ws.write_formula(r, 2, sp(match, c.col("price")), fmt["money"], g.price)
+        ws.write_formula(r, 3, sp(match, data.won, c.col("price")), fmt["money"], g.awarded)
+        ws.write_formula(r, 4, sp(match, data.pipeline, c.col("price")), fmt["money"], g.pipeline)
+        ws.write_formula(r, 5, sp(match, data.won, c.col("given_free")), fmt["money"], g.given_free)
+        ws.write_formula(r, 6, sp(match, c.col("coproducer")), fmt["money"], g.coproducer)
         if success:
             won, decided = sp(match, data.won)[1:], sp(match, data.decided)[1:]
             cached = "" if g.decided == 0 else g.won / g.decided
-            ws.write_formula(r, at + 7, f'=IF({decided}=0,"",{won}/{decided})', fmt["pct"], cached)
+            ws.write_formula(r, 7, f'=IF({decided}=0,"",{won}/{decided})', fmt["pct"], cached)
     return row + 3 + len(groups)
 
 
@@ -175,10 +179,11 @@ def write_summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict, e
 
 def write_breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
     """Faculty, department, funder, service, and value given free by department and financial year."""
-    ws.set_column(0, 0, 40)
-    names = [*(r.funder_names.get(g.name, g.name) for g in r.by_funder), *(sg.name for sg in r.by_service)]
-    ws.set_column(1, 1, min(max(map(len, names), default=13) + 2, 60))  # the names in full (or a figure)
-    ws.set_column(2, 9, 15)
+    names = [*(g.name for g in (*r.by_faculty, *r.by_department)), *r.given_free_by_department,
+             *(r.funder_names.get(g.name, g.name) for g in r.by_funder), *(sg.name for sg in r.by_service)]
+    widest = max((len(name) for name in names), default=0)
+    ws.set_column(0, 0, min(max(widest, 38) + 2, 60))  # what each row is, in full
+    ws.set_column(1, max(8, len(r.financial_years) + 1), 15)  # the figures (a year each, and its total)
     print_setup(ws)
     row = _group_table(ws, 0, "By faculty", "Faculty", "faculty", r.by_faculty, data, fmt)
     row = _group_table(ws, row, "By department", "Department", "department", r.by_department, data, fmt)
@@ -187,18 +192,18 @@ def write_breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
     s = data.services
     ws.write_string(row, 0, "By service", fmt["h"])
     # value, waived and price at every stage (value − waived + VAT = price); given free: waived when won
-    ws.write_row(row + 1, 0, ["Service", "Service name", "Costings", "Value", "Waived", "Price", "Given free"],
+    ws.write_row(row + 1, 0, ["Service", "Costings", "Value", "Waived", "Price", "Given free", "Service id"],
                  fmt["head"])
     for i, sg in enumerate(r.by_service):
         rr = row + 2 + i
         sid = sg.service
-        ws.write_string(rr, 0, sid)
-        ws.write_string(rr, 1, sg.name)
-        ws.write_formula(rr, 2, sp(f'--({s.col(f"value:{sid}")}>0)'), fmt["int"], sg.costings)
-        ws.write_formula(rr, 3, f'=SUM({s.col(f"value:{sid}")})', fmt["money"], sg.value)
-        ws.write_formula(rr, 4, f'=SUM({s.col(f"given_free:{sid}")})', fmt["money"], sg.waived)
-        ws.write_formula(rr, 5, f'=SUM({s.col(f"price:{sid}")})', fmt["money"], sg.price)
-        ws.write_formula(rr, 6, sp(data.won, s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
+        ws.write_string(rr, 0, sg.name)
+        ws.write_formula(rr, 1, sp(f'--({s.col(f"value:{sid}")}>0)'), fmt["int"], sg.costings)
+        ws.write_formula(rr, 2, f'=SUM({s.col(f"value:{sid}")})', fmt["money"], sg.value)
+        ws.write_formula(rr, 3, f'=SUM({s.col(f"given_free:{sid}")})', fmt["money"], sg.waived)
+        ws.write_formula(rr, 4, f'=SUM({s.col(f"price:{sid}")})', fmt["money"], sg.price)
+        ws.write_formula(rr, 5, sp(data.won, s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
+        ws.write_string(rr, 6, sid)
     row += 3 + len(r.by_service)
     c, f = data.costings, data.years
     years = r.financial_years
