@@ -83,6 +83,7 @@ def _formats(wb: Any, currency: str) -> dict[str, Any]:
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "problem": wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         "warn": wb.add_format({"bg_color": "#FFF3CD"}),
+        "id": wb.add_format({"indent": 1}),  # an id after right-aligned figures
     }
 
 

@@ -100,7 +100,7 @@ def _group_table(ws: Any, row: int, title: str, label: str, key: str, groups: li
             match = f"--({c.col(key)}=$A${r + 1})"
         else:
             ws.write_string(r, 0, names.get(g.name, g.name))
-            ws.write_string(r, id_at, g.name)
+            ws.write_string(r, id_at, g.name, fmt["id"])
             match = f"--({c.col(key)}={xl_rowcol_to_cell(r, id_at, row_abs=True, col_abs=True)})"
         ws.write_formula(r, 1, sp(match), fmt["int"], g.costings)
         ws.write_formula(r, 2, sp(match, c.col("price")), fmt["money"], g.price)
@@ -203,7 +203,7 @@ def write_breakdown(ws: Any, r: Report, data: DataSheets, fmt: dict) -> None:
         ws.write_formula(rr, 3, f'=SUM({s.col(f"given_free:{sid}")})', fmt["money"], sg.waived)
         ws.write_formula(rr, 4, f'=SUM({s.col(f"price:{sid}")})', fmt["money"], sg.price)
         ws.write_formula(rr, 5, sp(data.won, s.col(f"given_free:{sid}")), fmt["money"], sg.given_free)
-        ws.write_string(rr, 6, sid)
+        ws.write_string(rr, 6, sid, fmt["id"])
     row += 3 + len(r.by_service)
     c, f = data.costings, data.years
     years = r.financial_years
