@@ -183,6 +183,15 @@ def format_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = C
     return _formatted(str(value), locale, currency)
 
 
+def format_whole_money(value: Decimal, locale: str = DEFAULT_LOCALE, currency: str = CURRENCY) -> str:
+    """A whole amount for people without its pennies, e.g. ``£20,000`` (a chart's gridline), with Babel."""
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
+
+
 @lru_cache(maxsize=4096)
 def _formatted(value: str, locale: str, currency: str) -> str:
     """The text for an amount written as ``str(Decimal)``: keyed by the text, not the

@@ -67,6 +67,9 @@ def test_an_external_clients_department_is_grouped_as_an_external_client_with_a_
     assert [g.name for g in p.report.by_faculty] == [EXTERNAL]
     assert any("external costing(s) name a department" in w and name in w for w in p.warnings())
     assert "| " + EXTERNAL + " |" in p.to_markdown()  # the Costings table shows it as grouped
+    (listed,) = p.as_json()["files"]
+    assert (listed["department"], listed["faculty"]) == (EXTERNAL, EXTERNAL)
+    assert listed["waived"] == str(p.records[0].given_free) and "given_free" not in listed  # (its own, any stage)
 
 
 def test_dates_limit_the_financial_year_tables_to_the_years_they_touch(run):

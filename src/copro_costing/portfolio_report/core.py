@@ -234,8 +234,8 @@ def report_json(report: Report) -> dict[str, Any]:
     }
     data["files"] = [
         {"file": r.file, "title": r.title, "client": r.client, "stage": r.stage, "funder": r.funder,
-         "department": r.department, "faculty": r.faculty, "price": str(r.price), "given_free": str(r.given_free),
-         "coproducer_payments": str(r.coproducer)}
+         "department": report.department(r), "faculty": report.faculty(r), "price": str(r.price),
+         "waived": str(r.given_free), "coproducer_payments": str(r.coproducer)}
         for r in report.records
     ]
     return data

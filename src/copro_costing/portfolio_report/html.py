@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..money import format_money
+from ..money import format_money, format_whole_money
 from .reading import left_out_words
 from .report import Report
 from .sections import DEFINITIONS, Section, headline, reported, sections
@@ -48,13 +48,7 @@ def axis_steps(peak: Decimal, most: int = 6) -> tuple[Decimal, int]:
 
 def axis_label(amount: Decimal, locale: str, currency: str, whole: bool) -> str:
     """A gridline's amount: without pennies when every gridline is a whole amount (``£20,000``)."""
-    if not whole:
-        return format_money(amount, locale, currency)
-    from babel import Locale
-    from babel.numbers import format_currency
-
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
-    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    return format_whole_money(amount, locale, currency) if whole else format_money(amount, locale, currency)
 
 
 def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[Decimal]]], currency: str = "GBP",
