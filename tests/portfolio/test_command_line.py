@@ -75,6 +75,24 @@ def test_a_new_report_named_like_a_costing_is_refused_so_no_later_report_reads_i
     assert not (folder / "summary.toml").exists()
 
 
+@pytest.mark.parametrize("target", ["a new file", "an existing file"])
+def test_a_link_to_a_toml_file_is_refused_as_the_report_would_be_written_through_it(
+    run, folder: Path, tmp_path: Path, target: str
+) -> None:
+    # `ln -s ow/zz-new.toml dl.md` would put Markdown in a .toml file the next report reads as a costing
+    toml = folder / "zz-new.toml" if target == "a new file" else tmp_path / "notes.toml"
+    if target == "an existing file":
+        toml.write_text("# my notes\n", encoding="utf-8")
+    before = toml.read_bytes() if toml.exists() else None
+    link = tmp_path / "dl.md"
+    link.symlink_to(toml)
+    code, out, err = run("portfolio", folder, "-o", link)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{link}: a report is not a costing file (it is a link to {os.path.realpath(toml)}): name it .md" in err
+    assert "copro-costing: 1 problem; nothing was written" in err
+    assert (toml.read_bytes() if toml.exists() else None) == before
+
+
 def test_the_report_may_be_written_into_the_folder_under_a_name_that_is_no_costing(run, folder: Path) -> None:
     code, _, err = run("portfolio", folder, "-o", folder / "portfolio.md")
     assert code == 0, err

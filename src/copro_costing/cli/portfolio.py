@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     and always when no costing could be used (a report of nothing would read as a real one)."""
     from ..errors import InputError, Problem
     from ..portfolio_report.core import dates_in_order, portfolio
-    from ..portfolio_report.reading import left_out_words, output_problem
+    from ..portfolio_report.reading import left_out_words, output_clash
     from .common import UsageError, check_output, output_format, rate_book, writing
     from .main import EXIT_OK
 
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     clash: list[Problem] = []
     if args.output is not None:
         check_output(args.output)
-        clash = [p] if (p := output_problem(args.paths, args.output)) is not None else []
+        clash = [p] if (p := output_clash(args.paths, args.output)) is not None else []
     try:
         report = portfolio(args.paths, rates=rate_book(args.rates), date_from=args.date_from, date_to=args.date_to,
                            keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size

@@ -71,10 +71,11 @@ def costing_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem
     return files, [p for item in left_out for p in item.problems]
 
 
-def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
+def output_clash(paths: Iterable[Path | str], output: Path) -> Problem | None:
     """Why the report must not be written to ``output``: it is one of the costing files under
     ``paths`` (itself, through a link, or as another name for the same file), or a name a
-    report would read as a costing (``*.toml``); or None.
+    report would read as a costing (``*.toml``, as given or where a link leads, since the
+    report is written where the link points); or None.
 
     Every costing file in the folders counts, the older versions a ``serve --store`` folder
     keeps among them: writing the report there would destroy a costing."""
@@ -85,9 +86,11 @@ def output_problem(paths: Iterable[Path | str], output: Path) -> Problem | None:
     if not same and os.path.isfile(output):  # a hard link, or a name a case-blind file system takes as the same
         mine = os.stat(output)
         same = any(_same_file(mine, path) for path in every)
-    if not same and os.path.normcase(output.name).endswith(".toml"):  # the next report would read it as a costing
-        return Problem(str(output), None, "", "a report is not a costing file: name it .md, .html, .json or .xlsx, "
-                       "not .toml, so no report ever reads it as a costing")
+    named = [output.name, os.path.basename(real)]  # a link is written through: its target's name counts
+    if not same and any(os.path.normcase(name).endswith(".toml") for name in named):  # the next report would read it
+        how = f" (it is a link to {real})" if os.path.islink(output) else ""
+        return Problem(str(output), None, "", f"a report is not a costing file{how}: name it .md, .html, .json or "
+                       ".xlsx, not .toml, so no report ever reads it as a costing")
     if not same:
         return None
     how = f" (it is a link to {real})" if os.path.islink(output) else ""
