@@ -18,6 +18,7 @@ import pytest
 
 from copro_costing import InputError, portfolio
 from copro_costing.portfolio_report import examples_dir
+from copro_costing.portfolio_report.text import code_span
 from copro_costing.portfolio_report.years import financial_year, fy_label
 
 EXAMPLES = examples_dir()
@@ -177,14 +178,46 @@ def test_every_text_is_escaped_in_html_and_never_a_formula(tmp_path, examples_di
     html = p.to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
     markdown = p.to_markdown()  # (a Markdown viewer would run raw HTML too)
-    assert "<script>" not in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
-    assert "<b>" not in markdown and "=1+1 &lt;b&gt;" in markdown
+    assert "<script>" not in markdown and r"\<script\>alert(1)\</script\>" in markdown  # shown as typed
+    assert "<b>" not in markdown and r"=1+1 \<b\>" in markdown
     p.to_excel(tmp_path / "evil.xlsx")
     import openpyxl
 
     wb = openpyxl.load_workbook(tmp_path / "evil.xlsx")
     cells = [c.value for c in wb["Costings"][2]]
     assert "=1+1 <b>" in cells and any(str(v).startswith("<script>") for v in cells)
+
+
+def test_markdown_shows_a_title_as_typed_never_as_a_link_an_image_or_an_entity(tmp_path, examples_dir):
+    typed = r"See [our page](http://x.org) ![](http://tracker.example/p.png) *R&amp;D* _a_ a|b \ #1 ~~old~~ `x`"
+    text = (examples_dir / "phd-training.toml").read_text()
+    (tmp_path / "odd.toml").write_text(text.replace('title = "', f"title = '{typed}' # was: ", 1), encoding="utf-8")
+    markdown = portfolio(tmp_path).to_markdown()
+    # every character Markdown gives meaning to is escaped with a backslash, so it shows as typed
+    shown = (r"See \[our page\](http://x.org) \!\[\](http://tracker.example/p.png) \*R\&amp;D\* \_a\_ a\|b \\ \#1"
+             r" \~\~old\~\~ \`x\`")
+    assert f"| {shown} |" in markdown
+    assert "![](" not in markdown and "[our page](" not in markdown and "*R&amp;D*" not in markdown
+
+
+def test_a_problem_left_out_is_shown_as_typed_in_its_code_span(tmp_path):
+    (tmp_path / "R&amp;D `draft` <b> a\\b.toml").write_text("[project\n", encoding="utf-8")
+    shutil.copy(EXAMPLES / "advisory-group.toml", tmp_path / "good.toml")
+    p = portfolio(tmp_path, keep_going=True)
+    (problem,) = p.left_out[0].problems
+    # no escape works inside a code span: the text is as is, fenced by more backticks than it holds
+    assert f"- ``{problem}``" in p.to_markdown().splitlines()
+    assert "&lt;" not in p.to_markdown() and "a\\\\b" not in p.to_markdown()
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("a.toml:1: project: missing", "`a.toml:1: project: missing`"),
+    ("uses `x` and ``y`` here", "```uses `x` and ``y`` here```"),
+    ("`starts with one", "`` `starts with one ``"),
+    (" spaced ", "`  spaced  `"),
+])
+def test_code_span_fences_any_text(text, span):
+    assert code_span(text) == span
 
 
 def test_api_raises_every_problem_without_keep_going(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,28 @@ if TYPE_CHECKING:
     from .core import Portfolio
 
 
+_SPECIAL = "\\`*_[]<>|!&#~$"
+"""The ASCII punctuation Markdown (CommonMark and GitHub's tables, strikethrough and maths) gives
+meaning to in running text: escaped with a backslash, each shows as typed."""
+_ESCAPED = str.maketrans({c: "\\" + c for c in _SPECIAL} | {"\n": " ", "\r": " "})
+
+
 def _cell(text: str) -> str:
-    """A costing's text in a Markdown table: its own line, never a column break or HTML."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+    """A costing's text in a Markdown table or line, shown as typed: on its own line, never a
+    column break, a link, an image (which a previewer would fetch), emphasis, HTML or an entity."""
+    return text.translate(_ESCAPED)
+
+
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span, shown exactly as is (no escape works inside one): fenced
+    by one backtick more than its longest run of them, with a space inside the fence where the
+    text starts or ends with a backtick, or with a space at both ends, which CommonMark strips."""
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")  # a line break would end the item
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = text[:1] == "`" or text[-1:] == "`" or (text[:1] == " " and text[-1:] == " " and text.strip() != "")
+    space = " " if pad else ""
+    return f"{fence}{space}{text}{space}{fence}"
 
 
 def _table(section: Section) -> list[str]:
@@ -38,7 +57,7 @@ def to_markdown(p: Portfolio, locale: str = "en_GB") -> str:
     if p.left_out:
         out += [f"**Left out, with problems: {left_out_words(p.left_out)}** (fix them and run the report again):", ""]
         for item in p.left_out:
-            out += [f"- `{_cell(problem_text)}`" for problem_text in (str(x) for x in item.problems)]
+            out += [f"- {code_span(str(problem))}" for problem in item.problems]
         out.append("")
     for warning in p.warnings():
         out += [f"> Warning: {_cell(warning)}", ""]
