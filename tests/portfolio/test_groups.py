@@ -202,3 +202,20 @@ def test_each_currency_has_its_own_headline_and_a_folder_in_euros_alone_shows_no
     shutil.copy(EXAMPLES / "advisory-group.toml", both)
     markdown = portfolio(both).to_markdown()
     assert markdown.count("| " + LABELS["awarded"] + " |") == 2  # pounds, then euros
+
+
+def test_a_warning_names_ten_files_then_counts_the_rest(tmp_path):
+    # twelve external costings, each naming a department and giving no pricing date
+    external = next(r for r in portfolio(EXAMPLES).records if not r.internal).file.rsplit("/", 1)[-1]
+    text = re.sub(r"^priced_on = .*$\n", "", (EXAMPLES / external).read_text(encoding="utf-8"), flags=re.M)
+    text = text.replace("[status]\n", '[status]\ndepartment = "Research Office"\n')
+    for n in range(1, 13):
+        (tmp_path / f"bid-{n:02}.toml").write_text(text, encoding="utf-8")
+    p = portfolio(tmp_path)
+    unpriced = next(w for w in p.warnings() if "have no priced_on" in w)
+    named = next(w for w in p.warnings() if "name a department" in w)
+    for warning in (unpriced, named):
+        assert warning.startswith("12 ")
+        assert str(tmp_path / "bid-10.toml") in warning and "bid-11" not in warning and "bid-12" not in warning
+        assert warning.endswith("bid-10.toml and 2 more (every one is in the Costings table)")
+    assert len(p.as_json()["files"]) == 12  # (where the full list is)

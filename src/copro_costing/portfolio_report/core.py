@@ -121,14 +121,20 @@ class Portfolio:
         return max(days, default=self.date_to or date(2000, 1, 1))
 
     def warnings(self) -> list[str]:
-        """Things a reader must know: illustrative rates, costings priced on today's rates."""
+        """Things a reader must know: illustrative rates, costings priced on today's rates. A warning
+        names at most ten files, then how many more: every file is in the Costings table (JSON ``files``)."""
+
+        def some(files: tuple[str, ...] | list[str], most: int = 10) -> str:
+            more = f" and {len(files) - most} more (every one is in the Costings table)" if len(files) > most else ""
+            return ", ".join(files[:most]) + more
+
         out = []
         if any(r.illustrative for r in self.records):
             out.append("contains illustrative rates: confirm with finance before relying on the figures")
         if self.reading.unpriced:
             out.append(
                 f"{len(self.reading.unpriced)} costing(s) have no priced_on and were priced with today's rates, "
-                "so their figures change over time: " + ", ".join(self.reading.unpriced)
+                "so their figures change over time: " + some(self.reading.unpriced)
             )
         if self.reading.outside_dates:
             out.append(f"{self.reading.outside_dates} costing(s) left out: their projects do not run in the dates asked")
@@ -141,7 +147,7 @@ class Portfolio:
         named = [r.file for r in self.records if not r.internal and (r.department or r.faculty)]
         if named:
             out.append(f"{len(named)} external costing(s) name a department or faculty in [status]: external clients "
-                       "are grouped as \"(external client)\" (the organisation is in [project]): " + ", ".join(named))
+                       "are grouped as \"(external client)\" (the organisation is in [project]): " + some(named))
         return out
 
     # Views ----------------------------------------------------------------------------------
