@@ -124,8 +124,21 @@ def test_an_empty_folder_is_left_out_as_a_folder_not_counted_as_a_file(run, tmp_
     costings = len(list(EXAMPLES.glob("*.toml")))
     assert f"Wrote {out}: {costings} costings, 1 folder left out" in err
     assert "file(s)" not in err
-    assert json.loads(out.read_text())["left_out"] == [  # the JSON contract is unchanged
-        {"file": str(empty), "problems": [f"{empty}: no costing files (*.toml) in this folder"]}]
+    assert json.loads(out.read_text())["left_out"] == [  # the JSON says it is a folder too
+        {"file": str(empty), "problems": [f"{empty}: no costing files (*.toml) in this folder"], "kind": "folder"}]
+
+
+def test_each_path_left_out_says_its_kind_in_json(run, tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_text("[project\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "report.json"
+    code, _, err = run("portfolio", EXAMPLES, tmp_path / "broken.toml", tmp_path / "empty", tmp_path / "gone",
+                       "--keep-going", "-o", out)
+    assert code == 0, err
+    left_out = json.loads(out.read_text())["left_out"]
+    assert [(Path(i["file"]).name, i["kind"]) for i in left_out] == [
+        ("empty", "folder"), ("gone", "missing"), ("broken.toml", "file")]
+    assert [list(i) for i in left_out] == [["file", "problems", "kind"]] * 3
 
 
 def test_what_was_left_out_is_counted_by_kind() -> None:

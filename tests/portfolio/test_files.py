@@ -117,7 +117,7 @@ def test_a_link_to_nothing_stops_the_report_or_with_keep_going_is_left_out_as_a_
     code, _, err = run("portfolio", tmp_path, "--keep-going", "-o", out)
     assert code == 0 and "warning: 1 file left out" in err
     assert json.loads(out.read_text())["left_out"] == [{"file": str(tmp_path / "gone.toml"), "problems": [
-        f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist"]}]
+        f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist"], "kind": "file"}]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes with names are for POSIX systems")

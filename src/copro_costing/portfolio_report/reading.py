@@ -38,7 +38,7 @@ class LeftOut:
     kind: Literal["file", "folder", "missing"] = "file"
 
     def as_json(self) -> dict[str, object]:
-        return {"file": self.file, "problems": [str(p) for p in self.problems]}
+        return {"file": self.file, "problems": [str(p) for p in self.problems], "kind": self.kind}
 
 
 def left_out_words(left_out: Iterable[LeftOut]) -> str:
