@@ -98,13 +98,19 @@ def template(book: RateBook, *, client: str, funder: str, today: date, title: st
         "",
         *_expense_entry(book, today),
         "",
-        *_status_entry(today, start),
+        *_status_entry(today, start, client),
         "",
     ])
 
 
-def _status_entry(today: date, start: date) -> list[str]:
-    """A commented ``[status]`` table, valid as it stands once uncommented (an awarded bid)."""
+def _status_entry(today: date, start: date, client: str) -> list[str]:
+    """A commented ``[status]`` table, valid as it stands once uncommented (an awarded bid). The
+    department and faculty are for internal clients only (the portfolio groups every external
+    client as one and warns of an external costing that names them), so an external one has none."""
+    inside = [
+        '# department = "Department of ..."   # who it is for inside the university: the report adds up by department',
+        '# faculty = "Faculty of ..."         # and by faculty',
+    ]
     return [
         "# [status]                   # optional: where this costing stands, for `copro-costing portfolio`",
         '# stage = "awarded"          # draft, submitted, awarded, declined, withdrawn or delivered; '
@@ -113,8 +119,7 @@ def _status_entry(today: date, start: date) -> list[str]:
         "(needed from submitted on; none for a draft)",
         f"# decided = {start.isoformat()}       # the day they said yes or no "
         "(needed for awarded, declined, delivered; none before)",
-        '# department = "Department of ..."   # who it is for inside the university: the report adds up by department',
-        '# faculty = "Faculty of ..."         # and by faculty',
+        *(inside if client == "internal" else []),
         '# contact = "name@example.ac.uk"     # who to ask about this costing',
     ]
 
