@@ -114,6 +114,26 @@ def test_keep_going_with_no_valid_costing_writes_nothing_and_exits_2(run, tmp_pa
     assert report.records == () and [Path(i.file).name for i in report.left_out] == ["a.toml", "b.toml"]
 
 
+def test_keep_going_with_only_a_broken_link_says_no_costing_could_be_used(run, tmp_path: Path) -> None:
+    (tmp_path / "gone.toml").symlink_to(tmp_path / "moved-away.toml")
+    code, stdout, err = run("portfolio", tmp_path, "--keep-going")
+    assert code == 2 and stdout == "" and "Traceback" not in err
+    assert err.splitlines()[-3:] == [
+        f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist",
+        f"{tmp_path}: no costing could be used, so there is nothing to report",
+        "copro-costing: 2 problems; nothing was written",
+    ]
+
+
+def test_costings_all_outside_the_dates_asked_are_said_so_once(run, tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "advisory-group.toml", tmp_path / "a.toml")
+    (tmp_path / "b.toml").write_text("[project\n", encoding="utf-8")
+    code, _, err = run("portfolio", tmp_path, "--keep-going", "--from", "2099-01-01")
+    assert code == 2 and "Traceback" not in err
+    assert f"{tmp_path}: no costings to report in the dates asked" in err.splitlines()
+    assert "no costing could be used" not in err and "copro-costing: 2 problems; nothing was written" in err
+
+
 def test_an_empty_folder_is_left_out_as_a_folder_not_counted_as_a_file(run, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
