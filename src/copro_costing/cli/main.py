@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from .. import __version__
 from ..errors import InputError, Problem, RateLookupError
@@ -20,9 +20,6 @@ from ..money import DEFAULT_LOCALE
 from . import serve
 from .common import UsageError, check_output, output_format, rate_book, writing
 from .parsers import _date, _rates_parser, letter_parser, run_letter
-
-if TYPE_CHECKING:  # the rate book's modules load when a command needs them
-    pass
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
