@@ -53,13 +53,16 @@ class RetiredError(RateLookupError):
 class InputError(Exception):
     """A user's input is wrong. Carries every problem found; the CLI exits with code 2."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], outcome: str = "") -> None:
+        """``outcome``: what the problems mean for the whole run, said once after them (the
+        command line: "1 problem: no costing could be used …; nothing was written")."""
         self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.outcome = outcome
+        super().__init__("\n".join([*(str(p) for p in self.problems), *([outcome] if outcome else [])]))
 
-    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...], str]]:
         """Pickled with its problems (so it crosses to and from worker processes whole)."""
-        return type(self), (self.problems,)
+        return type(self), (self.problems, self.outcome)
 
     @classmethod
     def one(cls, file: str, message: str, field: str = "", line: int | None = None) -> InputError:

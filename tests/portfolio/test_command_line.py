@@ -118,10 +118,9 @@ def test_keep_going_with_only_a_broken_link_says_no_costing_could_be_used(run, t
     (tmp_path / "gone.toml").symlink_to(tmp_path / "moved-away.toml")
     code, stdout, err = run("portfolio", tmp_path, "--keep-going")
     assert code == 2 and stdout == "" and "Traceback" not in err
-    assert err.splitlines()[-3:] == [
+    assert err.splitlines()[-2:] == [
         f"{tmp_path / 'gone.toml'}: cannot read: a link to a file that does not exist",
-        f"{tmp_path}: no costing could be used, so there is nothing to report",
-        "copro-costing: 2 problems; nothing was written",
+        "copro-costing: 1 problem: no costing could be used, so there is nothing to report; nothing was written",
     ]
 
 
@@ -130,8 +129,9 @@ def test_costings_all_outside_the_dates_asked_are_said_so_once(run, tmp_path: Pa
     (tmp_path / "b.toml").write_text("[project\n", encoding="utf-8")
     code, _, err = run("portfolio", tmp_path, "--keep-going", "--from", "2099-01-01")
     assert code == 2 and "Traceback" not in err
-    assert f"{tmp_path}: no costings to report in the dates asked" in err.splitlines()
-    assert "no costing could be used" not in err and "copro-costing: 2 problems; nothing was written" in err
+    assert err.splitlines()[-1] == ("copro-costing: 1 problem: no costings to report in the dates asked; "
+                                    "nothing was written")
+    assert "no costing could be used" not in err
 
 
 def test_an_empty_folder_is_left_out_as_a_folder_not_counted_as_a_file(run, tmp_path: Path) -> None:

@@ -217,5 +217,31 @@ def test_a_warning_names_ten_files_then_counts_the_rest(tmp_path):
     for warning in (unpriced, named):
         assert warning.startswith("12 ")
         assert str(tmp_path / "bid-10.toml") in warning and "bid-11" not in warning and "bid-12" not in warning
-        assert warning.endswith("bid-10.toml and 2 more (every one is in the Costings table)")
-    assert len(p.as_json()["files"]) == 12  # (where the full list is)
+        assert warning.endswith("bid-10.toml and 2 more (the JSON report names every one)")
+    for warning in p.as_json()["warnings"]:  # (for programs: every file, as p.warnings(limit=None) gives them)
+        if "have no priced_on" in warning or "name a department" in warning:
+            assert all(str(tmp_path / f"bid-{n:02}.toml") in warning for n in range(1, 13))
+    assert p.as_json()["warnings"] == p.warnings(limit=None)
+
+
+def test_names_alike_but_for_accents_encoding_or_invisible_characters_are_one_group(tmp_path):
+    first, second, third = _internal_won()[:3]
+    _copy(tmp_path, first, department="Caf\u00e9 Unit")  # é as one character
+    _copy(tmp_path, second, department="Cafe\u0301 Unit")  # e and a combining accent
+    _copy(tmp_path, third, department="Caf\u00e9\u200b Unit")  # with a zero-width space
+    p = portfolio(tmp_path)
+    assert [(g.name, g.costings) for g in p.report.by_department] == [("Caf\u00e9 Unit", 3)]
+
+
+def test_the_dataframes_group_as_the_report_does_and_name_each_costings_own_waived_work(tmp_path):
+    pytest.importorskip("pandas")
+    first, second = _internal_won()[:2]
+    _copy(tmp_path, first, department="Ear Institute")
+    _copy(tmp_path, second, department="EAR  INSTITUTE")
+    p = portfolio(tmp_path)
+    for table in ("costings", "financial_years", "services"):
+        frame = p.to_dataframe(table)
+        assert set(frame["department"]) == {"Ear Institute"}, table
+        assert "waived" in frame.columns and "given_free" not in frame.columns, table
+    costings = p.to_dataframe()
+    assert list(costings["waived"]) == [r.given_free for r in p.records]

@@ -188,7 +188,7 @@ def test_every_text_is_escaped_in_html_and_never_a_formula(tmp_path, examples_di
     assert "=1+1 <b>" in cells and any(str(v).startswith("<script>") for v in cells)
 
 
-def test_markdown_shows_a_title_as_typed_never_as_a_link_an_image_or_an_entity(tmp_path, examples_dir):
+def test_markdown_shows_a_title_as_typed_never_as_a_markdown_link_an_image_or_an_entity(tmp_path, examples_dir):
     typed = r"See [our page](http://x.org) ![](http://tracker.example/p.png) *R&amp;D* _a_ a|b \ #1 ~~old~~ `x`"
     text = (examples_dir / "phd-training.toml").read_text()
     (tmp_path / "odd.toml").write_text(text.replace('title = "', f"title = '{typed}' # was: ", 1), encoding="utf-8")

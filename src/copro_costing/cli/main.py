@@ -126,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         noun = "problem" if len(exc.problems) == 1 else "problems"
-        print(f"copro-costing: {len(exc.problems)} {noun}; nothing was written", file=sys.stderr)
+        outcome = f": {exc.outcome}" if exc.outcome else ""
+        print(f"copro-costing: {len(exc.problems)} {noun}{outcome}; nothing was written", file=sys.stderr)
         return EXIT_INPUT
     except (UsageError, RateLookupError, serve.MissingExtra) as exc:  # RateLookupError: no rate in force on that date
         print(f"copro-costing: {exc}", file=sys.stderr)

@@ -81,10 +81,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError([*clash, *exc.problems]) from None  # every problem at once
     if clash or not report.records:
         problems = [*clash, *report.reading.problems]
-        if not report.records:  # one line says why there is no report, after the problems that caused it
+        if not report.records:  # why there is no report, said once after the problems that caused it
             why = ("no costings to report in the dates asked" if report.reading.outside_dates
                    else "no costing could be used, so there is nothing to report")
-            problems.append(Problem(", ".join(map(str, args.paths)), None, "", why))
+            if not problems:  # (nothing else to point at: it is the problem itself)
+                raise InputError([Problem(", ".join(map(str, args.paths)), None, "", why)])
+            raise InputError(problems, outcome=why)
         raise InputError(problems)
     for item in report.left_out:
         for problem in item.problems:

@@ -120,13 +120,14 @@ class Portfolio:
         days = [d for r in self.records for d in (r.priced_on, r.submitted, r.decided) if d is not None]
         return max(days, default=self.date_to or date(2000, 1, 1))
 
-    def warnings(self) -> list[str]:
+    def warnings(self, limit: int | None = 10) -> list[str]:
         """Things a reader must know: illustrative rates, costings priced on today's rates. A warning
-        names at most ten files, then how many more: every file is in the Costings table (JSON ``files``)."""
+        names at most ``limit`` files, then how many more; ``None``: every one (as the JSON report does)."""
 
-        def some(files: tuple[str, ...] | list[str], most: int = 10) -> str:
-            more = f" and {len(files) - most} more (every one is in the Costings table)" if len(files) > most else ""
-            return ", ".join(files[:most]) + more
+        def some(files: tuple[str, ...] | list[str]) -> str:
+            if limit is None or len(files) <= limit:
+                return ", ".join(files)
+            return ", ".join(files[:limit]) + f" and {len(files) - limit} more (the JSON report names every one)"
 
         out = []
         if any(r.illustrative for r in self.records):
@@ -158,7 +159,7 @@ class Portfolio:
         data["left_out"] = [item.as_json() for item in self.left_out]
         data["from"] = self.date_from.isoformat() if self.date_from else None
         data["to"] = self.date_to.isoformat() if self.date_to else None
-        data["warnings"] = self.warnings()
+        data["warnings"] = self.warnings(limit=None)  # (for programs: every file named)
         data["other_currencies"] = {c: _without_left_out(report_json(r)) for c, r in self.reports.items()
                                     if c != CURRENCY}
         return data

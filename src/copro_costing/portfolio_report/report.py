@@ -22,6 +22,7 @@ Definitions (also in the README):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -136,22 +137,24 @@ def group(name: str, records: Iterable[Record]) -> Group:
 
 
 def name_key(name: str) -> str:
-    """What names are grouped by: alike but for case or runs of spaces are one name."""
-    return " ".join(name.split()).lower()
+    """What names are grouped by: names alike but for case, runs of spaces, invisible characters
+    (a zero-width space) or how an accent is encoded are one name."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
 
 
 def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = (),
         shown: dict[str, str] | None = None) -> list[Group]:
     """One Group per name ``key`` gives, those in ``order`` first (even when empty), the rest
-    sorted. Names alike but for case or spacing are one group (:func:`name_key`), shown by
+    sorted. Names alike but for case, spacing and the like are one group (:func:`name_key`), shown by
     :func:`spelling`; ``shown``, if given, gets each key's shown name. The workbook writes
     that name in its data sheets, so its formulas' ``=`` finds the same costings."""
     buckets: dict[str, list[Record]] = {name_key(name): [] for name in order}
-    spellings: dict[str, list[str]] = {name_key(name): [name] for name in order}
+    spellings: dict[str, list[str]] = {name_key(name): [_tidy(name)] for name in order}
     for r in records:
         name = key(r) or NOT_RECORDED
         buckets.setdefault(name_key(name), []).append(r)
-        spellings.setdefault(name_key(name), []).append(" ".join(name.split()))
+        spellings.setdefault(name_key(name), []).append(_tidy(name))
     names = {k: spelling(found) for k, found in spellings.items()}
     if shown is not None:
         shown.update(names)
@@ -160,8 +163,14 @@ def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable
     return [group(names[k], buckets[k]) for k in keys]
 
 
+def _tidy(name: str) -> str:
+    """A name as shown: one space between words, no invisible characters, accents composed."""
+    text = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) != "Cf")
+    return " ".join(text.split())
+
+
 def spelling(names: list[str]) -> str:
-    """The spelling a group of names alike but for case is shown by: the most used, the
+    """The spelling a group of names alike (:func:`name_key`) is shown by: the most used, the
     first met (in file order) on a tie."""
     counts: dict[str, int] = {}
     for name in names:

@@ -21,7 +21,9 @@ _ESCAPED = str.maketrans({c: "\\" + c for c in _SPECIAL} | {"\n": " ", "\r": " "
 
 def _cell(text: str) -> str:
     """A costing's text in a Markdown table or line, shown as typed: on its own line, never a
-    column break, a link, an image (which a previewer would fetch), emphasis, HTML or an entity."""
+    column break, a link written in Markdown, an image (which a previewer would fetch), emphasis,
+    HTML or an entity. (Some renderers, GitHub's among them, still make a bare web or e-mail
+    address a link: no escape stops that.)"""
     return text.translate(_ESCAPED)
 
 
