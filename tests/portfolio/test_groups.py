@@ -197,6 +197,12 @@ def test_each_currency_has_its_own_headline_and_a_folder_in_euros_alone_shows_no
         assert "No costings in GBP: each costing is reported below in its own currency." in view
         assert "£" not in view  # no empty report in pounds, no chart of nothing
         assert "Costings in EUR" in view and LABELS["awarded"] in view
+    wb = openpyxl.load_workbook(p.to_excel(tmp_path / "euros.xlsx"))  # the workbook: its Summary in euros
+    assert wb.sheetnames[:2] == ["Summary", "Breakdown"] and "Costings in EUR" not in wb.sheetnames
+    cached = openpyxl.load_workbook(tmp_path / "euros.xlsx", data_only=True)["Summary"]
+    awarded = next(row for row in cached.iter_rows() if row[0].value == LABELS["awarded"])[1]
+    assert "EUR" in awarded.number_format and "£" not in awarded.number_format
+    assert money(awarded.value) == p.reports["EUR"].total.awarded
     both = tmp_path / "both"
     shutil.copytree(euros, both)
     shutil.copy(EXAMPLES / "advisory-group.toml", both)

@@ -325,14 +325,15 @@ def test_costings_in_euros_have_a_sheet_of_their_own_in_euros(tmp_path):
     folder.mkdir()
     _in_euros(examples_dir() / "patient-data-principles.toml", folder / "patient-data-principles-eur.toml")
     _in_euros(examples_dir() / "family-changemakers.toml", folder / "family-changemakers-eur.toml")
+    (folder / "advisory-group.toml").write_bytes((examples_dir() / "advisory-group.toml").read_bytes())  # in pounds
     p = portfolio(folder)
     euros = p.reports["EUR"]
     path = p.to_excel(tmp_path / "a.xlsx")
     assert path.read_bytes() == p.to_excel(tmp_path / "b.xlsx").read_bytes()
     wb, cached = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
     assert wb.sheetnames == ["Summary", "Breakdown", EUROS, "Costings", "Financial years", "Services", "Notes"]
-    assert wb["Costings"].max_row == 1  # pounds only: no costing there
-    assert _figure(cached["Summary"], "Awarded income (awarded and delivered)") == 0
+    assert wb["Costings"].max_row == 2  # pounds only: the one costing in pounds
+    assert _figure(cached["Summary"], "Awarded income (awarded and delivered)") == p.report.total.awarded
     link = next(c for row in wb["Summary"].iter_rows() for c in row if c.hyperlink)
     assert link.hyperlink.location == f"'{EUROS}'!A1" and link.value.startswith("2 costings in EUR")
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_atomic
-from ..money import CURRENCY
-from .sections import DEFINITIONS
+from .sections import DEFINITIONS, reported
 from .workbook_currency import write_currency_sheet
 from .workbook_data import print_setup, write_data_sheets
 from .workbook_summary import write_breakdown, write_summary
@@ -39,16 +38,17 @@ def write_workbook(p: Portfolio, path: Path, locale: str = "en_GB") -> Path:
                                             "strings_to_urls": False})
         created = datetime.combine(p.as_of, time())
         wb.set_properties({"title": "The unit's portfolio", "author": "copro-costing", "created": created})
-        fmt = _formats(wb, p.report.currency)
+        (_, main), *others = reported(p)  # pounds, unless every costing is in another currency
+        fmt = _formats(wb, main.currency)
         summary = wb.add_worksheet("Summary")
         breakdown = wb.add_worksheet("Breakdown")
         elsewhere = {
             currency: write_currency_sheet(wb, report, {**fmt, **money_formats(wb, currency)})
-            for currency, report in p.reports.items() if currency != CURRENCY and report.records
+            for currency, report in others
         }
-        data = write_data_sheets(wb, p.report, fmt)
-        write_summary(wb, summary, p, data, fmt, elsewhere)
-        write_breakdown(breakdown, p.report, data, fmt)
+        data = write_data_sheets(wb, main, fmt)
+        write_summary(wb, summary, p, main, data, fmt, elsewhere)
+        write_breakdown(breakdown, main, data, fmt)
         notes = wb.add_worksheet("Notes")
         notes.set_column(0, 0, 110)
         print_setup(notes)

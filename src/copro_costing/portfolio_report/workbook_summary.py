@@ -115,12 +115,13 @@ def _group_table(ws: Any, row: int, title: str, label: str, key: str, groups: li
     return row + 3 + len(groups)
 
 
-def write_summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict, elsewhere: dict[str, str]) -> None:
+def write_summary(wb: Any, ws: Any, p: Portfolio, r: Report, data: DataSheets, fmt: dict,
+                  elsewhere: dict[str, str]) -> None:
     """Files left out and warnings first, then the headline, stages, financial years (with the chart), clients.
 
-    ``elsewhere`` maps each other currency to the sheet its costings are on.
+    ``r`` is the report the Summary shows: in pounds, unless every costing is in another
+    currency; ``elsewhere`` maps each other currency to the sheet its costings are on.
     """
-    r = p.report
     c, f = data.costings, data.years
     ws.set_column(0, 0, 44)
     ws.set_column(1, 8, 16)
@@ -145,7 +146,7 @@ def write_summary(wb: Any, ws: Any, p: Portfolio, data: DataSheets, fmt: dict, e
         n = len(p.reports[currency].records)
         ws.write_url(row, 0, f"internal:'{sheet}'!A1", string=(
             f"{n} costing{'' if n == 1 else 's'} in {currency}: reported apart, in {currency}, on the sheet "
-            f"'{sheet}' (never added to the pounds here)"))
+            f"'{sheet}' (never added to the figures in {r.currency} here)"))
         row += 1
     row += 1
     top = row  # the chart goes beside the headline figures, below whatever came before them
