@@ -129,9 +129,12 @@ def test_costings_all_outside_the_dates_asked_are_said_so_once(run, tmp_path: Pa
     (tmp_path / "b.toml").write_text("[project\n", encoding="utf-8")
     code, _, err = run("portfolio", tmp_path, "--keep-going", "--from", "2099-01-01")
     assert code == 2 and "Traceback" not in err
-    assert err.splitlines()[-1] == ("copro-costing: 1 problem: no costings to report in the dates asked; "
-                                    "nothing was written")
-    assert "no costing could be used" not in err
+    assert err.splitlines()[-1] == ("copro-costing: 1 problem: no costing could be used, and 1 costing is outside "
+                                    "the dates asked, so there is nothing to report; nothing was written")
+    (tmp_path / "b.toml").unlink()  # only the costing outside the dates: that is the problem itself
+    code, _, err = run("portfolio", tmp_path, "--from", "2099-01-01")
+    assert code == 2 and err.splitlines()[-2:] == [
+        f"{tmp_path}: no costings to report in the dates asked", "copro-costing: 1 problem; nothing was written"]
 
 
 def test_an_empty_folder_is_left_out_as_a_folder_not_counted_as_a_file(run, tmp_path: Path) -> None:

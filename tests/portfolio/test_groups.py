@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copro_costing import portfolio
+from copro_costing import estimate, load_spec, portfolio
 from copro_costing.portfolio_report import examples_dir
 from copro_costing.portfolio_report.html import axis_label, axis_steps
 from copro_costing.portfolio_report.report import EXTERNAL
@@ -192,6 +192,7 @@ def test_each_currency_has_its_own_headline_and_a_folder_in_euros_alone_shows_no
                      'exchange_rate_source = "Finance office rate, 1 June 2026"\n', 1), encoding="utf-8")
     p = portfolio(euros)
     assert p.report.records == () and len(p.reports["EUR"].records) == 1
+    assert not any("reported apart" in w for w in p.warnings())  # (alone, they are the report)
     markdown, page = p.to_markdown(), p.to_html()
     for view in (markdown, page):
         assert "No costings in GBP: each costing is reported below in its own currency." in view
@@ -232,11 +233,19 @@ def test_a_warning_names_ten_files_then_counts_the_rest(tmp_path):
 
 def test_names_alike_but_for_accents_encoding_or_invisible_characters_are_one_group(tmp_path):
     first, second, third = _internal_won()[:3]
+    fourth = "policy-unit-training.toml"  # (internal too, not won)
     _copy(tmp_path, first, department="Caf\u00e9 Unit")  # é as one character
     _copy(tmp_path, second, department="Cafe\u0301 Unit")  # e and a combining accent
     _copy(tmp_path, third, department="Caf\u00e9\u200b Unit")  # with a zero-width space
     p = portfolio(tmp_path)
     assert [(g.name, g.costings) for g in p.report.by_department] == [("Caf\u00e9 Unit", 3)]
+    _copy(tmp_path, first, faculty="Stra\u00dfe")  # ß is ss, whatever the case (casefold, not lower)
+    _copy(tmp_path, second, faculty="STRASSE")
+    _copy(tmp_path, third, faculty="\u0399\u0308\u0301")  # (normalised again after folding: one with ΐ)
+    _copy(tmp_path, fourth, faculty="\u0390")
+    faculties = {g.name.casefold(): g.costings for g in portfolio(tmp_path).report.by_faculty}
+    assert faculties["strasse"] == 2 and sum(n for name, n in faculties.items() if name != "strasse") == 2
+    assert len(faculties) == 2
 
 
 def test_the_dataframes_group_as_the_report_does_and_name_each_costings_own_waived_work(tmp_path):
@@ -249,5 +258,8 @@ def test_the_dataframes_group_as_the_report_does_and_name_each_costings_own_waiv
         frame = p.to_dataframe(table)
         assert set(frame["department"]) == {"Ear Institute"}, table
         assert "waived" in frame.columns and "given_free" not in frame.columns, table
-    costings = p.to_dataframe()
-    assert list(costings["waived"]) == [r.given_free for r in p.records]
+    every = portfolio(EXAMPLES).to_dataframe()  # each costing's own waived work, whatever its stage
+    own = {str(path): estimate(load_spec(path)).totals.waived for path in EXAMPLES.glob("*.toml")}
+    assert dict(zip(every["file"], every["waived"], strict=True)) == own
+    assert any(w > 0 and stage not in ("awarded", "delivered")
+               for w, stage in zip(every["waived"], every["stage"], strict=True))

@@ -81,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError([*clash, *exc.problems]) from None  # every problem at once
     if clash or not report.records:
         problems = [*clash, *report.reading.problems]
-        if not report.records:  # why there is no report, said once after the problems that caused it
-            why = ("no costings to report in the dates asked" if report.reading.outside_dates
-                   else "no costing could be used, so there is nothing to report")
-            if not problems:  # (nothing else to point at: it is the problem itself)
-                raise InputError([Problem(", ".join(map(str, args.paths)), None, "", why)])
-            raise InputError(problems, outcome=why)
-        raise InputError(problems)
+        if clash or report.records:
+            raise InputError(problems)  # (the output is in the way: nothing else to say until it is not)
+        outside = report.reading.outside_dates
+        if not problems:  # every costing outside the dates: that is the problem itself
+            where = ", ".join(map(str, args.paths))
+            raise InputError([Problem(where, None, "", "no costings to report in the dates asked")])
+        dates = ("" if not outside else
+                 f", and {outside} {'costing is' if outside == 1 else 'costings are'} outside the dates asked")
+        raise InputError(problems, outcome=f"no costing could be used{dates}, so there is nothing to report")
     for item in report.left_out:
         for problem in item.problems:
             print(problem, file=sys.stderr)

@@ -124,6 +124,9 @@ class Portfolio:
         """Things a reader must know: illustrative rates, costings priced on today's rates. A warning
         names at most ``limit`` files, then how many more; ``None``: every one (as the JSON report does)."""
 
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"limit: expected a whole number of files, 1 or more, or None for every one (got {limit!r})")
+
         def some(files: tuple[str, ...] | list[str]) -> str:
             if limit is None or len(files) <= limit:
                 return ", ".join(files)
@@ -139,8 +142,8 @@ class Portfolio:
             )
         if self.reading.outside_dates:
             out.append(f"{self.reading.outside_dates} costing(s) left out: their projects do not run in the dates asked")
-        for currency in self.reports:
-            if currency != CURRENCY:
+        for currency, report in self.reports.items():
+            if currency != CURRENCY and report.records and self.report.records:  # (alone, it is the report)
                 out.append(f"costings in {currency} are reported apart: they are never added to pounds")
         if self.date_from is not None or self.date_to is not None:
             out.append("the costings whose projects run in the dates asked are counted whole; the financial-year "

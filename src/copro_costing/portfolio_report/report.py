@@ -139,8 +139,8 @@ def group(name: str, records: Iterable[Record]) -> Group:
 def name_key(name: str) -> str:
     """What names are grouped by: names alike but for case, runs of spaces, invisible characters
     (a zero-width space) or how an accent is encoded are one name."""
-    text = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
-    return " ".join(text.split()).casefold()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())  # (Unicode's caseless match)
+    return " ".join("".join(c for c in folded if unicodedata.category(c) != "Cf").split())
 
 
 def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = (),
@@ -163,10 +163,14 @@ def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable
     return [group(names[k], buckets[k]) for k in keys]
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+"""Soft hyphens, zero-width spaces, word joiners and byte-order marks: left out of a name as shown
+(the joiners and direction marks some scripts need are kept)."""
+
+
 def _tidy(name: str) -> str:
-    """A name as shown: one space between words, no invisible characters, accents composed."""
-    text = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) != "Cf")
-    return " ".join(text.split())
+    """A name as shown: one space between words, no stray invisible characters, accents composed."""
+    return " ".join(unicodedata.normalize("NFC", name).translate(_INVISIBLE).split())
 
 
 def spelling(names: list[str]) -> str:

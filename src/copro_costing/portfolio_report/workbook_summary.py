@@ -171,7 +171,7 @@ def write_summary(wb: Any, ws: Any, p: Portfolio, r: Report, data: DataSheets, f
         chart.add_series({"name": name, "categories": ["Summary", first, 0, last, 0],
                           "values": ["Summary", first, col, last, col], "fill": {"color": colour}})
     chart.set_title({"name": "Income and value given free, by financial year"})
-    chart.set_y_axis({"num_format": "£#,##0" if r.currency == "GBP" else "#,##0"})
+    chart.set_y_axis({"num_format": "£#,##0" if r.currency == "GBP" else f'#,##0 "{r.currency}"'})
     chart.set_legend({"position": "bottom"})
     ws.insert_chart(top, CHART_COLUMN, chart, {"x_scale": 1.3, "y_scale": 1.1})
     row = last + 3
