@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from ..money import ZERO
 from ..pricing.costing import sum_money
@@ -136,9 +137,11 @@ def group(name: str, records: Iterable[Record]) -> Group:
     )
 
 
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """What names are grouped by: names alike but for case, runs of spaces, invisible characters
-    (a zero-width space) or how an accent is encoded are one name."""
+    (a zero-width space) or how an accent is encoded are one name. Remembered: a report of
+    thousands of costings names a few dozen departments."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())  # (Unicode's caseless match)
     return " ".join("".join(c for c in folded if unicodedata.category(c) != "Cf").split())
 
@@ -168,6 +171,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 (the joiners and direction marks some scripts need are kept)."""
 
 
+@lru_cache(maxsize=4096)
 def _tidy(name: str) -> str:
     """A name as shown: one space between words, no stray invisible characters, accents composed."""
     return " ".join(unicodedata.normalize("NFC", name).translate(_INVISIBLE).split())
