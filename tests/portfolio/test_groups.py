@@ -263,3 +263,18 @@ def test_the_dataframes_group_as_the_report_does_and_name_each_costings_own_waiv
     assert dict(zip(every["file"], every["waived"], strict=True)) == own
     assert any(w > 0 and stage not in ("awarded", "delivered")
                for w, stage in zip(every["waived"], every["stage"], strict=True))
+
+
+def test_a_department_is_spelled_the_same_in_every_currencys_report(tmp_path):
+    first, second, third = _internal_won()[:3]
+    _copy(tmp_path, first, department="Ear Institute")
+    _copy(tmp_path, second, department="Ear Institute")
+    _copy(tmp_path, third, department="ear institute")  # then costed in euros
+    path = tmp_path / third
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[project]\n", '[project]\ncurrency = "EUR"\nexchange_rate = 1.17\n'
+        'exchange_rate_source = "Finance office rate, 1 June 2026"\n', 1), encoding="utf-8")
+    p = portfolio(tmp_path)
+    names = {c: [g.name for g in r.by_department] for c, r in p.reports.items()}
+    assert names == {"GBP": ["Ear Institute"], "EUR": ["Ear Institute"]}  # the spelling most costings use
+    assert [p.reports["EUR"].department(r) for r in p.reports["EUR"].records] == ["Ear Institute"]

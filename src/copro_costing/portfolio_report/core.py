@@ -18,7 +18,7 @@ from ..money import CURRENCY, money_str, plain_number
 from ..ratebook.models import RateBook
 from .reading import LeftOut, Reading, read_records
 from .record import Record
-from .report import Report, rate_str
+from .report import Report, rate_str, spellings_of
 from .years import fy_label
 
 
@@ -97,7 +97,8 @@ class Portfolio:
         for r in self.reading.records:
             by_currency.setdefault(r.currency, []).append(r)
         by_currency.setdefault(CURRENCY, [])
-        reports = {c: Report(rs, c, date_from=self.date_from, date_to=self.date_to)
+        spellings = spellings_of(self.reading.records)  # one spelling of a name in every currency
+        reports = {c: Report(rs, c, date_from=self.date_from, date_to=self.date_to, spellings=spellings)
                    for c, rs in sorted(by_currency.items(), key=lambda cr: cr[0] != CURRENCY)}
         object.__setattr__(self, "reports", reports)
 

@@ -150,7 +150,8 @@ def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable
         shown: dict[str, str] | None = None) -> list[Group]:
     """One Group per name ``key`` gives, those in ``order`` first (even when empty), the rest
     sorted. Names alike but for case, spacing and the like are one group (:func:`name_key`), shown by
-    :func:`spelling`; ``shown``, if given, gets each key's shown name. The workbook writes
+    :func:`spelling`, unless ``shown`` already gives a key's name (the same spelling in every
+    currency's report); ``shown``, if given, gets each key's shown name. The workbook writes
     that name in its data sheets, so its formulas' ``=`` finds the same costings."""
     buckets: dict[str, list[Record]] = {name_key(name): [] for name in order}
     spellings: dict[str, list[str]] = {name_key(name): [_tidy(name)] for name in order}
@@ -158,7 +159,8 @@ def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable
         name = key(r) or NOT_RECORDED
         buckets.setdefault(name_key(name), []).append(r)
         spellings.setdefault(name_key(name), []).append(_tidy(name))
-    names = {k: spelling(found) for k, found in spellings.items()}
+    given = shown or {}
+    names = {k: given.get(k) or spelling(found) for k, found in spellings.items()}
     if shown is not None:
         shown.update(names)
     first = [name_key(name) for name in order]
@@ -186,14 +188,34 @@ def spelling(names: list[str]) -> str:
     return max(counts, key=lambda name: counts[name])  # (max keeps the first of equal counts)
 
 
+@dataclass(frozen=True)
+class Spellings:
+    """How each department and faculty is shown, by its :func:`name_key`."""
+
+    departments: dict[str, str]
+    faculties: dict[str, str]
+
+
+def spellings_of(records: Iterable[Record]) -> Spellings:
+    """Each department's and faculty's shown spelling across ``records`` (all currencies at once)."""
+    found: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
+    for r in records:
+        for names, name in zip(found, (department_of(r), faculty_of(r)), strict=True):
+            names.setdefault(name_key(name), []).append(_tidy(name))
+    departments, faculties = ({k: spelling(v) for k, v in names.items()} for names in found)
+    return Spellings(departments, faculties)
+
+
 class Report:
     """Every breakdown the portfolio shows, for costings in one currency."""
 
     def __init__(self, records: Iterable[Record], currency: str = "GBP", *,
-                 date_from: date | None = None, date_to: date | None = None) -> None:
+                 date_from: date | None = None, date_to: date | None = None,
+                 spellings: Spellings | None = None) -> None:
         """``date_from``/``date_to`` (the dates the records were chosen by) limit the
         financial-year tables to the financial years they touch; every other figure is of
-        the costings whole."""
+        the costings whole. ``spellings`` (:func:`spellings_of` every currency's costings)
+        shows a department or faculty the same way in each currency's report."""
         self.records: tuple[Record, ...] = tuple(records)
         self.currency = currency
         self.date_from, self.date_to = date_from, date_to
@@ -201,8 +223,8 @@ class Report:
         self.total = group("All costings", rs)
         self.by_stage = _by(rs, lambda r: r.stage, STAGES)
         self.by_client = _by(rs, lambda r: r.client, ("internal", "external"))
-        self._faculties: dict[str, str] = {}
-        self._departments: dict[str, str] = {}
+        self._faculties: dict[str, str] = dict(spellings.faculties) if spellings else {}
+        self._departments: dict[str, str] = dict(spellings.departments) if spellings else {}
         self.by_faculty = _by(rs, faculty_of, shown=self._faculties)
         self.by_department = _by(rs, department_of, shown=self._departments)
         funder_names = {r.funder: r.funder_name for r in rs}
