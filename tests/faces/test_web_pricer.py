@@ -58,6 +58,24 @@ async def together(pricer: QuotePricer, bodies: list[bytes], book) -> list[Answe
     return list(await asyncio.gather(*(pricer.quote(body, TOML, book) for body in bodies)))
 
 
+async def priced_alike(pricer: QuotePricer, bodies: list[bytes], book) -> None:
+    """Asked together, every body is answered exactly as the server itself answers it."""
+    assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+
+
+def handed_over_and_priced_alike(rates: Path, bodies: list[bytes], handed_over: int | None = None) -> None:
+    """With one pricing process, once it is ready: bodies asked together are answered as the server
+    answers them, ``handed_over`` of them (default: all) by the pricing process."""
+    book = load_rates(rates)
+
+    async def scenario(pricer: QuotePricer) -> None:
+        await until_ready(pricer)
+        await priced_alike(pricer, bodies, book)
+        assert pricer.handed_over == (len(bodies) if handed_over is None else handed_over)
+
+    with_pricer(rates, 1, scenario)
+
+
 def with_pricer(rates: Path, processes: int, scenario: Callable[[QuotePricer], Awaitable[None]]) -> None:
     """Run ``scenario`` against a started pricer in one event loop, closing it after."""
     async def run() -> None:
@@ -87,14 +105,7 @@ def test_quotes_asked_for_together_are_priced_by_the_pricing_process_to_the_same
 
 def test_quotes_beyond_what_a_pricing_process_may_have_waiting_are_priced_in_the_server(rates_dir, bodies, monkeypatch):
     monkeypatch.setattr(pricer_module, "MAX_WAITING", 3)
-    book = load_rates(rates_dir)
-
-    async def scenario(pricer: QuotePricer) -> None:
-        await until_ready(pricer)
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
-        assert pricer.handed_over == 3
-
-    with_pricer(rates_dir, 1, scenario)
+    handed_over_and_priced_alike(rates_dir, bodies, 3)
 
 
 def test_two_pricing_processes_share_the_quotes(rates_dir, bodies):
@@ -102,7 +113,7 @@ def test_two_pricing_processes_share_the_quotes(rates_dir, bodies):
 
     async def scenario(pricer: QuotePricer) -> None:
         await until(lambda: all(p.ready for p in pricer.running) and len(pricer.running) == 2)
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await priced_alike(pricer, bodies, book)
         assert pricer.handed_over == len(bodies)
         assert all(p.answered > 0 for p in pricer.running)
 
@@ -126,7 +137,7 @@ def test_with_no_pricing_process_every_quote_is_priced_in_the_server(rates_dir, 
 
     async def scenario(pricer: QuotePricer) -> None:
         assert not pricer.ready() and pricer.pids == []
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await priced_alike(pricer, bodies, book)
         assert pricer.handed_over == 0
 
     with_pricer(rates_dir, 0, scenario)
@@ -202,7 +213,7 @@ def test_a_pricing_process_ignores_a_service_stop_even_while_it_starts(rates_dir
         os.kill(process.pid, signal.SIGINT)
         await until_ready(pricer)
         assert pricer.running == (process,)
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await priced_alike(pricer, bodies, book)
         assert process.answered == len(bodies)
 
     with_pricer(rates_dir, 1, scenario)
@@ -225,7 +236,7 @@ def test_a_pricing_process_that_cannot_be_started_is_tried_again_later(rates_dir
 
     async def scenario(pricer: QuotePricer) -> None:
         assert pricer.running == ()  # the first start was refused
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
+        await priced_alike(pricer, bodies, book)
         await until_ready(pricer)  # the second was not
         await together(pricer, bodies, book)
         assert pricer.handed_over == len(bodies)
@@ -366,14 +377,7 @@ def test_serve_refuses_a_number_of_pricing_processes_it_cannot_start(run):
 
 def test_a_module_path_entry_that_is_not_text_does_not_stop_the_pricing_process(rates_dir, bodies, monkeypatch):
     monkeypatch.setattr(sys, "path", [*sys.path, Path("/nowhere")])  # as some notebooks and tools add
-    book = load_rates(rates_dir)
-
-    async def scenario(pricer: QuotePricer) -> None:
-        await until_ready(pricer)
-        assert await together(pricer, bodies, book) == [answer(body, TOML, book) for body in bodies]
-        assert pricer.handed_over == len(bodies)
-
-    with_pricer(rates_dir, 1, scenario)
+    handed_over_and_priced_alike(rates_dir, bodies)
 
 
 def test_a_server_held_up_is_not_mistaken_for_a_stuck_pricing_process(rates_dir, bodies, monkeypatch):

@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
                            keep_going=args.keep_going, jobs=args.jobs)  # None: by the folder's size
     except InputError as exc:
         raise InputError([*clash, *exc.problems]) from None  # every problem at once
-    if clash or not report.records:
-        problems = [*clash, *report.reading.problems]
-        if clash or report.records:
-            raise InputError(problems)  # (the output is in the way: nothing else to say until it is not)
+    problems = [*clash, *report.reading.problems]
+    if clash:  # the output is in the way: nothing else to say until it is not
+        raise InputError(problems)
+    if not report.records:
         outside = report.reading.outside_dates
         if not problems:  # every costing outside the dates: that is the problem itself
             where = ", ".join(map(str, args.paths))

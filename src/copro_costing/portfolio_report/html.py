@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..money import format_money, format_whole_money
 from .reading import left_out_words
 from .report import Report
-from .sections import DEFINITIONS, Section, headline, reported, sections
+from .sections import DEFINITIONS, Section, headline, no_main_currency, reported, sections
 
 if TYPE_CHECKING:
     from .core import Portfolio
@@ -132,11 +132,9 @@ def fragment(p: Portfolio, locale: str = "en_GB") -> str:
         out += [f"<li><code>{escape(str(problem))}</code></li>" for item in p.left_out for problem in item.problems]
         out.append("</ul></div>")
     out += [f'<p class="warn">Warning: {escape(w)}</p>' for w in p.warnings()]
-    shown = reported(p)
-    if shown[0][0] != p.report.currency:
-        out.append(f"<p>No costings in {escape(p.report.currency)}: each costing is reported below in its own "
-                   "currency.</p>")
-    for currency, report in shown:
+    if note := no_main_currency(p):
+        out.append(f"<p>{escape(note)}</p>")
+    for currency, report in reported(p):
         if currency != p.report.currency:
             out.append(f"<h1>Costings in {escape(currency)}</h1>")
         out.append("<table><tbody>")

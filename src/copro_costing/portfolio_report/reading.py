@@ -86,16 +86,15 @@ def output_clash(paths: Iterable[Path | str], output: Path) -> Problem | None:
     if not same and os.path.isfile(output):  # a hard link, or a name a case-blind file system takes as the same
         mine = os.stat(output)
         same = any(_same_file(mine, path) for path in every)
+    how = f" (it is a link to {real})" if os.path.islink(output) else ""
+    if same:
+        return Problem(str(output), None, "", f"is one of the costing files this report reads{how}: "
+                       "write the report to another file, so the costing is not replaced")
     named = [output.name, os.path.basename(real)]  # a link is written through: its target's name counts
-    if not same and any(os.path.normcase(name).endswith(".toml") for name in named):  # the next report would read it
-        how = f" (it is a link to {real})" if os.path.islink(output) else ""
+    if any(os.path.normcase(name).endswith(".toml") for name in named):  # the next report would read it
         return Problem(str(output), None, "", f"a report is not a costing file{how}: name it .md, .html, .json or "
                        ".xlsx, not .toml, so no report ever reads it as a costing")
-    if not same:
-        return None
-    how = f" (it is a link to {real})" if os.path.islink(output) else ""
-    return Problem(str(output), None, "", f"is one of the costing files this report reads{how}: "
-                   "write the report to another file, so the costing is not replaced")
+    return None
 
 
 def _same_file(mine: os.stat_result, path: str) -> bool:

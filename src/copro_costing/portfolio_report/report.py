@@ -43,16 +43,16 @@ def department_of(record: Record) -> str:
     """The department a costing is grouped under: an external client's is always
     :data:`EXTERNAL` (the university's departments are what the breakdown shows), an
     internal client's its own, or :data:`NOT_RECORDED`."""
-    if not record.internal:
-        return EXTERNAL
-    return record.department or NOT_RECORDED
+    return _grouped(record, record.department)
 
 
 def faculty_of(record: Record) -> str:
     """The faculty a costing is grouped under, by the same rule as :func:`department_of`."""
-    if not record.internal:
-        return EXTERNAL
-    return record.faculty or NOT_RECORDED
+    return _grouped(record, record.faculty)
+
+
+def _grouped(record: Record, name: str) -> str:
+    return (name or NOT_RECORDED) if record.internal else EXTERNAL
 
 
 @dataclass(frozen=True)
@@ -149,23 +149,27 @@ def name_key(name: str) -> str:
 def _by(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = (),
         shown: dict[str, str] | None = None) -> list[Group]:
     """One Group per name ``key`` gives, those in ``order`` first (even when empty), the rest
-    sorted. Names alike but for case, spacing and the like are one group (:func:`name_key`), shown by
-    :func:`spelling`, unless ``shown`` already gives a key's name (the same spelling in every
-    currency's report); ``shown``, if given, gets each key's shown name. The workbook writes
-    that name in its data sheets, so its formulas' ``=`` finds the same costings."""
+    sorted. Names alike but for case, spacing and the like are one group (:func:`name_key`),
+    shown as ``shown`` gives each key (default: :func:`shown_names` of these records). The
+    workbook writes that name in its data sheets, so its formulas' ``=`` finds the same costings."""
+    order = tuple(order)
+    names = shown if shown is not None else shown_names(records, key, order)
     buckets: dict[str, list[Record]] = {name_key(name): [] for name in order}
-    spellings: dict[str, list[str]] = {name_key(name): [_tidy(name)] for name in order}
     for r in records:
-        name = key(r) or NOT_RECORDED
-        buckets.setdefault(name_key(name), []).append(r)
-        spellings.setdefault(name_key(name), []).append(_tidy(name))
-    given = shown or {}
-    names = {k: given.get(k) or spelling(found) for k, found in spellings.items()}
-    if shown is not None:
-        shown.update(names)
+        buckets.setdefault(name_key(key(r) or NOT_RECORDED), []).append(r)
     first = [name_key(name) for name in order]
     keys = first + sorted((k for k in buckets if k not in first), key=lambda k: (k, names[k]))
     return [group(names[k], buckets[k]) for k in keys]
+
+
+def shown_names(records: Iterable[Record], key: Callable[[Record], str], order: Iterable[str] = ()) -> dict[str, str]:
+    """By :func:`name_key`, how each name ``key`` gives (and each of ``order``) is shown: its
+    :func:`spelling` across ``records``."""
+    found: dict[str, list[str]] = {name_key(name): [_tidy(name)] for name in order}
+    for r in records:
+        name = key(r) or NOT_RECORDED
+        found.setdefault(name_key(name), []).append(_tidy(name))
+    return {k: spelling(names) for k, names in found.items()}
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
@@ -198,12 +202,8 @@ class Spellings:
 
 def spellings_of(records: Iterable[Record]) -> Spellings:
     """Each department's and faculty's shown spelling across ``records`` (all currencies at once)."""
-    found: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
-    for r in records:
-        for names, name in zip(found, (department_of(r), faculty_of(r)), strict=True):
-            names.setdefault(name_key(name), []).append(_tidy(name))
-    departments, faculties = ({k: spelling(v) for k, v in names.items()} for names in found)
-    return Spellings(departments, faculties)
+    rs = tuple(records)
+    return Spellings(shown_names(rs, department_of), shown_names(rs, faculty_of))
 
 
 class Report:
@@ -223,8 +223,8 @@ class Report:
         self.total = group("All costings", rs)
         self.by_stage = _by(rs, lambda r: r.stage, STAGES)
         self.by_client = _by(rs, lambda r: r.client, ("internal", "external"))
-        self._faculties: dict[str, str] = dict(spellings.faculties) if spellings else {}
-        self._departments: dict[str, str] = dict(spellings.departments) if spellings else {}
+        spellings = spellings or spellings_of(rs)
+        self._faculties, self._departments = spellings.faculties, spellings.departments
         self.by_faculty = _by(rs, faculty_of, shown=self._faculties)
         self.by_department = _by(rs, department_of, shown=self._departments)
         funder_names = {r.funder: r.funder_name for r in rs}

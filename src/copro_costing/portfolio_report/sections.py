@@ -96,6 +96,13 @@ def window_note(report: Report) -> str:
     return f"{shown}, the dates asked for; the headline counts the costings whole"
 
 
+def no_main_currency(p: Portfolio) -> str:
+    """Where every costing is in another currency than pounds, the sentence saying so; else ""."""
+    if reported(p)[0][0] == p.report.currency:
+        return ""
+    return f"No costings in {p.report.currency}: each costing is reported below in its own currency."
+
+
 def reported(p: Portfolio) -> list[tuple[str, Report]]:
     """Each currency's report to show, pounds first: pounds even when empty, unless every costing is in
     another currency; another currency only when it has costings."""
@@ -111,6 +118,7 @@ def _money(locale: str, currency: str) -> Money:
 def sections(report: Report, locale: str) -> Iterator[Section]:
     """Every table of the report, in reading order."""
     m = _money(locale, report.currency)
+    window = window_note(report)
     yield Section(
         "By stage", ("Stage", "Costings", "Price", "Co-producer payments"),
         tuple((g.name, str(g.costings), m(g.price), m(g.coproducer)) for g in report.by_stage),
@@ -120,7 +128,7 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         tuple((fy.label, m(fy.awarded), m(fy.pipeline), m(fy.given_free), m(fy.coproducer_awarded))
               for fy in report.financial_years),
         "Each project year spread over the financial years (1 August – 31 July) it falls in, pro rata by days."
-        + (f" Shown: {window_note(report)}." if window_note(report) else ""),
+        + (f" Shown: {window}." if window else ""),
     )
     yield _groups("By client", "Client", report.by_client, m,
                   "Internal: the university's own staff; external: everyone else.", success=True)
@@ -142,7 +150,7 @@ def sections(report: Report, locale: str) -> Iterator[Section]:
         ("Department", *(fy_label(y) for y in years), "Total"),
         tuple((dept, *(m(row[y]) for y in years), m(report.given_free_by_department_total[dept]))
               for dept, row in report.given_free_by_department.items()),
-        (f"Shown: {window_note(report)}. " if window_note(report) else "")
+        (f"Shown: {window}. " if window else "")
         + f"Total given free to internal clients (the costings whole): {m(report.given_free_internal)}.",
     )
     fees, expenses = report.coproducer_fees, report.coproducer_expenses

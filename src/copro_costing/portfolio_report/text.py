@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .reading import left_out_words
-from .sections import DEFINITIONS, Section, headline, reported, sections
+from .sections import DEFINITIONS, Section, headline, no_main_currency, reported, sections
 
 if TYPE_CHECKING:
     from .core import Portfolio
@@ -63,10 +63,9 @@ def to_markdown(p: Portfolio, locale: str = "en_GB") -> str:
         out.append("")
     for warning in p.warnings():
         out += [f"> Warning: {_cell(warning)}", ""]
-    shown = reported(p)
-    if shown[0][0] != p.report.currency:
-        out += [f"No costings in {p.report.currency}: each costing is reported below in its own currency.", ""]
-    for currency, report in shown:
+    if note := no_main_currency(p):
+        out += [note, ""]
+    for currency, report in reported(p):
         if currency != p.report.currency:
             out += [f"# Costings in {currency}", ""]
         out += ["| | |", "|---|---:|"]
